@@ -1,0 +1,196 @@
+"""Run mlwright and its peers on the same splits, one (dataset, system) pair at a time.
+
+Why subprocesses, one after another: each system runs in its own virtual environment (their
+pinned pandas/numpy differ), a crash or a runaway fit must not take the harness down, and the
+machine has 2 cores, so two fits at once would measure contention instead of the systems.
+Each pair gets a hard timeout of budget*3+120 s; its result lands in
+``benchmarks/.cache/results/<run-id>/<dataset>__<system>.json`` and the report is rewritten.
+
+Usage: python benchmarks/run.py --budget 60 --systems mlwright,flaml,autogluon
+       python benchmarks/run.py --budget 10 --datasets-list pmlb_phoneme,seaborn_titanic
+       python benchmarks/run.py --resume RUN_ID     (skips pairs already done)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import manifest
+import report
+import splits
+from systems import DEFAULT_SYSTEMS, RUNNERS_DIR, System, default_pythons, parse_systems
+
+CACHE = manifest.REPO_ROOT / "benchmarks" / ".cache"
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+               "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--budget", type=float, help="seconds per fit (default 60)")
+    p.add_argument("--systems", help=f"comma-separated (default {','.join(DEFAULT_SYSTEMS)})")
+    p.add_argument("--datasets-list", help="comma-separated dataset names (overrides --suite)")
+    p.add_argument("--suite", choices=sorted(manifest.SUITES), default="default")
+    p.add_argument("--datasets", type=Path, default=manifest.DEFAULT_DATASETS_DIR,
+                   help="folder with manifest.toml and the raw files")
+    p.add_argument("--resume", metavar="RUN_ID", help="continue a run, skipping pairs already done")
+    p.add_argument("--retry-failed", action="store_true", help="with --resume: rerun failed pairs")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    for env, python in default_pythons().items():
+        p.add_argument(f"--python-{env}", type=Path, default=python,
+                       help=f"interpreter for {env} (default {display_path(python)})")
+    p.add_argument("--keep-models", action="store_true", help="keep fitted models in the work dir")
+    p.add_argument("--output", type=Path, default=manifest.REPO_ROOT / "BENCHMARKS.md")
+    return p.parse_args(argv)
+
+
+def display_path(path: Path | str) -> str:
+    """A path as the report may print it: relative to the repo root, never this machine's."""
+    return os.path.relpath(Path(path).absolute(), manifest.REPO_ROOT)
+
+
+def display_command(argv: list[str]) -> str:
+    """The command line, with absolute paths made relative so the report names no machine."""
+    shown = []
+    for arg in argv:
+        key, eq, value = arg.partition("=")
+        if eq and value.startswith("/"):
+            arg = f"{key}={display_path(value)}"
+        elif arg.startswith("/"):
+            arg = display_path(arg)
+        shown.append(arg)
+    return " ".join(["python", "benchmarks/run.py", *shown])
+
+
+def plan(args: argparse.Namespace, argv: list[str]) -> tuple[Path, dict]:
+    """Create or reopen the run folder; a resumed run keeps its budget, systems and datasets."""
+    if args.resume:
+        run_dir = CACHE / "results" / args.resume
+        config = json.loads((run_dir / "run.json").read_text())
+        if args.budget is not None and args.budget != config["budget"]:
+            raise SystemExit(f"run {args.resume} used --budget {config['budget']}; a run keeps one budget")
+        config["commands"].append(display_command(argv))
+        for key, value in (("systems", args.systems), ("datasets", args.datasets_list)):
+            if value:  # widening a resumed run is allowed; its other pairs are kept
+                config[key] = list(dict.fromkeys(config[key] + value.split(",")))
+    else:
+        budget = args.budget if args.budget is not None else 60.0
+        run_id = datetime.now().strftime("%Y%m%d-%H%M%S") + f"-b{budget:g}"
+        run_dir = CACHE / "results" / run_id
+        names = args.datasets_list.split(",") if args.datasets_list else list(manifest.SUITES[args.suite])
+        config = {
+            "run_id": run_id, "commands": [display_command(argv)], "budget": budget,
+            "systems": [s.name for s in parse_systems(args.systems or ",".join(DEFAULT_SYSTEMS))],
+            "datasets": names, "threads": args.threads, "seed": args.seed,
+            "cpu_count": os.cpu_count(), "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "run.json").write_text(json.dumps(config, indent=2) + "\n")
+    return run_dir, config
+
+
+def needs_src_path(python: Path) -> bool:
+    """True when ``python`` cannot import mlwright, so the checkout's src/ must be put on its path."""
+    probe = "import importlib.util, sys; sys.exit(importlib.util.find_spec('mlwright') is None)"
+    return subprocess.run([str(python), "-c", probe], cwd=CACHE, env=_base_env(1)).returncode != 0
+
+
+def _base_env(threads: int) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update({var: str(threads) for var in THREAD_VARS})
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def run_pair(ds: manifest.Dataset, system: System, config: dict, python: Path,
+             paths: tuple[Path, Path], work: Path) -> dict:
+    """Fit and measure one system on one dataset in a subprocess; always return a result."""
+    if work.exists():
+        shutil.rmtree(work)  # a rerun starts clean: no half-trained models from a killed attempt
+    work.mkdir(parents=True)
+    spec = {"train": str(paths[0]), "test": str(paths[1]), "target": ds.target, "task": ds.task,
+            "metric": ds.metric, "time_limit": config["budget"], "threads": config["threads"],
+            "seed": config["seed"], "workdir": str(work), "options": system.options}
+    (work / "spec.json").write_text(json.dumps(spec, indent=2) + "\n")
+    env = _base_env(config["threads"])
+    if system.env == "mlwright" and needs_src_path(python):
+        env["PYTHONPATH"] = str(manifest.REPO_ROOT / "src")
+    timeout = config["budget"] * 3 + 120
+    started = time.perf_counter()
+    with open(work / "log.txt", "wb") as log:
+        try:
+            proc = subprocess.Popen([str(python), str(RUNNERS_DIR / system.runner), "--spec", "spec.json"],
+                                    cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        except OSError as exc:
+            return {"error": f"cannot start {display_path(python)} ({exc}); "
+                             f"run benchmarks/setup_peers.sh or pass --python-{system.env}"}
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the runner's own process group, children included
+            proc.wait()
+            code = None
+    wall = time.perf_counter() - started
+    result_file = work / "result.json"
+    result = json.loads(result_file.read_text()) if result_file.is_file() else {}
+    if code is None:
+        result["error"] = f"timeout: killed after {timeout:g} s (budget*3+120)"
+    elif "error" not in result and (code != 0 or not result):
+        result["error"] = f"runner exited with code {code} and no result; see the log"
+    result.update(harness_wall_s=wall, exit_code=code, timeout_s=timeout)
+    return result
+
+
+def record(result: dict, ds: manifest.Dataset, system: System, config: dict, work: Path, out: Path) -> None:
+    """Write one pair's result, labelled with what was run, into the run folder."""
+    result.update(dataset=ds.name, system=system.name, task=ds.task, metric=ds.metric,
+                  budget=config["budget"], log=display_path(work / "log.txt"))
+    out.write_text(json.dumps(result, indent=2, default=str) + "\n")
+
+
+def summary_line(result: dict) -> str:
+    if "error" in result:
+        return f"FAILED {result['error'][:160]}"
+    return (f"{result['metric']}={result['score']:.4f} fit={result['fit_time_s']:.1f}s "
+            f"p50={result['latency_ms_p50']:.2f}ms {result['throughput_rows_s']:.0f} rows/s")
+
+
+def main(argv: list[str]) -> None:
+    args = parse_args(argv)
+    run_dir, config = plan(args, argv)
+    datasets = manifest.select(manifest.load_manifest(args.datasets), config["datasets"])
+    systems = parse_systems(",".join(config["systems"]))
+    # Absolute, because each runner starts in its own work folder.
+    pythons = {env: getattr(args, f"python_{env}").absolute() for env in default_pythons()}
+    print(f"run {run_dir.name}: {len(datasets)} datasets x {len(systems)} systems, "
+          f"budget {config['budget']:g} s", flush=True)
+    for ds in datasets:
+        paths = splits.ensure_split(ds, args.datasets)
+        for system in systems:
+            out = run_dir / f"{ds.name}__{system.name}.json"
+            if out.is_file() and not (args.retry_failed and "error" in json.loads(out.read_text())):
+                print(f"  {ds.name:28} {system.name:15} done before, skipped", flush=True)
+                continue
+            work = CACHE / "work" / run_dir.name / f"{ds.name}__{system.name}"
+            result = run_pair(ds, system, config, pythons[system.env], paths, work)
+            record(result, ds, system, config, work, out)
+            if not args.keep_models:
+                shutil.rmtree(work / "model", ignore_errors=True)
+            print(f"  {ds.name:28} {system.name:15} {summary_line(result)}", flush=True)
+    report.write_report(run_dir, args.output)
+    print(f"wrote {display_path(args.output)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,107 @@
+"""Fixed train/test splits, written once and given to every system as the same raw table.
+
+Why a cache of parquet files: every system must see the identical frame, read from the raw file
+exactly as it comes (pandas defaults, so '?', ' <=50K' and date strings stay as they are), and
+the split must not depend on which environment runs it. Parquet keeps the dtypes pandas inferred
+(bool, int, float, string) across the three environments; a CSV round trip would let each
+environment re-infer them.
+
+Usage: python benchmarks/splits.py [--datasets DIR] NAME [NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from manifest import DEFAULT_DATASETS_DIR, REPO_ROOT, Dataset, load_manifest, select
+
+SPLITS_DIR = REPO_ROOT / "benchmarks" / ".cache" / "splits"
+SEED = 0
+TEST_SIZE = 0.2
+CLASSIFICATION = ("binary", "multiclass")
+
+
+def read_raw(path: Path, ds: Dataset) -> pd.DataFrame:
+    """Read one raw file with pandas defaults: no cleaning, only the header the manifest gives."""
+    if ds.columns:
+        return pd.read_csv(path, sep=ds.sep, header=None, names=list(ds.columns))
+    return pd.read_csv(path, sep=ds.sep)
+
+
+def parquet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Cast object columns holding mixed Python types to strings, keeping missing values.
+
+    Parquet needs one type per column; pandas can produce mixed columns (e.g. chunked type
+    inference). Only those columns change, and only their non-missing values.
+    """
+    df = df.copy()
+    for col in df.columns:
+        if df[col].dtype == object and pd.api.types.infer_dtype(df[col], skipna=True).startswith("mixed"):
+            df[col] = df[col].map(lambda v: v if pd.isna(v) else str(v)).astype(object)
+    return df
+
+
+def make_split(ds: Dataset, datasets_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (train, test): the source's own test file if it ships one, else a seeded 80/20 split.
+
+    Classification splits are stratified on the target so that every class reaches the test set.
+    A shipped test file is kept as it is (raw_adult's labels end in '.'); the runners' scoring
+    code, not this module, reconciles such labels.
+    """
+    full = read_raw(datasets_dir / ds.file, ds)
+    if ds.test_file:
+        return full, read_raw(datasets_dir / ds.test_file, ds)
+    stratify = full[ds.target] if ds.task in CLASSIFICATION else None
+    train, test = train_test_split(full, test_size=TEST_SIZE, random_state=SEED, stratify=stratify)
+    return train, test
+
+
+def _source_signature(ds: Dataset, datasets_dir: Path) -> dict:
+    """What the cached split was made from; a change in any of it remakes the split."""
+    files = [ds.file] + ([ds.test_file] if ds.test_file else [])
+    return {
+        "files": {f: (datasets_dir / f).stat().st_size for f in files},
+        "target": ds.target, "task": ds.task, "seed": SEED, "test_size": TEST_SIZE,
+    }
+
+
+def ensure_split(ds: Dataset, datasets_dir: Path, splits_dir: Path = SPLITS_DIR) -> tuple[Path, Path]:
+    """Write ``<splits_dir>/<name>/{train,test}.parquet`` unless an up-to-date copy exists."""
+    out = splits_dir / ds.name
+    train_path, test_path, meta_path = out / "train.parquet", out / "test.parquet", out / "meta.json"
+    signature = _source_signature(ds, datasets_dir)
+    fresh = train_path.is_file() and test_path.is_file() and meta_path.is_file()
+    if fresh and json.loads(meta_path.read_text()).get("source") == signature:
+        return train_path, test_path
+    out.mkdir(parents=True, exist_ok=True)
+    train, test = make_split(ds, datasets_dir)
+    for frame, path in ((train, train_path), (test, test_path)):
+        tmp = path.with_suffix(".tmp")
+        parquet_safe(frame).to_parquet(tmp, index=False)
+        os.replace(tmp, path)  # a killed run never leaves a half-written split behind
+    meta = {"source": signature, "rows": {"train": len(train), "test": len(test)}}
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    return train_path, test_path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="+", help="dataset names from the manifest")
+    parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS_DIR,
+                        help="folder holding manifest.toml and the raw files")
+    args = parser.parse_args()
+    for ds in select(load_manifest(args.datasets), args.names):
+        train_path, test_path = ensure_split(ds, args.datasets)
+        rows = json.loads((train_path.parent / "meta.json").read_text())["rows"]
+        print(f"{ds.name}: train {rows['train']} rows, test {rows['test']} rows -> "
+              f"{train_path.parent.relative_to(REPO_ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

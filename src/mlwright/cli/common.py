@@ -1,0 +1,50 @@
+"""What every command shares: the console, one-line errors, reading options."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import warnings
+from typing import Any, Callable
+
+import typer
+from rich.console import Console
+
+from mlwright.errors import MlwrightError
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def friendly_errors(command: Callable) -> Callable:
+    """Print an ``MlwrightError`` as one line and exit 2, instead of a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", category=UserWarning, append=False)
+                warnings.filterwarnings("default", module="mlwright")
+                return command(*args, **kwargs)
+        except MlwrightError as exc:
+            errors.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            errors.print("[yellow]interrupted[/]")
+            raise typer.Exit(130) from None
+    return wrapper
+
+
+def read_options(sep: str | None, no_header: bool, columns: str | None) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if sep:
+        options["sep"] = "\t" if sep in ("\\t", "tab") else sep
+    if no_header:
+        options["header"] = False
+    if columns:
+        options["columns"] = [c.strip() for c in columns.split(",")]
+    return options
+
+
+def is_terminal() -> bool:
+    return sys.stderr.isatty()

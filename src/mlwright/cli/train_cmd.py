@@ -1,0 +1,87 @@
+"""`mlwright train`: search, ensemble and save a model; print its leaderboard."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from mlwright.cli.common import console, friendly_errors, read_options
+from mlwright.errors import ConfigError
+
+
+@friendly_errors
+def train_command(
+    data: Optional[Path] = typer.Argument(None, help="CSV/TSV (any separator, gzip) or Parquet file."),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="Column to predict."),
+    time_limit: float = typer.Option(120.0, "--time-limit", help="Wall-clock budget in seconds, all stages included."),
+    metric: Optional[str] = typer.Option(None, help="roc_auc, log_loss, accuracy, balanced_accuracy, f1, rmse, mae, r2."),
+    task: Optional[str] = typer.Option(None, help="binary, multiclass or regression (inferred when left out)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder; the model goes to OUT/model."),
+    resume: Optional[Path] = typer.Option(None, help="Continue the killed or finished search in this run folder."),
+    seed: int = typer.Option(0, help="Random seed."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Threads (default: every core)."),
+    folds: Optional[int] = typer.Option(None, help="Folds for bagging (default: by data size)."),
+    max_trials: Optional[int] = typer.Option(None, help="Stop after this many trials even with time left [default: 500]."),
+    families: Optional[str] = typer.Option(None, help="Comma-separated model families to try."),
+    max_latency_ms: Optional[float] = typer.Option(None, help="Prune the ensemble to meet this one-row latency."),
+    sep: Optional[str] = typer.Option(None, help="Column separator (guessed when left out)."),
+    no_header: bool = typer.Option(False, "--no-header", help="The file has no header row."),
+    columns: Optional[str] = typer.Option(None, help="Comma-separated column names for a file without header."),
+) -> None:
+    """Train the best model for TARGET within --time-limit seconds."""
+    from mlwright.train import train
+
+    options = read_options(sep, no_header, columns)
+    settings = dict(seed=seed, n_jobs=jobs, folds=folds, max_trials=max_trials or 500, max_latency_ms=max_latency_ms,
+                    families=tuple(f.strip() for f in families.split(",")) if families else None)
+    if resume is not None:
+        data, target, options, out, settings = _resumed(resume, data, target, options, settings)
+        settings["max_trials"] = max_trials or settings["max_trials"]
+    if data is None or target is None:
+        raise ConfigError("DATA and --target are required.", where="train",
+                          fix="run `mlwright train DATA --target COLUMN`, or `mlwright train --resume DIR`.")
+    out = out or Path("runs") / f"{data.name.split('.')[0]}-{time.strftime('%Y%m%d-%H%M%S')}"
+    model = train(data, target, time_limit=time_limit, metric=metric, task=task, out=out,
+                  resume=resume is not None, read_options=options, **settings)
+    _print_summary(model, out)
+
+
+def _resumed(run_dir: Path, data, target, options, settings):
+    facts_path = run_dir / "checkpoint" / "run.json"
+    if not facts_path.exists():
+        raise ConfigError("no checkpoint to resume here.", where=str(run_dir),
+                          fix="pass the --out folder of an earlier `mlwright train`.")
+    facts = json.loads(facts_path.read_text())
+    data = data or (Path(facts["source"]) if facts.get("source") else None)
+    settings = {**settings, "seed": facts["seed"], "folds": facts["folds"], "max_trials": facts["max_trials"],
+                "families": tuple(facts["families"]) or None, "max_latency_ms": facts["max_latency_ms"],
+                "holdout": facts["holdout"]}
+    return data, target or facts["target"], options or facts["read_options"], run_dir, settings
+
+
+def _print_summary(model, out: Path) -> None:
+    board = model.leaderboard()
+    table = Table(title="Leaderboard", show_lines=False)
+    for column in ("model", "status", "score", "fit s", "ms/row", "weight"):
+        table.add_column(column, justify="left" if column in ("model", "status") else "right")
+    for row in board.head(15).itertuples():
+        score = "" if row.score is None or row.score != row.score else f"{row.score:.5f}"
+        latency = "" if row.predict_ms_per_row is None or row.predict_ms_per_row != row.predict_ms_per_row \
+            else f"{row.predict_ms_per_row:.4f}"
+        table.add_row(row.model, row.status, score, f"{row.fit_seconds:.1f}", latency,
+                      f"{row.ensemble_weight:.2f}" if row.ensemble_weight else "")
+    console.print(table)
+    info = model.info
+    estimate = info["estimate"]
+    console.print(f"[bold]Estimate[/] {estimate['metric']} = {estimate['value']:.5f}  ({estimate['method']})")
+    console.print(f"Out-of-fold {info['metric']} of the ensemble = {info['oof_score']:.5f}; "
+                  f"one-row latency {info['single_row_latency_ms']:.2f} ms; "
+                  f"{info['trials']} trials in {info['train_seconds']:.1f} s")
+    for note in info["notes"]:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    console.print(f"Model saved to [bold]{out / 'model'}[/]")

@@ -1,0 +1,83 @@
+"""Settings for a training run, as one frozen, validated value.
+
+Validation happens once, here, when a run starts: every later stage may trust the values.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from mlwright._types import Task
+from mlwright.errors import ConfigError
+
+#: Fraction of the wall-clock budget kept back for refitting, scoring and saving the final model.
+FINAL_STAGE_SHARE = 0.12
+#: Rows below which no holdout is cut: the estimate comes from cross-fitted ensemble selection.
+MIN_ROWS_FOR_HOLDOUT = 3000
+#: Fraction of rows held out for the honest estimate on larger data, and its ceiling in rows.
+HOLDOUT_SHARE = 0.15
+HOLDOUT_MAX_ROWS = 6000
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides what ``train`` does; defaults are what we would pick by hand."""
+
+    target: str
+    time_limit: float = 120.0
+    metric: str | None = None
+    task: Task | None = None
+    seed: int = 0
+    n_jobs: int | None = None
+    folds: int | None = None
+    max_trials: int = 500
+    families: tuple[str, ...] | None = None
+    max_latency_ms: float | None = None
+    ensemble_rounds: int = 40
+    holdout: bool | None = None
+    fail_fast: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.target, str) or not self.target:
+            raise ConfigError("the target column name is empty.", where="target", fix="pass --target COLUMN.")
+        _positive("time_limit", self.time_limit, fix="give the budget in seconds, e.g. --time-limit 60.")
+        if self.folds is not None and not (2 <= int(self.folds) <= 20):
+            raise ConfigError(f"folds must be between 2 and 20, got {self.folds}.", where="folds",
+                              fix="use 5 or leave it out to choose by data size.")
+        if self.max_trials < 1:
+            raise ConfigError(f"max_trials must be at least 1, got {self.max_trials}.", where="max_trials",
+                              fix="leave it out to let the time budget decide.")
+        if self.max_latency_ms is not None:
+            _positive("max_latency_ms", self.max_latency_ms, fix="give milliseconds per row, e.g. 2.")
+        if self.n_jobs is not None and self.n_jobs < 1:
+            raise ConfigError(f"n_jobs must be at least 1, got {self.n_jobs}.", where="n_jobs",
+                              fix="leave it out to use every core.")
+        if self.task is not None and not isinstance(self.task, Task):
+            object.__setattr__(self, "task", parse_task(self.task))
+
+    @property
+    def threads(self) -> int:
+        return int(self.n_jobs or os.cpu_count() or 1)
+
+    def with_(self, **changes: Any) -> "TrainConfig":
+        return replace(self, **changes)
+
+
+def parse_task(value: str | Task) -> Task:
+    try:
+        return Task(value)
+    except ValueError:
+        allowed = ", ".join(t.value for t in Task)
+        raise ConfigError(f"unknown task {value!r}.", where="task", fix=f"use one of: {allowed}.") from None
+
+
+def _positive(name: str, value: float, *, fix: str) -> None:
+    try:
+        ok = float(value) > 0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ConfigError(f"{name} must be a positive number, got {value!r}.", where=name, fix=fix)

@@ -1,0 +1,1 @@
+"""Reading, cleaning and understanding tables: everything before features."""

@@ -1,0 +1,58 @@
+"""From a raw table to what the search needs: clean features, encoded labels, schema, notes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from mlwright._types import Task
+from mlwright.data.cleaning import clean_frame
+from mlwright.data.schema import Schema, conform, infer_schema
+from mlwright.data.target import TargetInfo, analyze_target
+from mlwright.errors import DataError
+
+MIN_ROWS = 10
+
+
+@dataclass
+class PreparedData:
+    frame: pd.DataFrame
+    y: np.ndarray
+    schema: Schema
+    target: TargetInfo
+    fingerprint: dict
+    notes: list[str] = field(default_factory=list)
+
+
+def prepare_training_data(raw: pd.DataFrame, target: str, task: Task | None, *, where: str = "data") -> PreparedData:
+    if raw.empty:
+        raise DataError("the table has no rows.", where=where, fix="pass a table with a header and data rows.")
+    info, labels, notes = analyze_target(raw, target, task, where=where)
+    rows = raw.loc[labels.index]
+    if len(rows) < MIN_ROWS:
+        raise DataError(f"only {len(rows)} rows have a label; at least {MIN_ROWS} are needed.", where=where,
+                        fix="pass more labelled rows.")
+    if task is not None and task.is_classification and labels.nunique() > len(labels) / 2:
+        raise DataError(f"{labels.nunique()} classes for {len(labels)} rows is not a classification problem.",
+                        where=where, fix="use --task regression or leave the task out.")
+    cleaned, cleaning_notes = clean_frame(rows.drop(columns=[target]))
+    schema = infer_schema(cleaned)
+    for spec in schema.dropped:
+        notes.append(f"column {spec.name!r} not used: it {spec.reason}.")
+    if not schema.used:
+        raise DataError("no usable feature columns: every column is constant or an identifier.", where=where,
+                        fix="pass columns that carry information about the target.")
+    frame, _ = conform(cleaned, schema, where=where)
+    return PreparedData(frame=frame.reset_index(drop=True), y=info.encode(labels.reset_index(drop=True)),
+                        schema=schema, target=info, fingerprint=fingerprint(raw), notes=notes + cleaning_notes)
+
+
+def fingerprint(frame: pd.DataFrame) -> dict:
+    """Hash, shape and column types: enough to tell whether a resumed run sees the same data."""
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    digest.update("\x1f".join(map(str, frame.columns)).encode())
+    return {"sha256": digest.hexdigest(), "rows": int(frame.shape[0]), "columns": int(frame.shape[1]),
+            "dtypes": {str(c): str(t) for c, t in frame.dtypes.items()}}

@@ -1,0 +1,188 @@
+"""Readers for the tables users bring: CSV/TSV (any separator, compressed), Parquet, DataFrames.
+
+Reading is deliberately forgiving about format (separator, header, stray spaces, '?' for
+missing) and strict about content: an unreadable or empty file is a one-line error naming it.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import bz2
+import lzma
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mlwright.errors import DataError
+
+#: Tokens that mean "no value" in the files people actually have.
+MISSING_TOKENS = ["?", "", "NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "None", "none", "-", "<NA>"]
+_PARQUET_SUFFIXES = {".parquet", ".pq"}
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def read_table(source: Any, *, sep: str | None = None, header: bool | None = None,
+               columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Return ``source`` as a pandas DataFrame with string column names.
+
+    ``header=None`` guesses whether the first line is a header; ``columns`` names the
+    columns of a file without one (and implies ``header=False``).
+    """
+    if isinstance(source, pd.DataFrame):
+        frame = source  # read-only from here on: cleaning builds new columns, never edits these
+    elif _is_polars(source):
+        frame = source.to_pandas()
+    elif isinstance(source, (str, os.PathLike)):
+        frame = _read_path(Path(source), sep=sep, header=header, columns=columns)
+    else:
+        raise DataError(f"cannot read data from a {type(source).__name__}.", where="data",
+                        fix="pass a file path (CSV, TSV, Parquet), a pandas or a polars DataFrame.")
+    names = [str(c).strip() for c in frame.columns]
+    if names != list(frame.columns):
+        frame = frame.set_axis(names, axis=1)
+    if not frame.columns.is_unique or frame.shape[1] == 0:
+        _check_columns(frame, str(source) if not isinstance(source, pd.DataFrame) else "DataFrame")
+    return frame
+
+
+def iter_table(path: str | os.PathLike[str], *, chunk_rows: int = 100_000, sep: str | None = None,
+               header: bool | None = None, columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+    """Yield a file in chunks of rows, so that files larger than memory can be scored."""
+    path = _existing(Path(path))
+    if _kind(path) == "parquet":
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+            yield batch.to_pandas()
+        return
+    options = _csv_options(path, sep=sep, header=header, columns=columns)
+    try:
+        with pd.read_csv(path, chunksize=chunk_rows, **options) as reader:
+            for chunk in reader:
+                chunk.columns = [str(c).strip() for c in chunk.columns]
+                yield chunk
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot parse the file: {_first_line(exc)}", where=str(path),
+                        fix="check the separator (--sep) and that the file is text.") from None
+
+
+def _read_path(path: Path, *, sep: str | None, header: bool | None,
+               columns: Sequence[str] | None) -> pd.DataFrame:
+    path = _existing(path)
+    if _kind(path) == "parquet":
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises many types for a bad file
+            raise DataError(f"cannot read Parquet: {_first_line(exc)}", where=str(path),
+                            fix="check that the file is a complete Parquet file.") from None
+    options = _csv_options(path, sep=sep, header=header, columns=columns)
+    try:
+        return pd.read_csv(path, **options)
+    except pd.errors.EmptyDataError:
+        raise DataError("the file has no rows.", where=str(path), fix="pass a file with a header and data.") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot parse the file: {_first_line(exc)}", where=str(path),
+                        fix="check the separator (--sep) and that the file is text.") from None
+
+
+def _csv_options(path: Path, *, sep: str | None, header: bool | None,
+                 columns: Sequence[str] | None) -> dict[str, Any]:
+    sample = _head_text(path)
+    if not sample.strip():
+        raise DataError("the file is empty.", where=str(path), fix="pass a file with a header and data.")
+    sep = sep or _sniff_separator(sample, path)
+    if columns is not None:
+        header = False
+    elif header is None:
+        header = _looks_like_header(sample, sep)
+    options: dict[str, Any] = {
+        "sep": sep, "na_values": MISSING_TOKENS, "keep_default_na": True,
+        "skipinitialspace": True, "low_memory": False,
+        "header": 0 if header else None,
+    }
+    if not header:
+        n_fields = len(next(csv.reader([sample.splitlines()[0]], delimiter=sep)))
+        names = list(columns) if columns is not None else [f"column_{i + 1}" for i in range(n_fields)]
+        if len(names) != n_fields:
+            raise DataError(f"{len(names)} column names given for {n_fields} columns.", where=str(path),
+                            fix="pass one name per column with --columns.")
+        options["names"] = names
+    return options
+
+
+def _existing(path: Path) -> Path:
+    if not path.exists():
+        raise DataError("file not found.", where=str(path), fix="check the path.")
+    if path.is_dir():
+        raise DataError("is a folder, not a table file.", where=str(path), fix="pass a CSV, TSV or Parquet file.")
+    if path.stat().st_size == 0:
+        raise DataError("the file is empty.", where=str(path), fix="pass a file with a header and data.")
+    return path
+
+
+def _kind(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    return "parquet" if suffixes and suffixes[-1] in _PARQUET_SUFFIXES else "text"
+
+
+def _head_text(path: Path, size: int = 64_000) -> str:
+    opener = _OPENERS.get(path.suffix.lower(), open)
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
+            return handle.read(size)
+    except (OSError, EOFError) as exc:
+        raise DataError(f"cannot read the file: {_first_line(exc)}", where=str(path),
+                        fix="check that the file is complete and not corrupted.") from None
+
+
+def _sniff_separator(sample: str, path: Path) -> str:
+    lines = [line for line in sample.splitlines()[:50] if line.strip()]
+    if len(lines) > 1:
+        lines = lines[:-1]  # the last line of a sample may be cut in the middle
+    candidates = ["\t", ",", ";", "|"]
+    counts = {c: [line.count(c) for line in lines] for c in candidates}
+    consistent = [c for c in candidates if counts[c] and min(counts[c]) > 0 and len(set(counts[c])) == 1]
+    if consistent:
+        return max(consistent, key=lambda c: counts[c][0])
+    if ".tsv" in [s.lower() for s in path.suffixes]:
+        return "\t"
+    present = [c for c in candidates if counts[c] and min(counts[c]) > 0]
+    return present[0] if present else ","
+
+
+def _looks_like_header(sample: str, sep: str) -> bool:
+    """A first line whose fields are mostly numbers is data, not a header."""
+    first = next(csv.reader([sample.splitlines()[0]], delimiter=sep, skipinitialspace=True))
+    numeric = sum(_is_number(field.strip().strip("'\"")) for field in first)
+    return numeric < max(1, len(first) // 2)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_polars(source: Any) -> bool:
+    return type(source).__module__.split(".")[0] == "polars" and hasattr(source, "to_pandas")
+
+
+def _check_columns(frame: pd.DataFrame, where: str) -> None:
+    if frame.shape[1] == 0:
+        raise DataError("the table has no columns.", where=where, fix="pass a table with a header row.")
+    seen: set[str] = set()
+    duplicated = [c for c in frame.columns if c in seen or seen.add(c)]  # type: ignore[func-returns-value]
+    if duplicated:
+        raise DataError(f"column names appear twice: {', '.join(duplicated)}.", where=where,
+                        fix="give every column a distinct name.")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,197 @@
+"""Column kinds (numeric, categorical, ordinal, datetime, text, identifier, constant) and the
+input schema a model keeps, so that prediction data is read exactly as the training data was.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from mlwright.data.cleaning import clean_text, clean_value, number_value, to_numeric
+from mlwright.errors import SchemaError
+
+NUMERIC, CATEGORICAL, ORDINAL, DATETIME, TEXT, IDENTIFIER, CONSTANT = (
+    "numeric", "categorical", "ordinal", "datetime", "text", "identifier", "constant")
+#: Kinds that are dropped before modelling, with the reason recorded in the schema.
+DROPPED_KINDS = (IDENTIFIER, CONSTANT)
+_DATE_PATTERN = re.compile(r"\d{1,4}[-/.:]\d{1,2}")
+#: Orders people write categories in; a column whose values all belong to one scale is ordinal.
+ORDINAL_SCALES: tuple[tuple[str, ...], ...] = (
+    ("very low", "low", "medium", "high", "very high"),
+    ("low", "med", "high", "vhigh"),
+    ("small", "med", "big"),
+    ("xs", "s", "m", "l", "xl", "xxl"),
+    ("never", "rarely", "sometimes", "often", "always"),
+    ("poor", "fair", "good", "very good", "excellent"),
+    ("fair", "good", "very good", "premium", "ideal"),
+    ("strongly disagree", "disagree", "neutral", "agree", "strongly agree"),
+    ("first", "second", "third"),
+)
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One input column: how to read it and how it is used (``reason`` says why it is dropped)."""
+
+    name: str
+    kind: str
+    order: tuple[str, ...] = ()
+    reason: str = ""
+
+    @property
+    def used(self) -> bool:
+        return self.kind not in DROPPED_KINDS
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The input columns of a model, in training order."""
+
+    columns: tuple[ColumnSpec, ...] = field(default_factory=tuple)
+
+    @property
+    def used(self) -> tuple[ColumnSpec, ...]:
+        return tuple(c for c in self.columns if c.used)
+
+    @property
+    def dropped(self) -> tuple[ColumnSpec, ...]:
+        return tuple(c for c in self.columns if not c.used)
+
+    def to_list(self) -> list[dict]:
+        return [asdict(c) | {"order": list(c.order)} for c in self.columns]
+
+    @classmethod
+    def from_list(cls, items: list[dict]) -> "Schema":
+        return cls(tuple(ColumnSpec(i["name"], i["kind"], tuple(i.get("order", ())), i.get("reason", ""))
+                         for i in items))
+
+
+def infer_schema(frame: pd.DataFrame) -> Schema:
+    """Decide each column's kind from its cleaned values (see ``clean_frame``)."""
+    return Schema(tuple(_infer_column(name, frame[name]) for name in frame.columns))
+
+
+def _infer_column(name: str, column: pd.Series) -> ColumnSpec:
+    present = column.dropna()
+    distinct = present.nunique()
+    if distinct <= 1:
+        return ColumnSpec(name, CONSTANT, reason="holds a single value" if distinct else "is empty")
+    if column.dtype.kind in "fiub":
+        if _is_integer_id(name, present):
+            return ColumnSpec(name, IDENTIFIER, reason="every value is a distinct integer, like a row id")
+        return ColumnSpec(name, NUMERIC)
+    if pd.api.types.is_datetime64_any_dtype(column) or _looks_like_dates(present):
+        return ColumnSpec(name, DATETIME)
+    text = present.astype(str)
+    unique_share = distinct / max(len(present), 1)
+    words = text.str.count(" ").mean() + 1
+    if words >= 4 and unique_share > 0.3:
+        return ColumnSpec(name, TEXT)
+    if unique_share > 0.95 and len(present) > 50:
+        return ColumnSpec(name, IDENTIFIER, reason="almost every value is distinct, like a name or an id")
+    order = _ordinal_order(set(text.str.lower().unique()))
+    if order:
+        return ColumnSpec(name, ORDINAL, order=order)
+    return ColumnSpec(name, CATEGORICAL)
+
+
+def _is_integer_id(name: str, present: pd.Series) -> bool:
+    if present.dtype.kind not in "iu" and not np.all(np.mod(present.to_numpy(dtype=float), 1) == 0):
+        return False
+    if present.nunique() != len(present) or len(present) < 50:
+        return False
+    values = present.to_numpy(dtype=float)
+    named = bool(re.search(r"(^|_|\b)(id|index|key|row)$", name.lower()))
+    consecutive = np.ptp(values) == len(values) - 1
+    return named or consecutive
+
+
+def _looks_like_dates(present: pd.Series) -> bool:
+    sample = present.astype(str).head(200)
+    if sample.empty or not sample.str.contains(_DATE_PATTERN).mean() > 0.9:
+        return False
+    return parse_dates(sample).notna().mean() > 0.95
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return pd.to_datetime(values, errors="coerce", format="ISO8601")
+        except (ValueError, TypeError):
+            return pd.to_datetime(values, errors="coerce", format="mixed")
+
+
+def _ordinal_order(values: set[str]) -> tuple[str, ...]:
+    for scale in ORDINAL_SCALES:
+        if len(values) >= 3 and values <= set(scale):
+            return scale
+    return ()
+
+
+#: Frames up to this many rows are conformed value by value: far faster than column methods.
+SMALL_FRAME = 16
+
+
+def conform(frame: pd.DataFrame, schema: Schema, *, where: str = "data",
+            ignore: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[str]]:
+    """``conform_columns`` as a DataFrame."""
+    columns, notes = conform_columns(frame, schema, where=where, ignore=ignore)
+    return pd.DataFrame(columns, index=frame.index), notes
+
+
+def conform_columns(frame: pd.DataFrame, schema: Schema, *, where: str = "data",
+                    ignore: tuple[str, ...] = ()) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Return the used columns of ``frame`` read as at training time (name -> values), with warnings.
+
+    Missing columns are an error; extra columns are ignored (``ignore`` names ones expected,
+    like the target); column order does not matter.
+    """
+    used = schema.used
+    missing = [c.name for c in used if c.name not in frame.columns]
+    if missing:
+        raise SchemaError(f"missing columns the model needs: {', '.join(missing)}.", where=where,
+                          fix="add these columns (empty values are allowed) or retrain without them.")
+    notes: list[str] = []
+    known = {c.name for c in schema.columns} | set(ignore)
+    extra = [str(c) for c in frame.columns if c not in known]
+    if extra:
+        notes.append(f"ignored columns the model does not know: {', '.join(extra[:10])}"
+                     + (" ..." if len(extra) > 10 else ""))
+    read = _read_small if len(frame) <= SMALL_FRAME else _read_column
+    columns = {}
+    for spec in used:
+        columns[spec.name], bad = read(frame[spec.name], spec.kind)
+        if bad:
+            notes.append(f"column {spec.name!r}: {bad} values that are not numbers read as missing.")
+    return columns, notes
+
+
+def _read_column(column: pd.Series, kind: str) -> tuple[np.ndarray, int]:
+    if kind == NUMERIC:
+        numbers, bad = to_numeric(column)
+        return numbers.to_numpy(), bad
+    if kind == DATETIME:
+        stamps = column if pd.api.types.is_datetime64_any_dtype(column) else parse_dates(clean_text(column))
+        return stamps.to_numpy(), 0
+    return clean_text(column).to_numpy(dtype=object), 0
+
+
+def _read_small(column: pd.Series, kind: str) -> tuple[np.ndarray, int]:
+    if kind == NUMERIC and column.dtype.kind in "fiub":
+        numbers = column.to_numpy(dtype=float, na_value=np.nan)
+        return np.where(np.isfinite(numbers), numbers, np.nan), 0
+    if kind == DATETIME:
+        return _read_column(column, kind)
+    values = column.tolist()
+    if kind == NUMERIC:
+        numbers = [number_value(v) for v in values]
+        bad = sum(1 for v, n in zip(values, numbers) if n != n and clean_value(v) == clean_value(v))
+        return np.array(numbers, dtype=float), bad
+    cleaned = np.empty(len(values), dtype=object)
+    cleaned[:] = [clean_value(v) for v in values]
+    return cleaned, 0

@@ -1,0 +1,126 @@
+"""The target column: its task, its labels, and the default metric for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from mlwright._types import Task
+from mlwright.data.cleaning import clean_text, numeric_share
+from mlwright.errors import DataError
+
+#: Integer-valued targets with at most this many distinct values are treated as classes.
+MAX_CLASSES_FOR_INTEGER_TARGET = 20
+DEFAULT_METRIC = {Task.BINARY: "roc_auc", Task.MULTICLASS: "log_loss", Task.REGRESSION: "rmse"}
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    """What the model learned about its target: needed to turn outputs back into labels."""
+
+    name: str
+    task: Task
+    classes: tuple = ()
+    strip_trailing_dot: bool = False
+
+    def encode(self, labels: pd.Series) -> np.ndarray:
+        """Labels as class indices (classification) or floats (regression)."""
+        if self.task is Task.REGRESSION:
+            return labels.to_numpy(dtype=float)
+        lookup = {c: i for i, c in enumerate(self.classes)}
+        return np.array([lookup[v] for v in labels], dtype=np.int64)
+
+    def normalize(self, raw: pd.Series) -> pd.Series:
+        """Clean raw labels the way the training labels were cleaned (for scoring new data)."""
+        return _normalize(raw, self.strip_trailing_dot, self.task, numeric=_classes_are_numeric(self.classes))
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "task": self.task.value, "classes": [_plain(c) for c in self.classes],
+                "strip_trailing_dot": self.strip_trailing_dot}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TargetInfo":
+        return cls(name=data["name"], task=Task(data["task"]), classes=tuple(data["classes"]),
+                   strip_trailing_dot=bool(data["strip_trailing_dot"]))
+
+
+def analyze_target(frame: pd.DataFrame, name: str, task: Task | None, *, where: str = "data"
+                   ) -> tuple[TargetInfo, pd.Series, list[str]]:
+    """Infer the task and classes; return the cleaned labels (rows with no label dropped)."""
+    if name not in frame.columns:
+        close = [c for c in frame.columns if c.lower() == name.lower()]
+        hint = f" Did you mean {close[0]!r}?" if close else f" Columns are: {', '.join(map(str, frame.columns[:12]))}."
+        raise DataError(f"there is no target column {name!r}.{hint}", where=where, fix="pass --target with an existing column.")
+    raw = frame[name]
+    numeric = raw.dtype.kind in "fiub" or numeric_share(clean_text(raw)) == 1.0
+    text = clean_text(raw) if raw.dtype.kind not in "fiub" else raw
+    strip_dot = False
+    if not numeric:
+        stripped = text.str.rstrip(".")
+        strip_dot = stripped.nunique() < text.nunique()
+    labels = _normalize(raw, strip_dot, task, numeric=numeric)
+    notes = []
+    missing = int(labels.isna().sum())
+    if missing:
+        notes.append(f"{missing} rows without a value in {name!r} were left out of training.")
+        labels = labels.dropna()
+    if strip_dot:
+        notes.append(f"labels of {name!r} written with and without a trailing '.' were read as one.")
+    distinct = labels.nunique()
+    if len(labels) == 0:
+        raise DataError(f"the target column {name!r} has no values.", where=where, fix="pass a column with labels.")
+    if distinct < 2:
+        raise DataError(f"the target column {name!r} has one value only ({labels.iloc[0]!r}); there is nothing to learn.",
+                        where=where, fix="pass data where the target takes at least two values.")
+    task = task or _infer_task(labels, numeric)
+    if task.is_classification:
+        if task is Task.BINARY and distinct != 2:
+            raise DataError(f"task is binary but {name!r} has {distinct} classes.", where=where,
+                            fix="use --task multiclass or leave the task out.")
+        classes = tuple(sorted(labels.unique(), key=_sort_key))
+        return TargetInfo(name, task, classes, strip_dot), labels, notes
+    if not numeric:
+        raise DataError(f"task is regression but {name!r} holds text.", where=where,
+                        fix="use a numeric target or leave the task out.")
+    return TargetInfo(name, task, (), strip_dot), labels.astype(float), notes
+
+
+def _infer_task(labels: pd.Series, numeric: bool) -> Task:
+    distinct = labels.nunique()
+    if distinct == 2:
+        return Task.BINARY
+    if not numeric:
+        return Task.MULTICLASS
+    values = labels.to_numpy(dtype=float)
+    integral = np.all(np.equal(np.mod(values, 1), 0))
+    return Task.MULTICLASS if integral and distinct <= MAX_CLASSES_FOR_INTEGER_TARGET else Task.REGRESSION
+
+
+def _normalize(raw: pd.Series, strip_dot: bool, task: Task | None, *, numeric: bool) -> pd.Series:
+    if raw.dtype.kind in "fiub":
+        values = raw.astype(float)
+    else:
+        values = clean_text(raw)
+        if strip_dot:
+            values = values.where(values.isna(), values.astype("string").str.rstrip(".").astype(object))
+        if numeric:
+            values = pd.to_numeric(values, errors="coerce")
+    if numeric and task is not Task.REGRESSION:
+        as_float = values.astype(float)
+        if np.all(np.equal(np.mod(as_float.dropna(), 1), 0)):
+            return as_float.astype("Int64").astype(object).where(as_float.notna(), np.nan)
+    return values
+
+
+def _classes_are_numeric(classes: tuple) -> bool:
+    return bool(classes) and all(isinstance(c, (int, np.integer, float, np.floating)) for c in classes)
+
+
+def _sort_key(value):
+    return (0, value, "") if isinstance(value, (int, float, np.integer, np.floating)) else (1, 0, str(value))
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value

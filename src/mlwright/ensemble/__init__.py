@@ -1,0 +1,1 @@
+"""Greedy ensemble selection over out-of-fold predictions."""

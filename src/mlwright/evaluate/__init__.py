@@ -1,0 +1,1 @@
+"""Metrics and scoring of predictions."""

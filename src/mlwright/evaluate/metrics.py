@@ -1,0 +1,90 @@
+"""Metrics as data: name, tasks, direction, and whether they score probabilities or labels.
+
+Everything inside the search compares ``score`` values, where higher is always better;
+``value`` is what people read (a log loss stays a positive number that should be small).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from sklearn import metrics as skm
+
+from mlwright._types import Task
+from mlwright.errors import ConfigError
+
+_EPS = 1e-15
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    tasks: frozenset[Task]
+    greater_is_better: bool
+    compute: Callable[[np.ndarray, np.ndarray], float]
+    description: str
+
+    def value(self, y: np.ndarray, prediction: np.ndarray) -> float:
+        """The metric as people read it; ``prediction`` is probabilities or values."""
+        return float(self.compute(y, prediction))
+
+    def score(self, y: np.ndarray, prediction: np.ndarray) -> float:
+        """Higher is better, whatever the metric."""
+        value = self.value(y, prediction)
+        return value if self.greater_is_better else -value
+
+    def to_value(self, score: float) -> float:
+        return score if self.greater_is_better else -score
+
+
+def _labels(proba: np.ndarray) -> np.ndarray:
+    return np.asarray(proba).argmax(axis=1)
+
+
+def _roc_auc(y, proba):
+    proba = np.asarray(proba)
+    if proba.shape[1] == 2:
+        return skm.roc_auc_score(y, proba[:, 1])
+    present = np.unique(y)
+    sub = proba[:, present] / np.clip(proba[:, present].sum(axis=1, keepdims=True), _EPS, None)
+    return skm.roc_auc_score(y, sub, multi_class="ovr", labels=present)
+
+
+def _log_loss(y, proba):
+    proba = np.clip(np.asarray(proba, dtype=float), _EPS, 1 - _EPS)
+    proba = proba / proba.sum(axis=1, keepdims=True)
+    return float(-np.mean(np.log(proba[np.arange(len(y)), np.asarray(y, dtype=int)])))
+
+
+def _f1(y, proba):
+    proba = np.asarray(proba)
+    average = "binary" if proba.shape[1] == 2 else "macro"
+    return skm.f1_score(y, _labels(proba), average=average)
+
+
+_CLS = frozenset({Task.BINARY, Task.MULTICLASS})
+_REG = frozenset({Task.REGRESSION})
+METRICS: dict[str, Metric] = {m.name: m for m in (
+    Metric("roc_auc", _CLS, True, _roc_auc, "area under the ROC curve (one-vs-rest for several classes)"),
+    Metric("log_loss", _CLS, False, _log_loss, "log loss of the predicted probabilities"),
+    Metric("accuracy", _CLS, True, lambda y, p: skm.accuracy_score(y, _labels(p)), "share of correct labels"),
+    Metric("balanced_accuracy", _CLS, True, lambda y, p: skm.balanced_accuracy_score(y, _labels(p)),
+           "mean recall over classes"),
+    Metric("f1", _CLS, True, _f1, "F1 of the positive class (macro F1 for several classes)"),
+    Metric("rmse", _REG, False, lambda y, p: float(np.sqrt(skm.mean_squared_error(y, p))), "root mean squared error"),
+    Metric("mae", _REG, False, lambda y, p: skm.mean_absolute_error(y, p), "mean absolute error"),
+    Metric("r2", _REG, True, lambda y, p: skm.r2_score(y, p), "coefficient of determination"),
+)}
+
+
+def get_metric(name: str, task: Task) -> Metric:
+    metric = METRICS.get(name.lower())
+    allowed = ", ".join(m.name for m in METRICS.values() if task in m.tasks)
+    if metric is None:
+        raise ConfigError(f"unknown metric {name!r}.", where="metric", fix=f"use one of: {allowed}.")
+    if task not in metric.tasks:
+        raise ConfigError(f"metric {name!r} does not apply to a {task.value} task.", where="metric",
+                          fix=f"use one of: {allowed}.")
+    return metric

@@ -1,0 +1,66 @@
+"""A table encoder: the schema's used columns in, one float matrix out.
+
+Fitted on the fit rows of each fold (never on validation rows), and saved as plain JSON
+state with the model so that nothing executable is stored.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mlwright.data.schema import ORDINAL, Schema
+from mlwright.features.parts import PART_FOR_KIND, OrdinalPart, Part
+
+STYLES = ("tree", "linear")
+
+
+class TableEncoder:
+    """``fit`` on a conformed frame, ``transform`` to a float64 matrix with stable columns."""
+
+    def __init__(self, schema: Schema, style: str = "tree"):
+        if style not in STYLES:
+            raise ValueError(f"style must be one of {STYLES}, got {style!r}")
+        self.schema = schema
+        self.style = style
+
+    def fit(self, frame: pd.DataFrame) -> "TableEncoder":
+        self.parts_: list[Part] = [self._make_part(spec).fit(frame[spec.name]) for spec in self.schema.used]
+        return self
+
+    def transform(self, frame, n_rows: int | None = None) -> np.ndarray:
+        """``frame``: a DataFrame or a mapping of column name to values (see ``conform_columns``)."""
+        blocks = [array for part in self.parts_ for array in part.transform(frame[part.name])]
+        if not blocks:
+            return np.zeros((len(frame) if n_rows is None else n_rows, 0))
+        return np.column_stack(blocks).astype(np.float64, copy=False)
+
+    def fit_transform(self, frame: pd.DataFrame) -> np.ndarray:
+        return self.fit(frame).transform(frame)
+
+    @property
+    def feature_names_(self) -> list[str]:
+        return [name for part in self.parts_ for name in part.names()]
+
+    @property
+    def categorical_indices_(self) -> list[int]:
+        flags = [flag for part in self.parts_ for flag in part.categorical()]
+        return [i for i, flag in enumerate(flags) if flag]
+
+    def to_state(self) -> dict:
+        return {"style": self.style, "parts": [part.state() for part in self.parts_]}
+
+    @classmethod
+    def from_state(cls, schema: Schema, state: dict) -> "TableEncoder":
+        encoder = cls(schema, state["style"])
+        encoder.parts_ = [encoder._make_part_from_state(s) for s in state["parts"]]
+        return encoder
+
+    def _make_part(self, spec) -> Part:
+        if spec.kind == ORDINAL:
+            return OrdinalPart(spec.name, self.style, spec.order)
+        return PART_FOR_KIND[spec.kind](spec.name, self.style)
+
+    def _make_part_from_state(self, state: dict) -> Part:
+        part = PART_FOR_KIND[state["kind"]](state["name"], state["style"])
+        return part.load(state)

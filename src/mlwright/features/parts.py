@@ -1,0 +1,225 @@
+"""Per-column feature makers. Each learns a little state in ``fit`` and turns one column into
+one or more float columns in ``transform``.
+
+Two styles: ``tree`` keeps values as they are (categories as integer codes, missing as NaN),
+``linear`` imputes, scales and one-hot encodes, for models that need it (linear, k-NN).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Most categories kept as codes for trees, and as one-hot columns for linear models.
+MAX_TREE_CATEGORIES = 500
+MAX_ONE_HOT = 24
+MIN_ONE_HOT_COUNT = 5
+#: Values pushed further than this many standard deviations are clipped for linear models.
+CLIP_SD = 5.0
+_SMALL = 16
+
+
+def codes_for(values, lookup: dict[str, float], default: float) -> np.ndarray:
+    """Map category values to codes; a dict lookup is fastest for the single-row path."""
+    if len(values) <= _SMALL:
+        return np.array([lookup.get(v, default) if isinstance(v, str) else np.nan for v in values], dtype=float)
+    values = np.asarray(values, dtype=object)
+    categories = list(lookup)
+    codes = pd.Index(categories, dtype=object).get_indexer(values)
+    mapped = np.array([lookup[c] for c in categories] + [default], dtype=float)
+    out = mapped[np.where(codes < 0, len(categories), codes)]
+    out[np.asarray(pd.isna(values), dtype=bool)] = np.nan
+    return out
+
+
+class Scaler:
+    """Median imputation, standard scaling and clipping; remembers if a missing flag is needed."""
+
+    def fit(self, values: np.ndarray) -> "Scaler":
+        finite = values[~np.isnan(values)]
+        self.median = float(np.median(finite)) if finite.size else 0.0
+        self.mean = float(finite.mean()) if finite.size else 0.0
+        self.scale = float(finite.std()) or 1.0 if finite.size else 1.0
+        self.flag = bool(np.isnan(values).any())
+        return self
+
+    def transform(self, values: np.ndarray) -> list[np.ndarray]:
+        missing = np.isnan(values)
+        scaled = np.clip((np.where(missing, self.median, values) - self.mean) / self.scale, -CLIP_SD, CLIP_SD)
+        return [scaled, missing.astype(float)] if self.flag else [scaled]
+
+    def names(self, base: str) -> list[str]:
+        return [base, f"{base}__missing"] if self.flag else [base]
+
+    def state(self) -> dict:
+        return dict(median=self.median, mean=self.mean, scale=self.scale, flag=self.flag)
+
+    @classmethod
+    def from_state(cls, state: dict) -> "Scaler":
+        scaler = cls()
+        scaler.__dict__.update(state)
+        return scaler
+
+
+class Part:
+    """Base: turns one column into numeric arrays; subclasses fill ``_raw`` (and maybe ``_fit_raw``)."""
+
+    kind = ""
+
+    def __init__(self, name: str, style: str):
+        self.name, self.style = name, style
+        self.scalers: list[Scaler] = []
+
+    def fit(self, column: pd.Series) -> "Part":
+        self._fit_raw(column)
+        raw = self._raw(column)
+        if self.style == "linear":
+            self.scalers = [Scaler().fit(r) for r in raw]
+        return self
+
+    def transform(self, column: pd.Series) -> list[np.ndarray]:
+        raw = self._raw(column)
+        if self.style != "linear":
+            return raw
+        return [out for scaler, r in zip(self.scalers, raw) for out in scaler.transform(r)]
+
+    def names(self) -> list[str]:
+        bases = self._raw_names()
+        if self.style != "linear":
+            return bases
+        return [n for scaler, base in zip(self.scalers, bases) for n in scaler.names(base)]
+
+    def categorical(self) -> list[bool]:
+        return [False] * len(self.names())
+
+    def state(self) -> dict:
+        return {"kind": self.kind, "name": self.name, "style": self.style,
+                "scalers": [s.state() for s in self.scalers], **self._state()}
+
+    def load(self, state: dict) -> "Part":
+        self.scalers = [Scaler.from_state(s) for s in state["scalers"]]
+        self._load(state)
+        return self
+
+    def _fit_raw(self, column: pd.Series) -> None:
+        pass
+
+    def _state(self) -> dict:
+        return {}
+
+    def _load(self, state: dict) -> None:
+        pass
+
+    def _raw(self, column: pd.Series) -> list[np.ndarray]:
+        raise NotImplementedError
+
+    def _raw_names(self) -> list[str]:
+        return [self.name]
+
+
+class NumericPart(Part):
+    kind = "numeric"
+
+    def _raw(self, column):
+        return [np.asarray(column, dtype=float)]
+
+
+class CategoricalPart(Part):
+    """Trees get frequency-ranked codes (rare and unseen share one code); linear models one-hot."""
+
+    kind = "categorical"
+
+    def _fit_raw(self, column):
+        counts = column.value_counts()
+        if self.style == "linear":
+            counts = counts[counts >= MIN_ONE_HOT_COUNT].head(MAX_ONE_HOT)
+        else:
+            counts = counts.head(MAX_TREE_CATEGORIES)
+        self.categories = [str(c) for c in counts.index]
+
+    def _raw(self, column):
+        if self.style == "linear":
+            values = np.asarray(column, dtype=object)
+            return [(values == c).astype(float) for c in self.categories]
+        lookup = {c: float(i) for i, c in enumerate(self.categories)}
+        return [codes_for(column, lookup, default=float(len(self.categories)))]
+
+    def transform(self, column):
+        return self._raw(column) if self.style == "linear" else super().transform(column)
+
+    def names(self):
+        return [f"{self.name}={c}" for c in self.categories] if self.style == "linear" else [self.name]
+
+    def fit(self, column):
+        self._fit_raw(column)
+        return self
+
+    def categorical(self):
+        return [self.style != "linear"] * len(self.names())
+
+    def _state(self):
+        return {"categories": self.categories}
+
+    def _load(self, state):
+        self.categories = list(state["categories"])
+
+
+class OrdinalPart(Part):
+    kind = "ordinal"
+
+    def __init__(self, name, style, order=()):
+        super().__init__(name, style)
+        self.order = list(order)
+
+    def _raw(self, column):
+        lookup = {v: float(i) for i, v in enumerate(self.order)}
+        lowered = [v.lower() if isinstance(v, str) else v for v in column]
+        return [codes_for(lowered, lookup, default=np.nan)]
+
+    def _state(self):
+        return {"order": self.order}
+
+    def _load(self, state):
+        self.order = list(state["order"])
+
+
+class DatetimePart(Part):
+    """Calendar parts a model can split on, plus a running day count for trends."""
+
+    kind = "datetime"
+    FIELDS = ("year", "month", "day", "dayofweek", "hour", "days")
+
+    def _raw(self, column):
+        stamps = pd.DatetimeIndex(pd.to_datetime(column, errors="coerce"))
+        missing = stamps.isna()
+        days = stamps.to_numpy(dtype="datetime64[s]").astype("int64") / 86400.0
+        raw = [stamps.year, stamps.month, stamps.day, stamps.dayofweek, stamps.hour]
+        out = [np.asarray(r, dtype=float) for r in raw] + [np.asarray(days, dtype=float)]
+        return [np.where(missing, np.nan, r) for r in out]
+
+    def _raw_names(self):
+        return [f"{self.name}.{f}" for f in self.FIELDS]
+
+
+class TextPart(Part):
+    """Basic text statistics: length, words, digits and capitals."""
+
+    kind = "text"
+    FIELDS = ("chars", "words", "digit_share", "upper_share")
+
+    def _raw(self, column):
+        text = pd.Series(column, dtype="string")
+        missing = text.isna().to_numpy()
+        chars = text.str.len().to_numpy(dtype=float, na_value=np.nan)
+        words = text.str.split().str.len().to_numpy(dtype=float, na_value=np.nan)
+        digits = text.str.count(r"\d").to_numpy(dtype=float, na_value=np.nan)
+        upper = text.str.count(r"[A-Z]").to_numpy(dtype=float, na_value=np.nan)
+        denom = np.maximum(chars, 1)
+        out = [chars, words, digits / denom, upper / denom]
+        return [np.where(missing, np.nan, r) for r in out]
+
+    def _raw_names(self):
+        return [f"{self.name}.{f}" for f in self.FIELDS]
+
+
+PART_FOR_KIND = {p.kind: p for p in (NumericPart, CategoricalPart, OrdinalPart, DatetimePart, TextPart)}

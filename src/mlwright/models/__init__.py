@@ -1,0 +1,1 @@
+"""Model families as data: each module declares one family; ``registry`` lists them."""

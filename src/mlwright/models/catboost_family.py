@@ -1,0 +1,94 @@
+"""CatBoost: ordered boosting with target statistics for categories; strong on small, categorical data."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from catboost import CatBoostClassifier, CatBoostRegressor, Pool
+
+from mlwright._types import Task
+from mlwright.models.base import ALL_TASKS, Family, FitData
+
+MAX_ROUNDS = 3_000
+EARLY_STOP = 50
+
+
+class _Deadline:
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+
+    def after_iteration(self, info) -> bool:
+        return time.time() < self.deadline
+
+
+def _pool(X: np.ndarray, categorical: tuple[int, ...], y=None) -> Pool:
+    if not categorical:
+        return Pool(X, label=y)
+    data = X.astype(object)
+    for i in categorical:
+        column = X[:, i]
+        data[:, i] = np.where(np.isnan(column), -1, column).astype(np.int64)
+    return Pool(data, label=y, cat_features=list(categorical))
+
+
+class CatBoostLearner:
+    def __init__(self, params: dict, task: Task):
+        self.params, self.task = dict(params), task
+        self.iterations_: int | None = None
+        self.categorical: tuple[int, ...] = ()
+
+    def fit(self, data: FitData) -> "CatBoostLearner":
+        self.categorical = tuple(data.categorical)
+        model_cls = CatBoostRegressor if self.task is Task.REGRESSION else CatBoostClassifier
+        loss = {"binary": "Logloss", "multiclass": "MultiClass", "regression": "RMSE"}[self.task.value]
+        self.model_ = model_cls(iterations=data.iterations or MAX_ROUNDS, loss_function=loss,
+                                thread_count=data.threads, random_seed=data.seed, verbose=False,
+                                allow_writing_files=False, **self.params)
+        eval_set, stop = None, None
+        if data.X_valid is not None and data.iterations is None:
+            eval_set, stop = _pool(data.X_valid, self.categorical, data.y_valid), EARLY_STOP
+        self.model_.fit(_pool(data.X, self.categorical, data.y), eval_set=eval_set, early_stopping_rounds=stop,
+                        use_best_model=stop is not None, callbacks=[_Deadline(data.deadline)])
+        self.iterations_ = self.model_.tree_count_
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        pool = _pool(X, self.categorical)
+        if self.task is Task.REGRESSION:
+            return self.model_.predict(pool, thread_count=1)
+        return self.model_.predict_proba(pool, thread_count=1)
+
+    def save(self, directory: Path) -> None:
+        self.model_.save_model(str(directory / "model.cbm"))
+
+    @classmethod
+    def load(cls, directory: Path, params: dict, task: Task) -> "CatBoostLearner":
+        learner = cls(params, task)
+        learner.model_ = (CatBoostRegressor() if task is Task.REGRESSION else CatBoostClassifier())
+        learner.model_.load_model(str(directory / "model.cbm"))
+        learner.categorical = tuple(int(i) for i in learner.model_.get_cat_feature_indices())
+        learner.iterations_ = learner.model_.tree_count_
+        return learner
+
+
+def _space(trial, task: Task) -> dict:
+    return {
+        "depth": trial.suggest_int("depth", 4, 9),
+        "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.2, log=True),
+        "l2_leaf_reg": trial.suggest_float("l2_leaf_reg", 1.0, 10.0, log=True),
+    }
+
+
+FAMILY = Family(
+    name="catboost", tasks=ALL_TASKS, style="tree", iterative=True,
+    make=lambda params, task: CatBoostLearner(params, task),
+    load=CatBoostLearner.load,
+    portfolio=(
+        {"depth": 6, "learning_rate": 0.08},
+        {"depth": 8, "learning_rate": 0.05, "l2_leaf_reg": 5.0},
+    ),
+    space=_space,
+    notes="ordered boosting on oblivious trees, target statistics for categories",
+)

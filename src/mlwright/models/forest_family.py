@@ -1,0 +1,101 @@
+"""Random forests and extra trees: averaged deep trees, robust defaults, good ensemble partners.
+
+scikit-learn grows, saves (skops, trusted types only) and scores them in batches; a few rows
+go through ``PackedForest``, built at load, so that one row is scored in well under a
+millisecond. Tree size is bounded (leaves per tree, fewer with many classes) to keep models small.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor
+
+from mlwright._types import Task
+from mlwright.models.base import ALL_TASKS, Family, FitData, align_proba
+from mlwright.models.packed_forest import PackedForest
+from mlwright.models.sklearn_learner import load_trusted, save_trusted
+
+TREES = 120
+TREE_CHUNK = 40
+#: Up to this many rows are scored by the packed arrays; more go through scikit-learn's batch path.
+PACKED_ROWS = 64
+#: Leaves per tree summed over classes: bounds the model's size whatever the data.
+LEAF_BUDGET = 4096
+
+
+class ForestLearner:
+    def __init__(self, params: dict, task: Task, classifier, regressor):
+        self.params, self.task = dict(params), task
+        self.classifier, self.regressor = classifier, regressor
+        self.iterations_: int | None = None
+
+    def fit(self, data: FitData) -> "ForestLearner":
+        outputs = data.n_classes if self.task.is_classification else 1
+        model_cls = self.regressor if self.task is Task.REGRESSION else self.classifier
+        model = model_cls(n_estimators=0, warm_start=True, n_jobs=data.threads, random_state=data.seed,
+                          max_leaf_nodes=max(64, min(2048, LEAF_BUDGET // max(outputs, 2) * 2)),
+                          **{k: v for k, v in self.params.items() if not k.startswith("_")})
+        started = time.time()
+        while model.n_estimators < TREES:
+            model.set_params(n_estimators=min(TREES, model.n_estimators + TREE_CHUNK))
+            model.fit(data.X, data.y)
+            per_chunk = (time.time() - started) / (model.n_estimators / TREE_CHUNK)
+            if time.time() + per_chunk > data.deadline:
+                break
+        self.iterations_ = None
+        self.params["_n_classes"] = data.n_classes
+        self.params["_seen"] = [int(c) for c in getattr(model, "classes_", [])]
+        self._adopt(model)
+        return self
+
+    def _adopt(self, model) -> None:
+        model.set_params(warm_start=False)
+        self.model_ = model
+        self.packed_ = PackedForest.from_sklearn(model)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        if len(X) <= PACKED_ROWS:
+            out = self.packed_.predict(X)
+        elif self.task is Task.REGRESSION:
+            out = self.model_.predict(X)[:, None]
+        else:
+            out = self.model_.predict_proba(X)
+        if self.task is Task.REGRESSION:
+            return out[:, 0]
+        return align_proba(out, np.asarray(self.params["_seen"]), int(self.params["_n_classes"]))
+
+    def save(self, directory: Path) -> None:
+        save_trusted(self.model_, directory / "model.skops")
+
+    @classmethod
+    def loader(cls, classifier, regressor):
+        def load(directory: Path, params: dict, task: Task) -> "ForestLearner":
+            learner = cls(params, task, classifier, regressor)
+            learner._adopt(load_trusted(directory / "model.skops"))
+            return learner
+        return load
+
+
+def _space(trial, task: Task) -> dict:
+    return {
+        "max_features": trial.suggest_categorical("max_features", ["sqrt", "log2", 0.5, 0.8, 1.0]),
+        "min_samples_leaf": trial.suggest_int("min_samples_leaf", 1, 16, log=True),
+    }
+
+
+def _family(name: str, classifier, regressor, portfolio, notes: str) -> Family:
+    return Family(
+        name=name, tasks=ALL_TASKS, style="tree",
+        make=lambda params, task: ForestLearner(params, task, classifier, regressor),
+        load=ForestLearner.loader(classifier, regressor),
+        portfolio=portfolio, space=_space, max_rows=200_000, notes=notes,
+    )
+
+
+EXTRA_TREES = _family("extra_trees", ExtraTreesClassifier, ExtraTreesRegressor,
+                      ({"max_features": 0.8, "min_samples_leaf": 1},), "randomised trees, averaged")
+RANDOM_FOREST = _family("random_forest", RandomForestClassifier, RandomForestRegressor,
+                        ({"max_features": "sqrt", "min_samples_leaf": 1},), "bootstrapped trees, averaged")

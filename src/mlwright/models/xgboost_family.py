@@ -1,0 +1,93 @@
+"""XGBoost: depth-wise boosted trees, a different bias from LightGBM's leaf-wise growth."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import xgboost as xgb
+
+from mlwright._types import Task
+from mlwright.models.base import ALL_TASKS, Family, FitData, binary_to_two_columns
+
+MAX_ROUNDS = 10_000
+EARLY_STOP = 50
+
+
+class _Deadline(xgb.callback.TrainingCallback):
+    def __init__(self, deadline: float):
+        super().__init__()
+        self.deadline = deadline
+
+    def after_iteration(self, model, epoch, evals_log) -> bool:
+        return time.time() > self.deadline
+
+
+class XGBoostLearner:
+    def __init__(self, params: dict, task: Task):
+        self.params, self.task = dict(params), task
+        self.iterations_: int | None = None
+
+    def fit(self, data: FitData) -> "XGBoostLearner":
+        params = {**self._objective(data), "tree_method": "hist", **self.params,
+                  "nthread": data.threads, "seed": data.seed, "verbosity": 0}
+        train = xgb.DMatrix(data.X, label=data.y, nthread=data.threads)
+        evals, stop = [], None
+        if data.X_valid is not None and data.iterations is None:
+            evals = [(xgb.DMatrix(data.X_valid, label=data.y_valid, nthread=data.threads), "valid")]
+            stop = EARLY_STOP
+        booster = xgb.train(params, train, num_boost_round=data.iterations or MAX_ROUNDS, evals=evals,
+                            early_stopping_rounds=stop, callbacks=[_Deadline(data.deadline)], verbose_eval=False)
+        best = getattr(booster, "best_iteration", None) if stop else None
+        self.iterations_ = (best + 1) if best is not None else booster.num_boosted_rounds()
+        self.booster_ = booster[: self.iterations_] if self.iterations_ < booster.num_boosted_rounds() else booster
+        self.booster_.set_param({"nthread": 1})
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        out = self.booster_.inplace_predict(X)
+        return binary_to_two_columns(out) if self.task is Task.BINARY else np.asarray(out)
+
+    def save(self, directory: Path) -> None:
+        self.booster_.save_model(str(directory / "model.ubj"))
+
+    @classmethod
+    def load(cls, directory: Path, params: dict, task: Task) -> "XGBoostLearner":
+        learner = cls(params, task)
+        learner.booster_ = xgb.Booster(model_file=str(directory / "model.ubj"))
+        learner.booster_.set_param({"nthread": 1})
+        learner.iterations_ = learner.booster_.num_boosted_rounds()
+        return learner
+
+    def _objective(self, data: FitData) -> dict:
+        if self.task is Task.BINARY:
+            return {"objective": "binary:logistic", "eval_metric": "logloss"}
+        if self.task is Task.MULTICLASS:
+            return {"objective": "multi:softprob", "num_class": data.n_classes, "eval_metric": "mlogloss"}
+        return {"objective": "reg:squarederror", "eval_metric": "rmse"}
+
+
+def _space(trial, task: Task) -> dict:
+    return {
+        "eta": trial.suggest_float("eta", 0.01, 0.3, log=True),
+        "max_depth": trial.suggest_int("max_depth", 3, 10),
+        "min_child_weight": trial.suggest_float("min_child_weight", 0.5, 20.0, log=True),
+        "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+        "colsample_bytree": trial.suggest_float("colsample_bytree", 0.4, 1.0),
+        "lambda": trial.suggest_float("lambda", 1e-3, 10.0, log=True),
+    }
+
+
+FAMILY = Family(
+    name="xgboost", tasks=ALL_TASKS, style="tree", iterative=True,
+    make=lambda params, task: XGBoostLearner(params, task),
+    load=XGBoostLearner.load,
+    portfolio=(
+        {"eta": 0.08, "max_depth": 6, "min_child_weight": 1.0, "subsample": 0.9, "colsample_bytree": 0.8},
+        {"eta": 0.04, "max_depth": 8, "min_child_weight": 2.0, "subsample": 0.8, "colsample_bytree": 0.6,
+         "max_bin": 512},
+    ),
+    space=_space,
+    notes="gradient-boosted trees, depth-wise histogram splits",
+)

@@ -1,0 +1,118 @@
+"""The trained model: predicts, reports its leaderboard, saves itself. Nothing more.
+
+Reports, the registry and serving live elsewhere and use this public surface.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mlwright._types import DataSource, Task
+from mlwright.data.readers import read_table
+from mlwright.data.schema import Schema, conform_columns
+from mlwright.data.target import TargetInfo
+from mlwright.features import TableEncoder
+from mlwright.models.base import Learner
+
+
+class MlwrightWarning(UserWarning):
+    """Something in the data was handled, not refused: e.g. extra columns ignored."""
+
+
+@dataclass
+class Member:
+    """One model of the final ensemble, refitted on all training rows."""
+
+    name: str
+    family: str
+    style: str
+    weight: float
+    params: dict[str, Any]
+    learner: Learner
+
+
+class TrainedModel:
+    """A weighted ensemble of models behind the feature encoders it was trained with."""
+
+    def __init__(self, *, schema: Schema, target: TargetInfo, metric: str, encoders: dict[str, TableEncoder],
+                 members: list[Member], leaderboard: pd.DataFrame, info: dict[str, Any]):
+        self.schema, self.target, self.metric = schema, target, metric
+        self.encoders, self.members = encoders, members
+        self._leaderboard, self.info = leaderboard, info
+
+    @property
+    def task(self) -> Task:
+        return self.target.task
+
+    @property
+    def classes_(self) -> list:
+        return list(self.target.classes)
+
+    @property
+    def feature_names_in_(self) -> list[str]:
+        return [c.name for c in self.schema.used]
+
+    def leaderboard(self) -> pd.DataFrame:
+        """Every trial of the search: validation score, fit time, latency, ensemble weight."""
+        return self._leaderboard.copy()
+
+    def predict_proba(self, data: DataSource) -> pd.DataFrame:
+        """Class probabilities, one column per class (in ``classes_`` order)."""
+        if not self.task.is_classification:
+            raise TypeError("predict_proba is for classifiers; this model predicts numbers: use predict.")
+        frame = self._frame(data)
+        return pd.DataFrame(self.raw_predict(frame), columns=self.classes_, index=frame.index)
+
+    def predict(self, data: DataSource) -> pd.Series:
+        """Predicted labels (classification) or values (regression), named after the target."""
+        frame = self._frame(data)
+        return pd.Series(self._labels(self.raw_predict(frame)), index=frame.index, name=self.target.name)
+
+    def predict_table(self, data: DataSource, *, where: str = "data") -> pd.DataFrame:
+        """The prediction column named after the target and, for classifiers, ``proba_<class>`` columns."""
+        frame = self._frame(data)
+        raw = self.raw_predict(frame, where=where)
+        table = pd.DataFrame({self.target.name: self._labels(raw)}, index=frame.index)
+        if self.task.is_classification:
+            for i, label in enumerate(self.classes_):
+                table[f"proba_{label}"] = raw[:, i]
+        return table
+
+    def _labels(self, raw: np.ndarray) -> np.ndarray:
+        if not self.task.is_classification:
+            return raw
+        values = np.asarray(self.classes_, dtype=object)[raw.argmax(axis=1)]
+        if all(isinstance(c, (int, np.integer)) for c in self.classes_):
+            values = values.astype(np.int64)
+        return values
+
+    def raw_predict(self, frame: pd.DataFrame, *, where: str = "data") -> np.ndarray:
+        """Blend of the members' outputs on an already read frame: probabilities or values."""
+        conformed, notes = conform_columns(frame, self.schema, where=where, ignore=(self.target.name,))
+        for note in notes:
+            warnings.warn(note, MlwrightWarning, stacklevel=3)
+        matrices = {style: encoder.transform(conformed, len(frame)) for style, encoder in self.encoders.items()}
+        total = None
+        for member in self.members:
+            out = member.learner.predict(matrices[member.style]) * member.weight
+            total = out if total is None else total + out
+        return np.asarray(total)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model directory (see ``mlwright.registry.bundle``); returns its path."""
+        from mlwright.registry.bundle import save_model
+
+        return save_model(self, Path(path))
+
+    def _frame(self, data: DataSource) -> pd.DataFrame:
+        return read_table(data)
+
+    def __repr__(self) -> str:
+        members = ", ".join(f"{m.name}×{m.weight:.2f}" for m in self.members)
+        return f"TrainedModel(task={self.task.value}, target={self.target.name!r}, members=[{members}])"

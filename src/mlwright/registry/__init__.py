@@ -1,0 +1,1 @@
+"""Model persistence: the versioned, checksummed model directory."""

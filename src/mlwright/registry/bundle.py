@@ -1,0 +1,149 @@
+"""The model directory format, version 1.
+
+    manifest.json          format, version, task, target, metric, input schema, members,
+                           and the SHA-256 of every other file
+    features/<style>.json  fitted encoder state (plain data)
+    members/<name>/        one model each, in its library's native format (LightGBM text,
+                           XGBoost UBJSON, CatBoost .cbm) or skops for scikit-learn parts
+    leaderboard.json       the search's trials
+    training.json          facts of the run (timings, estimate, notes)
+
+A directory is written under a temporary name and renamed into place, so a crash never leaves
+a half-written model; at load every checksum is verified before anything is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import pandas as pd
+
+from mlwright import __version__
+from mlwright.data.schema import Schema
+from mlwright.data.target import TargetInfo
+from mlwright.errors import ModelFormatError
+from mlwright.features import TableEncoder
+from mlwright.models.registry import get_family
+from mlwright.predictor import Member, TrainedModel
+from mlwright.search.checkpoint import _plain
+
+FORMAT = "mlwright.model"
+FORMAT_VERSION = 1
+SUPPORTED_VERSIONS = (1,)
+MANIFEST = "manifest.json"
+
+
+def save_model(model: TrainedModel, directory: Path) -> Path:
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = directory.parent / f".{directory.name}.tmp-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        _write_contents(model, staging)
+        _swap_into_place(staging, directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return directory
+
+
+def _write_contents(model: TrainedModel, root: Path) -> None:
+    (root / "features").mkdir()
+    for style, encoder in model.encoders.items():
+        _dump(root / "features" / f"{style}.json", encoder.to_state())
+    members = []
+    for member in model.members:
+        folder = root / "members" / member.name
+        folder.mkdir(parents=True)
+        member.learner.save(folder)
+        members.append({"name": member.name, "family": member.family, "style": member.style,
+                        "weight": member.weight, "params": member.params, "path": f"members/{member.name}"})
+    _dump(root / "leaderboard.json", json.loads(model.leaderboard().to_json(orient="records")))
+    _dump(root / "training.json", model.info)
+    files = {str(p.relative_to(root)): _sha256(p) for p in sorted(root.rglob("*")) if p.is_file()}
+    _dump(root / MANIFEST, {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "mlwright_version": __version__,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "task": model.task.value, "target": model.target.to_dict(), "metric": model.metric,
+        "input_schema": model.schema.to_list(), "members": members, "files": files,
+    })
+
+
+def _swap_into_place(staging: Path, directory: Path) -> None:
+    if directory.exists():
+        if not (directory / MANIFEST).exists() and any(directory.iterdir()):
+            raise ModelFormatError("the folder exists and is not a model directory; refusing to replace it.",
+                                   where=str(directory), fix="choose an empty or new folder for the model.")
+        retired = directory.parent / f".{directory.name}.old-{uuid.uuid4().hex[:8]}"
+        os.replace(directory, retired)
+        os.replace(staging, directory)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(staging, directory)
+
+
+def resolve_model_dir(path: str | Path) -> Path:
+    """Accept a model directory or a run directory that holds one in ``model/``."""
+    path = Path(path)
+    if (path / MANIFEST).exists():
+        return path
+    if (path / "model" / MANIFEST).exists():
+        return path / "model"
+    raise ModelFormatError("no mlwright model here (manifest.json not found).", where=str(path),
+                           fix="pass the folder written by `mlwright train --out DIR`.")
+
+
+def load_model(path: str | Path) -> TrainedModel:
+    root = resolve_model_dir(path)
+    manifest = _read_json(root / MANIFEST)
+    if manifest.get("format") != FORMAT or manifest.get("format_version") not in SUPPORTED_VERSIONS:
+        raise ModelFormatError(f"unsupported model format {manifest.get('format')!r} version "
+                               f"{manifest.get('format_version')!r}.", where=str(root),
+                               fix=f"use mlwright {manifest.get('mlwright_version', 'of the right version')} to load it.")
+    verify_checksums(root, manifest["files"])
+    schema = Schema.from_list(manifest["input_schema"])
+    target = TargetInfo.from_dict(manifest["target"])
+    encoders = {p.stem: TableEncoder.from_state(schema, _read_json(p)) for p in sorted((root / "features").glob("*.json"))}
+    members = [Member(m["name"], m["family"], m["style"], m["weight"], m["params"],
+                      get_family(m["family"]).load(root / m["path"], m["params"], target.task))
+               for m in manifest["members"]]
+    leaderboard = pd.DataFrame(_read_json(root / "leaderboard.json"))
+    return TrainedModel(schema=schema, target=target, metric=manifest["metric"], encoders=encoders,
+                        members=members, leaderboard=leaderboard, info=_read_json(root / "training.json"))
+
+
+def verify_checksums(root: Path, files: dict[str, str]) -> None:
+    on_disk = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} - {MANIFEST}
+    missing = sorted(set(files) - on_disk)
+    if missing:
+        raise ModelFormatError(f"files listed in the manifest are missing: {', '.join(missing)}.", where=str(root),
+                               fix="copy the whole model directory again.")
+    changed = sorted(name for name, digest in files.items() if _sha256(root / name) != digest)
+    if changed:
+        raise ModelFormatError(f"files do not match their checksums: {', '.join(changed)}; refusing to load.",
+                               where=str(root), fix="restore the directory from its source or retrain.")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _dump(path: Path, data) -> None:
+    path.write_text(json.dumps(data, indent=1, default=_plain), encoding="utf-8")
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelFormatError(f"cannot read {path.name}: {exc}.", where=str(path.parent),
+                               fix="copy the whole model directory again.") from None

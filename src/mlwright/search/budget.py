@@ -1,0 +1,38 @@
+"""The time budget: when the search must stop so that the final model is saved in time."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from mlwright.search.trial import TrialResult
+
+#: Seconds always kept for scoring the holdout, measuring latency and saving the model.
+FINAL_FIXED_SECONDS = 1.5
+#: How many of the best trials the final ensemble usually refits.
+LIKELY_MEMBERS = 3
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Wall-clock budget of one ``train`` call, counted from its very start."""
+
+    started: float
+    seconds: float
+
+    @property
+    def end(self) -> float:
+        return self.started + self.seconds
+
+    def left(self) -> float:
+        return self.end - time.time()
+
+    def search_end(self, results: list[TrialResult], n_folds: int, share: float) -> float:
+        """Stop searching early enough to refit the likely ensemble and save it."""
+        return self.end - final_stage_seconds(results, n_folds, self.seconds * share)
+
+
+def final_stage_seconds(results: list[TrialResult], n_folds: int, floor: float) -> float:
+    best = sorted((r for r in results if r.ok), key=lambda r: r.score, reverse=True)[:LIKELY_MEMBERS]
+    refit = sum(r.refit_seconds(n_folds) for r in best)
+    return max(floor, FINAL_FIXED_SECONDS + 1.2 * refit)

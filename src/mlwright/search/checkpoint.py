@@ -1,0 +1,75 @@
+"""Finished trials on disk, so that a killed search resumes instead of starting over.
+
+Each trial is one line of JSON (appended and flushed) plus its out-of-fold predictions as an
+``.npy`` file written under a temporary name and renamed: a crash never leaves half a trial.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from mlwright.search.trial import OK, TrialResult, TrialSpec
+
+
+class Checkpoint:
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.trials_file = self.directory / "trials.jsonl"
+
+    def start(self, run_facts: dict) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(self.directory / "run.json", run_facts)
+
+    def run_facts(self) -> dict | None:
+        path = self.directory / "run.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def save(self, result: TrialResult) -> None:
+        if result.oof is not None:
+            temporary = self.directory / f".{result.spec.name}.npy.tmp"
+            with open(temporary, "wb") as handle:
+                np.save(handle, result.oof)
+            os.replace(temporary, self.directory / f"{result.spec.name}.npy")
+        record = asdict(result) | {"oof": None, "spec": asdict(result.spec)}
+        with open(self.trials_file, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, default=_plain) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def load(self) -> list[TrialResult]:
+        if not self.trials_file.exists():
+            return []
+        results = []
+        for line in self.trials_file.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut short by a crash
+            spec = TrialSpec(**record.pop("spec"))
+            result = TrialResult(spec=spec, **{k: v for k, v in record.items() if k != "oof"})
+            oof_path = self.directory / f"{spec.name}.npy"
+            if result.status == OK:
+                if not oof_path.exists():
+                    continue
+                result.oof = np.load(oof_path)
+            results.append(result)
+        return results
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(data, indent=2, default=_plain), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)

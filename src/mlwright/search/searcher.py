@@ -1,0 +1,133 @@
+"""The search loop: portfolio first, then tuning, until the budget or the trial cap says stop.
+
+It owns the bookkeeping (deadlines, checkpoints, progress) and asks two strategies for
+candidates: the fixed portfolio, then the Optuna tuner. Trials run through the executor.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from mlwright.execution.base import Executor
+from mlwright.models.base import Family
+from mlwright.models.registry import portfolio
+from mlwright.search.budget import Budget
+from mlwright.search.checkpoint import Checkpoint
+from mlwright.search.context import SearchContext
+from mlwright.search.trial import FAILED, TrialResult, TrialSpec, run_trial
+from mlwright.search.tuner import Tuner
+
+#: Most of the remaining search time one trial may take: a slow family is cut short
+#: (fewer boosting rounds, fewer trees) rather than crowding out the others.
+TRIAL_SHARE = 0.4
+
+
+class Searcher:
+    def __init__(self, context: SearchContext, families: list[Family], *, budget: Budget, executor: Executor,
+                 max_trials: int, final_share: float, checkpoint: Checkpoint | None = None,
+                 on_result: Callable[[TrialResult], None] | None = None, fail_fast: bool = False):
+        self.context, self.families, self.budget = context, families, budget
+        self.executor, self.max_trials, self.final_share = executor, max_trials, final_share
+        self.checkpoint, self.on_result, self.fail_fast = checkpoint, on_result, fail_fast
+        self.results: list[TrialResult] = []
+        self.tuner = Tuner(context.task, context.seed)
+        self._pending_portfolio = portfolio(families)
+        self._next_id = 0
+        self._tuning_started = False
+
+    def run(self, prior: list[TrialResult] = ()) -> list[TrialResult]:
+        self._adopt(list(prior))
+        in_flight: dict[Any, tuple[TrialSpec, Any]] = {}
+        while True:
+            while len(in_flight) < self.executor.slots:
+                candidate = self._next_candidate()
+                if candidate is None:
+                    break
+                spec, tuner_trial = candidate
+                in_flight[self.executor.submit(run_trial, spec, self.context)] = (spec, tuner_trial)
+            if not in_flight:
+                return self.results
+            done, _ = self.executor.wait_any(list(in_flight))
+            for future in done:
+                spec, tuner_trial = in_flight.pop(future)
+                self._record(self._collect(future, spec), tuner_trial)
+
+    def _collect(self, future, spec: TrialSpec) -> TrialResult:
+        try:
+            return future.result()
+        except Exception as exc:  # the executor itself failed (a lost worker): record, go on
+            return TrialResult(spec, FAILED, error=f"{type(exc).__name__}: {exc}"[:500])
+
+    def _record(self, result: TrialResult, tuner_trial) -> None:
+        if result.status == FAILED and self.fail_fast:
+            raise RuntimeError(f"{result.spec.name} failed: {result.error}")
+        self.results.append(result)
+        if tuner_trial is not None:
+            self.tuner.tell(result.spec.family, tuner_trial, result.score if result.ok else None)
+        if self.checkpoint:
+            self.checkpoint.save(result)
+        if self.on_result:
+            self.on_result(result)
+
+    def _next_candidate(self) -> tuple[TrialSpec, Any] | None:
+        deadline = self.budget.search_end(self.results, len(self.context.folds), self.final_share)
+        nothing_yet = not any(r.ok for r in self.results)
+        if len(self.results) >= self.max_trials or (time.time() >= deadline and not nothing_yet):
+            return None
+        while self._pending_portfolio:
+            family, params = self._pending_portfolio.pop(0)
+            if nothing_yet or self._fits(family, deadline):
+                return self._spec(family, params, "portfolio", deadline, nothing_yet), None
+        if not self._tuning_started:
+            self._tuning_started = True
+            self.tuner.focus(self._ranked_families())
+        if not any(self._fits(f, deadline) for f in self.tuner.order):
+            return None
+        asked = self.tuner.ask()
+        if asked is None:
+            return None
+        family, params, tuner_trial = asked
+        return self._spec(family, params, "tuning", deadline, nothing_yet), tuner_trial
+
+    def _fits(self, family: str, deadline: float) -> bool:
+        """Whether a trial of ``family`` is expected to finish before ``deadline``, by its past trials."""
+        past = [r.fit_seconds for r in self.results if r.spec.family == family and r.ok]
+        return not past or time.time() + min(past) <= deadline
+
+    def _spec(self, family: str, params: dict, origin: str, deadline: float, must_finish: bool) -> TrialSpec:
+        self._next_id += 1
+        now = time.time()
+        if must_finish:
+            deadline = max(deadline, now + 0.5 * max(self.budget.left(), 0.0))
+        else:
+            deadline = min(deadline, now + TRIAL_SHARE * (deadline - now))
+        return TrialSpec(self._next_id, family, dict(params), origin, deadline, must_finish)
+
+    def _ranked_families(self) -> list[str]:
+        best: dict[str, float] = {}
+        for r in self.results:
+            if r.ok:
+                best[r.spec.family] = max(best.get(r.spec.family, float("-inf")), r.score)
+        return sorted(best, key=best.get, reverse=True)
+
+    def _adopt(self, prior: list[TrialResult]) -> None:
+        """Take trials from a checkpoint: skip their portfolio entries, replay them into the tuner."""
+        if not prior:
+            return
+        self.results.extend(prior)
+        self._next_id = max(r.spec.trial_id for r in prior)
+        done = {(r.spec.family, _key(r.spec.params)) for r in prior if r.spec.origin == "portfolio"}
+        self._pending_portfolio = [(f, p) for f, p in self._pending_portfolio if (f, _key(p)) not in done]
+        if not self._pending_portfolio:
+            self._tuning_started = True
+            self.tuner.focus(self._ranked_families())
+            for r in prior:
+                if r.spec.origin == "tuning":
+                    self.tuner.replay(r.spec.family, r.spec.params, r.score if r.ok else None)
+
+
+def _key(params: dict) -> str:
+    return json.dumps({k: v for k, v in params.items() if not str(k).startswith("_")}, sort_keys=True, default=str)

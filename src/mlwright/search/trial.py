@@ -1,0 +1,99 @@
+"""One trial: a model family with one configuration, bagged over the folds.
+
+It returns out-of-fold predictions for ensemble selection, the fold iteration counts for the
+final refit, and timings. A failure is a result too: the search records it and goes on.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from mlwright.models.base import FitData
+from mlwright.models.registry import get_family
+from mlwright.search.context import SearchContext
+
+OK, FAILED, OUT_OF_TIME = "ok", "failed", "out of time"
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    trial_id: int
+    family: str
+    params: dict[str, Any]
+    origin: str
+    deadline: float
+    must_finish: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.family}_{self.trial_id}"
+
+
+@dataclass
+class TrialResult:
+    spec: TrialSpec
+    status: str
+    score: float | None = None
+    oof: np.ndarray | None = field(default=None, repr=False)
+    fit_seconds: float = 0.0
+    fold_seconds: list[float] = field(default_factory=list)
+    predict_ms_per_row: float | None = None
+    iterations: list[int] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    def refit_iterations(self) -> int | None:
+        return int(round(float(np.mean(self.iterations)))) or 1 if self.iterations else None
+
+    def refit_seconds(self, n_folds: int) -> float:
+        """Expected time to refit on all rows: a fold's fit, scaled to the larger row count."""
+        return float(np.mean(self.fold_seconds)) * n_folds / max(n_folds - 1, 1) if self.fold_seconds else 0.0
+
+
+def run_trial(spec: TrialSpec, context: SearchContext) -> TrialResult:
+    """Fit the configuration on every fold; never raises for a model's own failure."""
+    started = time.time()
+    try:
+        return _bagged_fit(spec, context, started)
+    except Exception as exc:  # any model error becomes a failed trial with its reason
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return TrialResult(spec, FAILED, error=detail[:500], fit_seconds=time.time() - started)
+
+
+def _bagged_fit(spec: TrialSpec, context: SearchContext, started: float) -> TrialResult:
+    family = get_family(spec.family)
+    oof = context.empty_oof()
+    n_folds = len(context.folds)
+    fold_seconds, iterations, predict_seconds = [], [], 0.0
+    for index in range(n_folds):
+        fold_started = time.time()
+        left = spec.deadline - fold_started
+        if fold_seconds and not spec.must_finish and np.mean(fold_seconds) * (n_folds - index) > left:
+            return TrialResult(spec, OUT_OF_TIME, fit_seconds=time.time() - started, fold_seconds=fold_seconds,
+                               error=f"stopped after {index} of {n_folds} folds: the rest would not fit the budget")
+        fold = context.fold(index, family.style)
+        learner = family.make(spec.params, context.task)
+        learner.fit(FitData(
+            X=fold.X_fit, y=fold.y_fit, X_valid=fold.X_valid, y_valid=fold.y_valid, task=context.task,
+            n_classes=context.n_classes, categorical=fold.categorical, seed=context.seed + index,
+            threads=context.threads, deadline=fold_started + max(left, 0.0) / (n_folds - index)))
+        fit_done = time.time()
+        oof[fold.valid_rows] = learner.predict(fold.X_valid)
+        predict_seconds += time.time() - fit_done
+        fold_seconds.append(fit_done - fold_started)
+        if learner.iterations_ is not None:
+            iterations.append(int(learner.iterations_))
+    if np.isnan(oof).any():
+        raise ValueError("the model returned missing predictions")
+    score = context.metric.score(context.y, oof)
+    return TrialResult(spec, OK, score=score, oof=oof, fit_seconds=time.time() - started,
+                       fold_seconds=fold_seconds, iterations=iterations,
+                       predict_ms_per_row=1000.0 * predict_seconds / len(context.y))

@@ -1,0 +1,1 @@
+"""Serving models: batch scoring of files (and, later, the HTTP service)."""

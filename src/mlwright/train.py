@@ -1,0 +1,170 @@
+"""The training pipeline, one call per stage: read, prepare, split, search, ensemble, refit,
+estimate, save. Reading this file top to bottom shows the architecture.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlwright import __version__
+from mlwright._types import DataSource, Task
+from mlwright.config import FINAL_STAGE_SHARE, TrainConfig
+from mlwright.data.prepare import PreparedData, prepare_training_data
+from mlwright.data.readers import read_table
+from mlwright.data.splits import choose_folds, holdout_split, make_folds, wants_holdout
+from mlwright.data.target import DEFAULT_METRIC
+from mlwright.ensemble.caruana import blend, cross_fitted_score, select_ensemble
+from mlwright.errors import BudgetError, ConfigError
+from mlwright.evaluate.latency import prune_to_latency, single_row_latency_ms
+from mlwright.evaluate.metrics import Metric, get_metric
+from mlwright.execution import Executor, LocalExecutor
+from mlwright.models.registry import select_families
+from mlwright.predictor import TrainedModel
+from mlwright.progress import SearchProgress
+from mlwright.search.budget import FINAL_FIXED_SECONDS, Budget
+from mlwright.search.checkpoint import Checkpoint
+from mlwright.search.context import SearchContext
+from mlwright.search.leaderboard import build_leaderboard
+from mlwright.search.refit import refit_members
+from mlwright.search.searcher import Searcher
+
+
+def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: str | None = None,
+          task: str | Task | None = None, out: str | os.PathLike | None = None, resume: bool = False,
+          executor: Executor | None = None, progress: bool | None = None,
+          read_options: dict[str, Any] | None = None, **settings: Any) -> TrainedModel:
+    """Train the best model for ``target`` that fits in ``time_limit`` seconds of wall time.
+
+    ``settings`` are the other fields of :class:`mlwright.config.TrainConfig` (seed, n_jobs,
+    folds, max_trials, families, max_latency_ms, holdout, fail_fast). With ``out`` the model is
+    saved to ``out/model`` and finished trials to ``out/checkpoint``; ``resume=True`` continues there.
+    """
+    started = time.time()
+    config = TrainConfig(target=target, time_limit=time_limit, metric=metric, task=task, **settings)
+    budget = Budget(started, float(config.time_limit))
+    raw = read_table(data, **(read_options or {}))
+    prepared = prepare_training_data(raw, config.target, config.task, where=_where(data))
+    task_ = prepared.target.task
+    metric_ = get_metric(config.metric or DEFAULT_METRIC[task_], task_)
+    train_rows, holdout_rows = _split(prepared, config)
+    context = _context(prepared, train_rows, metric_, config)
+    run_dir = Path(out) if out is not None else None
+    checkpoint, prior = _checkpoint(run_dir, resume, _run_facts(data, prepared, config, metric_, read_options))
+    families = select_families(config.families, task_, len(train_rows))
+    with SearchProgress(config.time_limit, metric_, enabled=progress) as bar:
+        results = Searcher(context, families, budget=budget, executor=executor or LocalExecutor(),
+                           max_trials=config.max_trials, final_share=FINAL_STAGE_SHARE, checkpoint=checkpoint,
+                           on_result=bar.on_result, fail_fast=config.fail_fast).run(prior)
+        bar.stage("ensembling")
+        model = _final_model(prepared, context, train_rows, results, metric_, config, budget)
+        bar.stage("estimating")
+        model.info.update(_estimate(model, prepared, holdout_rows, context, results, metric_, config))
+        _meet_latency(model, prepared, config)
+        model.info["train_seconds"] = round(time.time() - started, 2)
+        if run_dir is not None:
+            bar.stage("saving")
+            model.save(run_dir / "model")
+            model.leaderboard().to_csv(run_dir / "leaderboard.csv", index=False)
+    return model
+
+
+def _split(prepared: PreparedData, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.arange(len(prepared.y))
+    if not wants_holdout(len(rows), config.holdout):
+        return rows, rows[:0]
+    return holdout_split(prepared.y, prepared.target.task, config.seed)
+
+
+def _context(prepared: PreparedData, rows: np.ndarray, metric: Metric, config: TrainConfig) -> SearchContext:
+    y = prepared.y[rows]
+    task = prepared.target.task
+    folds = make_folds(y, task, choose_folds(len(rows), config.folds), config.seed)
+    return SearchContext(frame=prepared.frame.iloc[rows].reset_index(drop=True), y=y, schema=prepared.schema,
+                         task=task, n_classes=len(prepared.target.classes), metric=metric, folds=folds,
+                         seed=config.seed, threads=config.threads)
+
+
+def _final_model(prepared, context, train_rows, results, metric, config, budget) -> TrainedModel:
+    finished = {r.spec.name: r for r in results if r.ok}
+    if not finished:
+        reasons = "; ".join(f"{r.spec.name}: {r.error}" for r in results[:5]) or "no trial started"
+        raise BudgetError(f"no model finished in {config.time_limit:g} s ({reasons}).", where="time_limit",
+                          fix="give a larger --time-limit or pass fewer rows.")
+    weights = select_ensemble({n: r.oof for n, r in finished.items()}, context.y, metric, config.ensemble_rounds)
+    encoders, members, skipped = refit_members(
+        context.frame, context.y, schema=prepared.schema, task=context.task, n_classes=context.n_classes,
+        results=finished, weights=weights, seed=config.seed, threads=config.threads,
+        deadline=budget.end - FINAL_FIXED_SECONDS)
+    final_weights = {m.name: m.weight for m in members}
+    oof_score = metric.value(context.y, blend({n: finished[n].oof for n in final_weights}, final_weights))
+    info = {
+        "mlwright_version": __version__, "task": context.task.value, "metric": metric.name,
+        "rows": {"train": int(len(train_rows)), "total": int(len(prepared.y))},
+        "folds": len(context.folds), "trials": len(results), "trials_ok": len(finished),
+        "oof_score": oof_score, "skipped_for_time": skipped, "notes": prepared.notes,
+        "dropped_columns": {c.name: c.reason for c in prepared.schema.dropped},
+        "data_fingerprint": prepared.fingerprint, "seed": config.seed, "time_limit": config.time_limit,
+    }
+    return TrainedModel(schema=prepared.schema, target=prepared.target, metric=metric.name, encoders=encoders,
+                        members=members, leaderboard=build_leaderboard(results, metric, final_weights), info=info)
+
+
+def _estimate(model, prepared, holdout_rows, context, results, metric, config) -> dict:
+    """The honest estimate: rows that neither the fits nor the ensemble selection saw."""
+    if len(holdout_rows):
+        frame = prepared.frame.iloc[holdout_rows]
+        value = metric.value(prepared.y[holdout_rows], model.raw_predict(frame))
+        how = f"holdout of {len(holdout_rows)} rows kept out of the search, the ensemble selection and the refit"
+    else:
+        oofs = {r.spec.name: r.oof for r in results if r.ok}
+        value = cross_fitted_score(oofs, context.y, metric, config.ensemble_rounds, config.seed)
+        how = (f"out-of-fold predictions of {len(context.y)} rows, ensemble chosen on one half and scored "
+               "on the other (too few rows to keep a holdout)")
+    return {"estimate": {"metric": metric.name, "value": value, "method": how}}
+
+
+def _meet_latency(model: TrainedModel, prepared: PreparedData, config: TrainConfig) -> None:
+    sample = prepared.frame.iloc[: min(len(prepared.frame), 50)]
+    if config.max_latency_ms is not None:
+        latency, dropped = prune_to_latency(model, sample, config.max_latency_ms)
+        model.info["pruned_for_latency"] = dropped
+        model.info["latency_limit_met"] = latency <= config.max_latency_ms
+    else:
+        latency = single_row_latency_ms(model, sample)
+    model.info["single_row_latency_ms"] = round(latency, 4)
+
+
+def _checkpoint(run_dir: Path | None, resume: bool, facts: dict):
+    if run_dir is None:
+        if resume:
+            raise ConfigError("resume needs the run folder.", where="resume", fix="pass out=DIR (--resume DIR).")
+        return None, []
+    checkpoint = Checkpoint(run_dir / "checkpoint")
+    previous = checkpoint.run_facts()
+    if resume and previous is not None:
+        if previous["data"]["sha256"] != facts["data"]["sha256"]:
+            raise ConfigError("the data differ from those of the run being resumed.", where=str(run_dir),
+                              fix="resume with the same data, or start a new run in another folder.")
+        return checkpoint, checkpoint.load()
+    if checkpoint.trials_file.exists():
+        checkpoint.trials_file.unlink()
+    checkpoint.start(facts)
+    return checkpoint, []
+
+
+def _run_facts(data, prepared: PreparedData, config: TrainConfig, metric: Metric, read_options) -> dict:
+    source = str(Path(data).resolve()) if isinstance(data, (str, os.PathLike)) else None
+    return {"data": prepared.fingerprint, "source": source, "read_options": read_options or {},
+            "target": config.target, "task": prepared.target.task.value, "metric": metric.name,
+            "time_limit": config.time_limit, "seed": config.seed, "folds": config.folds,
+            "max_trials": config.max_trials, "families": list(config.families or []), "holdout": config.holdout,
+            "max_latency_ms": config.max_latency_ms}
+
+
+def _where(data: DataSource) -> str:
+    return str(data) if isinstance(data, (str, os.PathLike)) else "data"

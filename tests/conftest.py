@@ -1,0 +1,72 @@
+"""Shared fixtures: small real files (copied from the benchmark datasets) and generated tables."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ADULT_COLUMNS = ["age", "workclass", "fnlwgt", "education", "education-num", "marital-status", "occupation",
+                 "relationship", "race", "sex", "capital-gain", "capital-loss", "hours-per-week",
+                 "native-country", "income"]
+#: Small, fast settings for training inside tests: the budget is never the binding limit.
+FAST = dict(time_limit=120, max_trials=4, families=("lightgbm", "linear", "extra_trees"), folds=3, progress=False)
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> Path:
+    return FIXTURES
+
+
+def make_mixed_frame(rows: int = 400, seed: int = 0) -> pd.DataFrame:
+    """A binary problem with every column kind: numbers, categories, dates, text, ids, missing values."""
+    rng = np.random.default_rng(seed)
+    x1 = rng.normal(size=rows)
+    colour = rng.choice(["red", "green", "blue"], size=rows)
+    size = rng.choice(["small", "med", "big"], size=rows)
+    when = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 365, rows), unit="D")
+    logit = 1.5 * x1 + (colour == "red") * 1.2 - (size == "small") * 0.8
+    label = np.where(rng.random(rows) < 1 / (1 + np.exp(-logit)), "yes", "no")
+    frame = pd.DataFrame({
+        "row_id": np.arange(rows), "x1": x1, "x2": rng.uniform(0, 10, rows), "colour": colour, "size": size,
+        "when": when.strftime("%Y-%m-%d"), "constant": "same",
+        "note": [f"customer said {w} things about order {i}" for i, w in enumerate(rng.choice(["good", "bad"], rows))],
+        "label": label,
+    })
+    frame.loc[rng.choice(rows, rows // 12, replace=False), "x2"] = np.nan
+    return frame
+
+
+@pytest.fixture
+def mixed_frame() -> pd.DataFrame:
+    return make_mixed_frame()
+
+
+@pytest.fixture
+def regression_frame() -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    rows = 300
+    a, b = rng.normal(size=rows), rng.normal(size=rows)
+    group = rng.choice(["p", "q", "r"], size=rows)
+    y = 3 * a - 2 * b ** 2 + (group == "p") * 2 + rng.normal(scale=0.3, size=rows)
+    return pd.DataFrame({"a": a, "b": b, "group": group, "y": y})
+
+
+@pytest.fixture
+def multiclass_frame() -> pd.DataFrame:
+    rng = np.random.default_rng(2)
+    rows = 360
+    a, b = rng.normal(size=rows), rng.normal(size=rows)
+    label = np.select([a + b > 0.7, a - b > 0.5], ["alpha", "beta"], default="gamma")
+    return pd.DataFrame({"a": a, "b": b, "noise": rng.normal(size=rows), "label": label})
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the installed command line in a fresh process, as a user would."""
+    return subprocess.run([sys.executable, "-m", "mlwright", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=timeout)

@@ -1,0 +1,86 @@
+"""One conformance suite over every registered model family and task."""
+
+import time
+
+import numpy as np
+import pytest
+
+from mlwright._types import Task
+from mlwright.models.base import FitData
+from mlwright.models.registry import FAMILIES
+
+TASKS = [Task.BINARY, Task.MULTICLASS, Task.REGRESSION]
+
+
+def data_for(task: Task, seed: int = 0, rows: int = 300):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(rows, 5))
+    X[rng.random(size=X.shape) < 0.05] = np.nan
+    X[:, 4] = rng.integers(0, 4, rows)  # a categorical code column
+    signal = np.nan_to_num(X[:, 0]) + 0.5 * np.nan_to_num(X[:, 1]) + (X[:, 4] == 2)
+    if task is Task.REGRESSION:
+        y, n_classes = signal + rng.normal(scale=0.1, size=rows), 0
+    elif task is Task.BINARY:
+        y, n_classes = (signal > 0.3).astype(int), 2
+    else:
+        y, n_classes = np.digitize(signal, [-0.3, 0.8]), 3
+    return X, y, n_classes
+
+
+def fit(family, task, seed=0, deadline=float("inf")):
+    X, y, n_classes = data_for(task)
+    train, valid = slice(0, 200), slice(200, None)
+    style_X = np.nan_to_num(X) if family.style == "linear" else X
+    learner = family.make(dict(family.portfolio[0]), task)
+    learner.fit(FitData(X=style_X[train], y=y[train], X_valid=style_X[valid], y_valid=y[valid], task=task,
+                        n_classes=n_classes, categorical=(4,) if family.style == "tree" else (), seed=seed,
+                        threads=1, deadline=deadline))
+    return learner, style_X[valid], y[valid], n_classes
+
+
+@pytest.mark.parametrize("task", TASKS, ids=lambda t: t.value)
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_fit_predict_save_load(name, task, tmp_path):
+    family = FAMILIES[name]
+    learner, X_valid, y_valid, n_classes = fit(family, task)
+    out = learner.predict(X_valid)
+    if task is Task.REGRESSION:
+        assert out.shape == (len(X_valid),)
+        assert np.corrcoef(out, y_valid)[0, 1] > 0.5, "the model must learn the signal"
+    else:
+        assert out.shape == (len(X_valid), n_classes)
+        np.testing.assert_allclose(out.sum(axis=1), 1.0, atol=1e-6)
+        assert (out.argmax(axis=1) == y_valid).mean() > 0.5
+    learner.save(tmp_path)
+    loaded = family.load(tmp_path, dict(learner.params), task)
+    np.testing.assert_allclose(loaded.predict(X_valid), out, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(loaded.predict(X_valid[:1]), out[:1], rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_same_seed_same_predictions(name):
+    family = FAMILIES[name]
+    first, X_valid, _, _ = fit(family, Task.BINARY, seed=3)
+    second, _, _, _ = fit(family, Task.BINARY, seed=3)
+    np.testing.assert_allclose(first.predict(X_valid), second.predict(X_valid))
+
+
+@pytest.mark.parametrize("name", [n for n, f in sorted(FAMILIES.items()) if f.iterative])
+def test_iterative_families_stop_at_their_deadline(name):
+    family = FAMILIES[name]
+    started = time.time()
+    learner, _, _, _ = fit(family, Task.MULTICLASS, deadline=time.time() - 1)
+    assert learner.iterations_ is not None and learner.iterations_ <= 3
+    assert time.time() - started < 10
+
+
+@pytest.mark.parametrize("task", TASKS, ids=lambda t: t.value)
+@pytest.mark.parametrize("name", ["extra_trees", "random_forest"])
+def test_forest_fast_path_matches_scikit_learn(name, task):
+    from mlwright.models.forest_family import PACKED_ROWS
+
+    learner, X_valid, _, _ = fit(FAMILIES[name], task)
+    assert len(X_valid) > PACKED_ROWS
+    batch = learner.predict(X_valid)
+    rows = np.concatenate([learner.predict(X_valid[i:i + 1]) for i in range(len(X_valid))])
+    np.testing.assert_allclose(rows, batch, rtol=1e-5, atol=1e-6)

@@ -1,0 +1,170 @@
+"""The Python API end to end on small data: train, predict, save, load, resume."""
+
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mlwright
+from mlwright.errors import BudgetError, ConfigError, DataError, ModelFormatError, SchemaError
+from mlwright.models import registry
+from tests.conftest import FAST, make_mixed_frame
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    model = mlwright.train(make_mixed_frame(), "label", out=out, **FAST)
+    return model, out
+
+
+def test_train_returns_a_model_with_leaderboard_estimate_and_latency(trained):
+    model, out = trained
+    board = model.leaderboard()
+    assert len(board) == FAST["max_trials"]
+    assert {"model", "score", "fit_seconds", "predict_ms_per_row", "ensemble_weight"} <= set(board.columns)
+    assert board["score"].is_monotonic_decreasing, "best validation score first (roc_auc: higher is better)"
+    assert board["ensemble_weight"].sum() == pytest.approx(1.0, abs=1e-3)
+    assert 0.6 < model.info["estimate"]["value"] <= 1.0
+    assert "half" in model.info["estimate"]["method"], "400 rows: no holdout, cross-fitted estimate"
+    assert model.info["single_row_latency_ms"] > 0
+    assert set(model.info["dropped_columns"]) == {"row_id", "constant"}
+    assert (out / "model" / "manifest.json").exists() and (out / "leaderboard.csv").exists()
+
+
+def test_predictions_have_labels_and_probabilities(trained):
+    model, _ = trained
+    frame = make_mixed_frame(50, seed=9).drop(columns="label")
+    labels = model.predict(frame)
+    proba = model.predict_proba(frame)
+    assert set(labels) <= {"no", "yes"} and labels.name == "label"
+    assert list(proba.columns) == ["no", "yes"]
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert (proba.idxmax(axis=1) == labels).all()
+    table = model.predict_table(frame)
+    assert list(table.columns) == ["label", "proba_no", "proba_yes"]
+
+
+def test_saved_model_loads_in_a_fresh_process_with_identical_predictions(trained, tmp_path):
+    model, out = trained
+    frame = make_mixed_frame(80, seed=4).drop(columns="label")
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    expected = model.predict_proba(frame).to_numpy()
+    code = (f"import mlwright, numpy as np; m = mlwright.load({str(out)!r}); "
+            f"np.save({str(tmp_path / 'p.npy')!r}, m.predict_proba({str(tmp_path / 'rows.csv')!r}).to_numpy())")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), expected)
+
+
+def test_prediction_input_problems_are_handled(trained):
+    model, _ = trained
+    frame = make_mixed_frame(20, seed=5).drop(columns="label")
+    with pytest.raises(SchemaError, match="missing columns the model needs: x1.*Fix:"):
+        model.predict(frame.drop(columns="x1"))
+    reordered = frame[list(reversed(frame.columns))].assign(unknown=3)
+    with pytest.warns(UserWarning, match="unknown"):
+        shuffled = model.predict_proba(reordered)
+    np.testing.assert_allclose(shuffled.to_numpy(), model.predict_proba(frame).to_numpy())
+    odd = frame.assign(colour="purple", x1=[np.inf] + [np.nan] * 19, x2="garbage")
+    with pytest.warns(UserWarning, match="not numbers"):
+        proba = model.predict_proba(odd)
+    assert np.isfinite(proba.to_numpy()).all()
+
+
+def test_altered_model_files_are_refused(trained, tmp_path):
+    import shutil
+
+    _, out = trained
+    copy = tmp_path / "copy"
+    shutil.copytree(out / "model", copy)
+    member = next((copy / "members").iterdir())
+    victim = next(member.iterdir())
+    victim.write_bytes(victim.read_bytes() + b" ")
+    with pytest.raises(ModelFormatError, match="do not match their checksums"):
+        mlwright.load(copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["format_version"] = 99
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelFormatError, match="unsupported model format"):
+        mlwright.load(copy)
+
+
+def test_same_seed_same_leaderboard_order():
+    frame = make_mixed_frame(300, seed=3)
+    settings = {**FAST, "max_trials": 5}
+    first = mlwright.train(frame, "label", **settings).leaderboard()
+    second = mlwright.train(frame, "label", **settings).leaderboard()
+    assert list(first["model"]) == list(second["model"])
+    np.testing.assert_allclose(first["score"], second["score"])
+
+
+def test_regression_and_multiclass(regression_frame, multiclass_frame):
+    reg = mlwright.train(regression_frame, "y", **FAST)
+    assert reg.task.value == "regression" and reg.metric == "rmse"
+    assert reg.info["estimate"]["value"] < regression_frame["y"].std()
+    assert reg.predict(regression_frame.head(5)).dtype.kind == "f"
+    multi = mlwright.train(multiclass_frame, "label", **FAST)
+    assert multi.classes_ == ["alpha", "beta", "gamma"] and multi.metric == "log_loss"
+    assert multi.predict_proba(multiclass_frame.head(3)).shape == (3, 3)
+
+
+def test_a_failing_candidate_is_recorded_and_the_search_goes_on(monkeypatch):
+    monkeypatch.setattr(registry, "PORTFOLIO_ORDER", (("lightgbm", 0), ("xgboost", 0), ("linear", 0)))
+    monkeypatch.setitem(registry.FAMILIES, "xgboost", registry.FAMILIES["xgboost"].__class__(
+        **{**registry.FAMILIES["xgboost"].__dict__, "portfolio": ({"max_depth": -4},)}))
+    model = mlwright.train(make_mixed_frame(), "label", **{**FAST, "families": ("lightgbm", "xgboost", "linear"),
+                                                           "max_trials": 3})
+    board = model.leaderboard().set_index("family")
+    assert board.loc["xgboost", "status"] == "failed" and "max_depth" in board.loc["xgboost", "error"]
+    assert (board.loc[["lightgbm", "linear"], "status"] == "ok").all()
+
+
+def test_larger_data_keeps_an_honest_holdout(fixtures):
+    from tests.conftest import ADULT_COLUMNS
+
+    model = mlwright.train(fixtures / "adult_raw_head.csv.gz", "income", read_options={"columns": ADULT_COLUMNS},
+                           holdout=True, **FAST)
+    assert model.info["estimate"]["method"].startswith("holdout of ")
+    assert model.info["rows"]["train"] < model.info["rows"]["total"]
+
+
+def test_time_limit_is_kept():
+    frame = make_mixed_frame(3000, seed=7)
+    started = time.time()
+    model = mlwright.train(frame, "label", time_limit=12, progress=False)
+    elapsed = time.time() - started
+    assert elapsed <= 12 * 1.1 + 5
+    assert model.info["trials"] >= 2
+
+
+def test_max_latency_prunes_the_ensemble():
+    model = mlwright.train(make_mixed_frame(), "label", max_latency_ms=1e-6, **FAST)
+    assert len(model.members) == 1
+    assert model.info["latency_limit_met"] is False
+
+
+def test_resume_reuses_finished_trials(tmp_path):
+    frame = make_mixed_frame(300, seed=8)
+    first = mlwright.train(frame, "label", out=tmp_path, **{**FAST, "max_trials": 2})
+    before = first.leaderboard().set_index("model")["fit_seconds"]
+    resumed = mlwright.train(frame, "label", out=tmp_path, resume=True, **{**FAST, "max_trials": 4})
+    after = resumed.leaderboard().set_index("model")["fit_seconds"]
+    assert len(after) == 4
+    pd.testing.assert_series_equal(after.loc[before.index].sort_index(), before.sort_index())
+    with pytest.raises(ConfigError, match="data differ"):
+        mlwright.train(make_mixed_frame(300, seed=9), "label", out=tmp_path, resume=True, **FAST)
+
+
+def test_bad_training_input_gets_clear_errors(tmp_path):
+    with pytest.raises(DataError, match="has one value only"):
+        mlwright.train(pd.DataFrame({"a": range(20), "y": 1}), "y", **FAST)
+    with pytest.raises(DataError, match="no target column"):
+        mlwright.train(make_mixed_frame(), "nope", **FAST)
+    with pytest.raises(DataError, match="no usable feature columns"):
+        mlwright.train(pd.DataFrame({"id": range(100), "y": [0, 1] * 50}), "y", **FAST)
+    with pytest.raises(ConfigError, match="time_limit must be a positive number"):
+        mlwright.train(make_mixed_frame(), "label", time_limit=0)
