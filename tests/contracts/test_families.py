@@ -84,3 +84,22 @@ def test_forest_fast_path_matches_scikit_learn(name, task):
     batch = learner.predict(X_valid)
     rows = np.concatenate([learner.predict(X_valid[i:i + 1]) for i in range(len(X_valid))])
     np.testing.assert_allclose(rows, batch, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("task", TASKS, ids=lambda t: t.value)
+@pytest.mark.parametrize("weights", ["distance", "uniform"])
+def test_knn_fast_path_matches_scikit_learn(task, weights):
+    from mlwright.models.knn_family import FAST_ROWS
+
+    family = FAMILIES["knn"]
+    X, y, n_classes = data_for(task)
+    X = np.nan_to_num(X)
+    learner = family.make({"n_neighbors": 7, "weights": weights}, task)
+    learner.fit(FitData(X=X[:200], y=y[:200], task=task, n_classes=n_classes))
+    batch = learner.predict(X[200:])
+    assert len(X[200:]) > FAST_ROWS
+    rows = np.concatenate([learner.predict(X[i:i + 1]) for i in range(200, len(X))])
+    np.testing.assert_allclose(rows, batch, rtol=1e-6, atol=1e-9)
+    exact = learner.predict(X[:1])  # a training point: zero distance gets all the weight
+    np.testing.assert_allclose(exact, learner.model_.predict_proba(X[:1]) if task.is_classification
+                               else learner.model_.predict(X[:1]), atol=1e-9)

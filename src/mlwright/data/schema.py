@@ -162,12 +162,15 @@ def conform_columns(frame: pd.DataFrame, schema: Schema, *, where: str = "data",
     if extra:
         notes.append(f"ignored columns the model does not know: {', '.join(extra[:10])}"
                      + (" ..." if len(extra) > 10 else ""))
-    read = _read_small if len(frame) <= SMALL_FRAME else _read_column
-    columns = {}
-    for spec in used:
-        columns[spec.name], bad = read(frame[spec.name], spec.kind)
+    if len(frame) <= SMALL_FRAME:
+        columns, bad_counts = _read_small_frame(frame, used)
+    else:
+        columns, bad_counts = {}, {}
+        for spec in used:
+            columns[spec.name], bad_counts[spec.name] = _read_column(frame[spec.name], spec.kind)
+    for name, bad in bad_counts.items():
         if bad:
-            notes.append(f"column {spec.name!r}: {bad} values that are not numbers read as missing.")
+            notes.append(f"column {name!r}: {bad} values that are not numbers read as missing.")
     return columns, notes
 
 
@@ -181,17 +184,29 @@ def _read_column(column: pd.Series, kind: str) -> tuple[np.ndarray, int]:
     return clean_text(column).to_numpy(dtype=object), 0
 
 
-def _read_small(column: pd.Series, kind: str) -> tuple[np.ndarray, int]:
-    if kind == NUMERIC and column.dtype.kind in "fiub":
-        numbers = column.to_numpy(dtype=float, na_value=np.nan)
-        return np.where(np.isfinite(numbers), numbers, np.nan), 0
-    if kind == DATETIME:
-        return _read_column(column, kind)
-    values = column.tolist()
-    if kind == NUMERIC:
-        numbers = [number_value(v) for v in values]
-        bad = sum(1 for v, n in zip(values, numbers) if n != n and clean_value(v) == clean_value(v))
-        return np.array(numbers, dtype=float), bad
-    cleaned = np.empty(len(values), dtype=object)
-    cleaned[:] = [clean_value(v) for v in values]
-    return cleaned, 0
+def _read_small_frame(frame: pd.DataFrame, used) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """The single-row path: one conversion of the whole frame, then plain NumPy per column."""
+    values = frame.to_numpy(dtype=object)
+    positions = frame.columns.get_indexer([spec.name for spec in used])
+    columns, bad_counts = {}, {}
+    for spec, position in zip(used, positions):
+        raw = values[:, position]
+        if spec.kind == NUMERIC:
+            columns[spec.name], bad_counts[spec.name] = _small_numbers(raw)
+        elif spec.kind == DATETIME:
+            columns[spec.name], _ = _read_column(pd.Series(raw, index=frame.index), spec.kind)
+        else:
+            cleaned = np.empty(len(raw), dtype=object)
+            cleaned[:] = [clean_value(v) for v in raw]
+            columns[spec.name] = cleaned
+    return columns, bad_counts
+
+
+def _small_numbers(raw: np.ndarray) -> tuple[np.ndarray, int]:
+    try:
+        numbers = raw.astype(float)
+        bad = 0
+    except (TypeError, ValueError):
+        numbers = np.array([number_value(v) for v in raw], dtype=float)
+        bad = sum(1 for v, n in zip(raw, numbers) if n != n and clean_value(v) == clean_value(v))
+    return np.where(np.isfinite(numbers), numbers, np.nan), bad

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mlwright.data.schema import ORDINAL, Schema
-from mlwright.features.parts import PART_FOR_KIND, OrdinalPart, Part
+from mlwright.data.schema import NUMERIC, ORDINAL, Schema
+from mlwright.features.parts import PART_FOR_KIND, NumericBlock, OrdinalPart, Part
 
 STYLES = ("tree", "linear")
 
@@ -25,12 +25,20 @@ class TableEncoder:
         self.style = style
 
     def fit(self, frame: pd.DataFrame) -> "TableEncoder":
-        self.parts_: list[Part] = [self._make_part(spec).fit(frame[spec.name]) for spec in self.schema.used]
+        numeric = [spec.name for spec in self.schema.used if spec.kind == NUMERIC]
+        self.numeric_ = NumericBlock(numeric, self.style).fit(frame) if numeric else None
+        self.parts_: list[Part] = [self._make_part(spec).fit(frame[spec.name])
+                                   for spec in self.schema.used if spec.kind != NUMERIC]
         return self
 
     def transform(self, frame, n_rows: int | None = None) -> np.ndarray:
         """``frame``: a DataFrame or a mapping of column name to values (see ``conform_columns``)."""
         blocks = [array for part in self.parts_ for array in part.transform(frame[part.name])]
+        if self.numeric_ is not None:
+            numbers = self.numeric_.transform(frame)
+            if not blocks:
+                return numbers
+            return np.hstack([numbers, np.column_stack(blocks)])
         if not blocks:
             return np.zeros((len(frame) if n_rows is None else n_rows, 0))
         return np.column_stack(blocks).astype(np.float64, copy=False)
@@ -40,19 +48,23 @@ class TableEncoder:
 
     @property
     def feature_names_(self) -> list[str]:
-        return [name for part in self.parts_ for name in part.names()]
+        numeric = self.numeric_.names_out() if self.numeric_ is not None else []
+        return numeric + [name for part in self.parts_ for name in part.names()]
 
     @property
     def categorical_indices_(self) -> list[int]:
-        flags = [flag for part in self.parts_ for flag in part.categorical()]
+        numeric = [False] * (len(self.numeric_.names_out()) if self.numeric_ is not None else 0)
+        flags = numeric + [flag for part in self.parts_ for flag in part.categorical()]
         return [i for i, flag in enumerate(flags) if flag]
 
     def to_state(self) -> dict:
-        return {"style": self.style, "parts": [part.state() for part in self.parts_]}
+        return {"style": self.style, "numeric": self.numeric_.state() if self.numeric_ is not None else None,
+                "parts": [part.state() for part in self.parts_]}
 
     @classmethod
     def from_state(cls, schema: Schema, state: dict) -> "TableEncoder":
         encoder = cls(schema, state["style"])
+        encoder.numeric_ = NumericBlock.from_state(state["numeric"]) if state.get("numeric") else None
         encoder.parts_ = [encoder._make_part_from_state(s) for s in state["parts"]]
         return encoder
 

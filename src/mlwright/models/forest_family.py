@@ -18,12 +18,12 @@ from mlwright.models.base import ALL_TASKS, Family, FitData, align_proba
 from mlwright.models.packed_forest import PackedForest
 from mlwright.models.sklearn_learner import load_trusted, save_trusted
 
-TREES = 120
+TREES = 100
 TREE_CHUNK = 40
 #: Up to this many rows are scored by the packed arrays; more go through scikit-learn's batch path.
 PACKED_ROWS = 64
-#: Leaves per tree summed over classes: bounds the model's size whatever the data.
-LEAF_BUDGET = 4096
+#: Leaves per tree times classes: bounds the model's size (a few MB) whatever the data.
+LEAF_BUDGET = 2048
 
 
 class ForestLearner:
@@ -36,7 +36,7 @@ class ForestLearner:
         outputs = data.n_classes if self.task.is_classification else 1
         model_cls = self.regressor if self.task is Task.REGRESSION else self.classifier
         model = model_cls(n_estimators=0, warm_start=True, n_jobs=data.threads, random_state=data.seed,
-                          max_leaf_nodes=max(64, min(2048, LEAF_BUDGET // max(outputs, 2) * 2)),
+                          max_leaf_nodes=max(64, min(1024, LEAF_BUDGET // max(outputs, 2) * 2)),
                           **{k: v for k, v in self.params.items() if not k.startswith("_")})
         started = time.time()
         while model.n_estimators < TREES:

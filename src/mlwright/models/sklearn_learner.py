@@ -5,6 +5,7 @@ Saved files are loaded only if every type they hold is in ``TRUSTED_TYPES`` — 
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -74,7 +75,7 @@ class SklearnLearner:
 
 
 def save_trusted(estimator: Any, path: Path) -> None:
-    sio.dump(estimator, path)
+    sio.dump(estimator, path, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
 
 
 def load_trusted(path: Path) -> Any:

@@ -20,7 +20,7 @@ from mlwright.search.context import SearchContext
 from mlwright.search.trial import FAILED, TrialResult, TrialSpec, run_trial
 from mlwright.search.tuner import Tuner
 
-#: Most of the remaining search time one trial may take: a slow family is cut short
+#: Most of the remaining search time one portfolio trial may take: a slow family is cut short
 #: (fewer boosting rounds, fewer trees) rather than crowding out the others.
 TRIAL_SHARE = 0.4
 
@@ -80,7 +80,7 @@ class Searcher:
         while self._pending_portfolio:
             family, params = self._pending_portfolio.pop(0)
             if nothing_yet or self._fits(family, deadline):
-                return self._spec(family, params, "portfolio", deadline, nothing_yet), None
+                return self._spec(family, params, "portfolio", deadline, nothing_yet, capped=True), None
         if not self._tuning_started:
             self._tuning_started = True
             self.tuner.focus(self._ranked_families())
@@ -97,12 +97,13 @@ class Searcher:
         past = [r.fit_seconds for r in self.results if r.spec.family == family and r.ok]
         return not past or time.time() + min(past) <= deadline
 
-    def _spec(self, family: str, params: dict, origin: str, deadline: float, must_finish: bool) -> TrialSpec:
+    def _spec(self, family: str, params: dict, origin: str, deadline: float, must_finish: bool,
+              capped: bool = False) -> TrialSpec:
         self._next_id += 1
         now = time.time()
         if must_finish:
             deadline = max(deadline, now + 0.5 * max(self.budget.left(), 0.0))
-        else:
+        elif capped:
             deadline = min(deadline, now + TRIAL_SHARE * (deadline - now))
         return TrialSpec(self._next_id, family, dict(params), origin, deadline, must_finish)
 

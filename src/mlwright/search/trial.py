@@ -18,6 +18,9 @@ from mlwright.models.registry import get_family
 from mlwright.search.context import SearchContext
 
 OK, FAILED, OUT_OF_TIME = "ok", "failed", "out of time"
+#: A trial is given up only when its remaining folds would take this much more than the time
+#: left; below that, each fold's deadline trims its boosting rounds or trees to fit.
+OVERRUN = 2.0
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ def _bagged_fit(spec: TrialSpec, context: SearchContext, started: float) -> Tria
     for index in range(n_folds):
         fold_started = time.time()
         left = spec.deadline - fold_started
-        if fold_seconds and not spec.must_finish and np.mean(fold_seconds) * (n_folds - index) > left:
+        if fold_seconds and not spec.must_finish and np.mean(fold_seconds) * (n_folds - index) > OVERRUN * left:
             return TrialResult(spec, OUT_OF_TIME, fit_seconds=time.time() - started, fold_seconds=fold_seconds,
                                error=f"stopped after {index} of {n_folds} folds: the rest would not fit the budget")
         fold = context.fold(index, family.style)
