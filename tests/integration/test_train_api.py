@@ -168,3 +168,15 @@ def test_bad_training_input_gets_clear_errors(tmp_path):
         mlwright.train(pd.DataFrame({"id": range(100), "y": [0, 1] * 50}), "y", **FAST)
     with pytest.raises(ConfigError, match="time_limit must be a positive number"):
         mlwright.train(make_mixed_frame(), "label", time_limit=0)
+
+
+def test_a_column_of_mixed_garbage_is_used_or_dropped_but_never_breaks_training():
+    rng = np.random.default_rng(5)
+    frame = make_mixed_frame(300, seed=12)
+    garbage = np.where(rng.random(300) < 0.5, rng.normal(size=300).round(3).astype(str),
+                       rng.choice(["n/a", "???", "12abc", "", "--", "x"], size=300))
+    frame["garbage"] = garbage
+    model = mlwright.train(frame, "label", **FAST)
+    kinds = {c.name: c.kind for c in model.schema.columns}
+    assert kinds["garbage"] in {"categorical", "identifier"}
+    assert np.isfinite(model.predict_proba(frame.head(20)).to_numpy()).all()

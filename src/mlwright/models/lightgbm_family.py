@@ -84,7 +84,7 @@ FAMILY = Family(
     make=lambda params, task: LightGBMLearner(params, task),
     load=LightGBMLearner.load,
     portfolio=(
-        {"learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 20, "feature_fraction": 0.9},
+        {"learning_rate": 0.08, "num_leaves": 31, "min_data_in_leaf": 20, "feature_fraction": 0.9},
         {"learning_rate": 0.03, "num_leaves": 128, "min_data_in_leaf": 3, "feature_fraction": 0.9,
          "lambda_l2": 1.0, "max_bin": 511},
         {"learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 10, "feature_fraction": 0.6,

@@ -101,8 +101,8 @@ class Searcher:
               capped: bool = False) -> TrialSpec:
         self._next_id += 1
         now = time.time()
-        if must_finish:
-            deadline = max(deadline, now + 0.5 * max(self.budget.left(), 0.0))
+        if must_finish:  # the first model gets its share even past the search's end, never all of it
+            deadline = now + TRIAL_SHARE * max(self.budget.left(), 0.0)
         elif capped:
             deadline = min(deadline, now + TRIAL_SHARE * (deadline - now))
         return TrialSpec(self._next_id, family, dict(params), origin, deadline, must_finish)
