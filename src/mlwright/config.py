@@ -38,6 +38,10 @@ class TrainConfig:
     ensemble_rounds: int = 40
     holdout: bool | None = None
     fail_fast: bool = False
+    #: Columns to train on even though a leak or personal-data check flags them.
+    keep_columns: tuple[str, ...] = ()
+    #: Run the leak and personal-data checks (and report the other findings) before the search.
+    checks: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.target, str) or not self.target:
@@ -54,6 +58,9 @@ class TrainConfig:
         if self.n_jobs is not None and self.n_jobs < 1:
             raise ConfigError(f"n_jobs must be at least 1, got {self.n_jobs}.", where="n_jobs",
                               fix="leave it out to use every core.")
+        if isinstance(self.keep_columns, str):
+            object.__setattr__(self, "keep_columns", (self.keep_columns,))
+        object.__setattr__(self, "keep_columns", tuple(self.keep_columns or ()))
         if self.task is not None and not isinstance(self.task, Task):
             object.__setattr__(self, "task", parse_task(self.task))
 

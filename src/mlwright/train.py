@@ -25,6 +25,7 @@ from mlwright.evaluate.metrics import Metric, get_metric
 from mlwright.execution import Executor, LocalExecutor
 from mlwright.models.registry import select_families
 from mlwright.predictor import TrainedModel
+from mlwright.profile.screen import Screening, screen_training_table
 from mlwright.progress import SearchProgress
 from mlwright.search.budget import FINAL_FIXED_SECONDS, Budget
 from mlwright.search.checkpoint import Checkpoint
@@ -48,7 +49,9 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
     config = TrainConfig(target=target, time_limit=time_limit, metric=metric, task=task, **settings)
     budget = Budget(started, float(config.time_limit))
     raw = read_table(data, **(read_options or {}))
-    prepared = prepare_training_data(raw, config.target, config.task, where=_where(data))
+    screening = _screen(raw, config, _where(data))
+    prepared = prepare_training_data(raw, config.target, config.task, where=_where(data),
+                                     exclude=[(e.column, e.kind, e.reason) for e in screening.excluded])
     task_ = prepared.target.task
     metric_ = get_metric(config.metric or DEFAULT_METRIC[task_], task_)
     train_rows, holdout_rows = _split(prepared, config)
@@ -64,13 +67,31 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
         model = _final_model(prepared, context, train_rows, results, metric_, config, budget)
         bar.stage("estimating")
         model.info.update(_estimate(model, prepared, holdout_rows, context, results, metric_, config))
+        model.info.update(_screening_facts(screening))
         _meet_latency(model, prepared, config)
         model.info["train_seconds"] = round(time.time() - started, 2)
         if run_dir is not None:
             bar.stage("saving")
             model.save(run_dir / "model")
+            if screening.profile is not None:
+                screening.profile.write_json(run_dir / "profile.json")
+                screening.profile.write_html(run_dir / "profile.html")
             model.leaderboard().to_csv(run_dir / "leaderboard.csv", index=False)
     return model
+
+
+def _screen(raw, config: TrainConfig, where: str) -> Screening:
+    """Leak and personal-data checks (and the other findings, for the report) before any fit."""
+    if not config.checks:
+        return Screening(profile=None, excluded=(), kept=())
+    return screen_training_table(raw, config.target, config.task, keep=config.keep_columns, seed=config.seed,
+                                 where=where)
+
+
+def _screening_facts(screening: Screening) -> dict:
+    return {"findings": [f.to_dict() for f in screening.findings],
+            "excluded_columns": {e.column: e.kind for e in screening.excluded},
+            "kept_despite_findings": list(screening.kept)}
 
 
 def _split(prepared: PreparedData, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -163,7 +184,8 @@ def _run_facts(data, prepared: PreparedData, config: TrainConfig, metric: Metric
             "target": config.target, "task": prepared.target.task.value, "metric": metric.name,
             "time_limit": config.time_limit, "seed": config.seed, "folds": config.folds,
             "max_trials": config.max_trials, "families": list(config.families or []), "holdout": config.holdout,
-            "max_latency_ms": config.max_latency_ms}
+            "max_latency_ms": config.max_latency_ms, "keep_columns": list(config.keep_columns),
+            "checks": config.checks}
 
 
 def _where(data: DataSource) -> str:

@@ -31,6 +31,20 @@ def test_guesses_missing_header_and_names_columns(tmp_path):
     assert len(frame) == 2
 
 
+def test_numeric_column_names_with_a_named_target_are_a_header(tmp_path):
+    path = tmp_path / "spam.tsv"  # PMLB writes feature names 0..56 and then 'target'
+    rows = ["0\t1\t2\ttarget"] + [f"{i}.5\t{i}\t0.{i}\t{i % 2}" for i in range(20)]
+    path.write_text("\n".join(rows) + "\n")
+    frame = read_table(path)
+    assert list(frame.columns) == ["0", "1", "2", "target"] and len(frame) == 20
+
+
+def test_headerless_raw_file_with_words_and_numbers_has_no_header(fixtures):
+    frame = read_table(fixtures / "adult_raw_head.csv.gz")
+    assert list(frame.columns)[:2] == ["column_1", "column_2"], "the first data row must not become the header"
+    assert frame["column_1"].dtype.kind in "if"
+
+
 @pytest.mark.parametrize("sep", [";", "|", "\t"])
 def test_sniffs_separator(tmp_path, sep):
     path = tmp_path / "data.txt"

@@ -13,6 +13,8 @@ from rich.table import Table
 from mlwright.cli.common import console, friendly_errors, read_options
 from mlwright.errors import ConfigError
 
+_SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+
 
 @friendly_errors
 def train_command(
@@ -29,6 +31,10 @@ def train_command(
     max_trials: Optional[int] = typer.Option(None, help="Stop after this many trials even with time left [default: 500]."),
     families: Optional[str] = typer.Option(None, help="Comma-separated model families to try."),
     max_latency_ms: Optional[float] = typer.Option(None, help="Prune the ensemble to meet this one-row latency."),
+    keep: Optional[list[str]] = typer.Option(None, "--keep", help="Train on this column even though a leak or "
+                                             "personal-data check flags it (repeat for several)."),
+    skip_checks: bool = typer.Option(False, "--skip-checks", help="Skip the leak, personal-data and duplicate "
+                                     "checks: every column reaches the model."),
     sep: Optional[str] = typer.Option(None, help="Column separator (guessed when left out)."),
     no_header: bool = typer.Option(False, "--no-header", help="The file has no header row."),
     columns: Optional[str] = typer.Option(None, help="Comma-separated column names for a file without header."),
@@ -38,7 +44,8 @@ def train_command(
 
     options = read_options(sep, no_header, columns)
     settings = dict(seed=seed, n_jobs=jobs, folds=folds, max_trials=max_trials or 500, max_latency_ms=max_latency_ms,
-                    families=tuple(f.strip() for f in families.split(",")) if families else None)
+                    families=tuple(f.strip() for f in families.split(",")) if families else None,
+                    keep_columns=tuple(keep or ()), checks=not skip_checks)
     if resume is not None:
         data, target, options, out, settings = _resumed(resume, data, target, options, settings)
         settings["max_trials"] = max_trials or settings["max_trials"]
@@ -60,11 +67,29 @@ def _resumed(run_dir: Path, data, target, options, settings):
     data = data or (Path(facts["source"]) if facts.get("source") else None)
     settings = {**settings, "seed": facts["seed"], "folds": facts["folds"], "max_trials": facts["max_trials"],
                 "families": tuple(facts["families"]) or None, "max_latency_ms": facts["max_latency_ms"],
-                "holdout": facts["holdout"]}
+                "holdout": facts["holdout"], "keep_columns": tuple(facts.get("keep_columns", ())),
+                "checks": facts.get("checks", True)}
     return data, target or facts["target"], options or facts["read_options"], run_dir, settings
 
 
+def _print_findings(model, out: Path) -> None:
+    """The findings that matter before the leaderboard: what was dropped and what to look at."""
+    serious = [f for f in model.info.get("findings", []) if f["severity"] != "info"]
+    if not serious:
+        return
+    table = Table(title="Data findings", show_lines=False)
+    for column in ("severity", "kind", "column", "evidence", "action"):
+        table.add_column(column, overflow="fold")
+    for f in serious:
+        column = f["column"] if isinstance(f["column"], str) else ", ".join(f["column"] or []) or "-"
+        table.add_row(f"[{_SEVERITY_STYLE[f['severity']]}]{f['severity']}[/]", f["kind"], column, f["evidence"],
+                      f["action"])
+    console.print(table, highlight=False)
+    console.print(f"Full data profile: [bold]{out / 'profile.html'}[/]")
+
+
 def _print_summary(model, out: Path) -> None:
+    _print_findings(model, out)
     board = model.leaderboard()
     table = Table(title="Leaderboard", show_lines=False)
     for column in ("model", "status", "score", "fit s", "ms/row", "weight"):

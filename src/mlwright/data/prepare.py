@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,10 @@ class PreparedData:
     notes: list[str] = field(default_factory=list)
 
 
-def prepare_training_data(raw: pd.DataFrame, target: str, task: Task | None, *, where: str = "data") -> PreparedData:
+def prepare_training_data(raw: pd.DataFrame, target: str, task: Task | None, *, where: str = "data",
+                          exclude: Iterable[tuple[str, str, str]] = ()) -> PreparedData:
+    """``exclude`` holds (column, kind, reason) for columns the checks keep from the model
+    (``leak``, ``personal``): they stay in the schema as dropped, so predict ignores them too."""
     if raw.empty:
         raise DataError("the table has no rows.", where=where, fix="pass a table with a header and data rows.")
     info, labels, notes = analyze_target(raw, target, task, where=where)
@@ -39,7 +43,7 @@ def prepare_training_data(raw: pd.DataFrame, target: str, task: Task | None, *, 
         raise DataError(f"{labels.nunique()} classes for {len(labels)} rows is not a classification problem.",
                         where=where, fix="use --task regression or leave the task out.")
     cleaned, cleaning_notes = clean_frame(rows.drop(columns=[target]))
-    schema = infer_schema(cleaned)
+    schema = _exclude(infer_schema(cleaned), exclude)
     for spec in schema.dropped:
         notes.append(f"column {spec.name!r} not used: it {spec.reason}.")
     if not schema.used:
@@ -48,6 +52,12 @@ def prepare_training_data(raw: pd.DataFrame, target: str, task: Task | None, *, 
     frame, _ = conform(cleaned, schema, where=where)
     return PreparedData(frame=frame.reset_index(drop=True), y=info.encode(labels.reset_index(drop=True)),
                         schema=schema, target=info, fingerprint=fingerprint(raw), notes=notes + cleaning_notes)
+
+
+def _exclude(schema: Schema, exclude: Iterable[tuple[str, str, str]]) -> Schema:
+    marked = {column: (kind, reason) for column, kind, reason in exclude}
+    return Schema(tuple(replace(spec, kind=marked[spec.name][0], reason=marked[spec.name][1], order=())
+                        if spec.name in marked else spec for spec in schema.columns))
 
 
 def fingerprint(frame: pd.DataFrame) -> dict:

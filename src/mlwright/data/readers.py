@@ -21,6 +21,7 @@ from mlwright.errors import DataError
 
 #: Tokens that mean "no value" in the files people actually have.
 MISSING_TOKENS = ["?", "", "NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "None", "none", "-", "<NA>"]
+_MISSING_FIELDS = frozenset(MISSING_TOKENS)
 _PARQUET_SUFFIXES = {".parquet", ".pq"}
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
@@ -155,10 +156,32 @@ def _sniff_separator(sample: str, path: Path) -> str:
 
 
 def _looks_like_header(sample: str, sep: str) -> bool:
-    """A first line whose fields are mostly numbers is data, not a header."""
-    first = next(csv.reader([sample.splitlines()[0]], delimiter=sep, skipinitialspace=True))
-    numeric = sum(_is_number(field.strip().strip("'\"")) for field in first)
-    return numeric < max(1, len(first) // 2)
+    """Is the first line a header? Yes when some column has a word on the first line and numbers
+    below it (so names like '0', '1', ... 'target' are still a header); no when a column has a
+    number over numbers and none has a word over numbers (raw UCI files); for all-text tables,
+    a first line that is mostly not numbers."""
+    lines = [line for line in sample.splitlines()[:50] if line.strip()]
+    rows = list(csv.reader(lines, delimiter=sep, skipinitialspace=True))
+    if not rows:
+        return True
+    first, below = [_field(f) for f in rows[0]], rows[1:-1] or rows[1:]  # the last line may be cut short
+    numbers_under_number = False
+    for position, name in enumerate(first):
+        if name in _MISSING_FIELDS:
+            continue
+        values = [_field(r[position]) for r in below if position < len(r)]
+        values = [v for v in values if v not in _MISSING_FIELDS]
+        numeric_below = len(values) >= 3 and sum(map(_is_number, values)) >= 0.9 * len(values)
+        if numeric_below and not _is_number(name):
+            return True
+        numbers_under_number |= numeric_below
+    if numbers_under_number:  # a number heading a column of numbers, and no word heading one
+        return False
+    return sum(_is_number(name) for name in first) < max(1, len(first) // 2)
+
+
+def _field(text: str) -> str:
+    return text.strip().strip("'\"").strip()
 
 
 def _is_number(text: str) -> bool:

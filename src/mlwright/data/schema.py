@@ -16,8 +16,12 @@ from mlwright.errors import SchemaError
 
 NUMERIC, CATEGORICAL, ORDINAL, DATETIME, TEXT, IDENTIFIER, CONSTANT = (
     "numeric", "categorical", "ordinal", "datetime", "text", "identifier", "constant")
-#: Kinds that are dropped before modelling, with the reason recorded in the schema.
-DROPPED_KINDS = (IDENTIFIER, CONSTANT)
+#: Kinds the training-time checks give: a column that leaks the target, one of personal data,
+#: one that repeats another column.
+LEAK, PERSONAL, DUPLICATE = "leak", "personal", "duplicate"
+#: Kinds that are dropped before modelling, with the reason recorded in the schema; a dropped
+#: column that arrives at predict time is ignored, never read.
+DROPPED_KINDS = (IDENTIFIER, CONSTANT, LEAK, PERSONAL, DUPLICATE)
 _DATE_PATTERN = re.compile(r"\d{1,4}[-/.:]\d{1,2}")
 #: Orders people write categories in; a column whose values all belong to one scale is ordinal.
 ORDINAL_SCALES: tuple[tuple[str, ...], ...] = (

@@ -18,6 +18,7 @@ import pandas as pd
 from mlwright.data.readers import iter_table
 from mlwright.errors import ConfigError
 from mlwright.predictor import TrainedModel
+from mlwright.serve.privacy_guard import personal_columns, warning_text
 
 _TEXT_SEPARATORS = {".csv": ",", ".tsv": "\t", ".txt": ","}
 
@@ -53,8 +54,14 @@ def score_file(model: TrainedModel, source: str | os.PathLike, out: str | os.Pat
     temporary = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     report = ScoringReport()
     writer = None
+    masked: dict[str, str] | None = None
     try:
         for chunk in iter_table(source, chunk_rows=chunk_rows, **(read_options or {})):
+            if masked is None:  # the first chunk decides, so every row of a file is treated alike
+                masked = personal_columns(model, chunk)
+                report.warnings.extend(warning_text(column, evidence) for column, evidence in masked.items())
+            if masked:
+                chunk = chunk.assign(**{column: None for column in masked})
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 table = model.predict_table(chunk, where=str(source))

@@ -1,0 +1,1 @@
+"""Pages people read: rendered from results, written by the stage that owns them."""
