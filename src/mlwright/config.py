@@ -13,6 +13,9 @@ from mlwright.errors import ConfigError
 
 #: Least fraction of the wall-clock budget kept back for refitting, scoring and saving the final model.
 FINAL_STAGE_SHARE = 0.12
+#: One-row latency the ensemble is pruned to when no max_latency_ms is given: members are dropped,
+#: the last one never is. Pass max_latency_ms=float("inf") to favour accuracy alone.
+DEFAULT_LATENCY_TARGET_MS = 1.5
 #: Rows below which no holdout is cut: the estimate comes from cross-fitted ensemble selection.
 MIN_ROWS_FOR_HOLDOUT = 5000
 #: Fraction of rows held out for the honest estimate on larger data, and its ceiling in rows:

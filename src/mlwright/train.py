@@ -4,6 +4,7 @@ estimate, save. Reading this file top to bottom shows the architecture.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from pathlib import Path
@@ -13,14 +14,14 @@ import numpy as np
 
 from mlwright import __version__
 from mlwright._types import DataSource, Task
-from mlwright.config import FINAL_STAGE_SHARE, TrainConfig
+from mlwright.config import DEFAULT_LATENCY_TARGET_MS, FINAL_STAGE_SHARE, TrainConfig
 from mlwright.data.prepare import PreparedData, prepare_training_data
 from mlwright.data.readers import read_table
 from mlwright.data.splits import choose_folds, holdout_split, make_folds, wants_holdout
 from mlwright.data.target import DEFAULT_METRIC
 from mlwright.ensemble.caruana import blend, cross_fitted_score, select_ensemble
 from mlwright.errors import BudgetError, ConfigError
-from mlwright.evaluate.latency import prune_to_latency, single_row_latency_ms
+from mlwright.evaluate.latency import prune_to_latency
 from mlwright.evaluate.metrics import Metric, get_metric
 from mlwright.execution import Executor, LocalExecutor
 from mlwright.models.registry import select_families
@@ -66,9 +67,9 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
         bar.stage("ensembling")
         model = _final_model(prepared, context, train_rows, results, metric_, config, budget)
         bar.stage("estimating")
+        _meet_latency(model, prepared, config)  # before the estimate, so that it scores the model shipped
         model.info.update(_estimate(model, prepared, holdout_rows, context, results, metric_, config))
         model.info.update(_screening_facts(screening))
-        _meet_latency(model, prepared, config)
         model.info["train_seconds"] = round(time.time() - started, 2)
         if run_dir is not None:
             bar.stage("saving")
@@ -150,13 +151,13 @@ def _estimate(model, prepared, holdout_rows, context, results, metric, config) -
 
 
 def _meet_latency(model: TrainedModel, prepared: PreparedData, config: TrainConfig) -> None:
+    """Prune the ensemble to the latency limit: the user's, or the default target when none was given."""
     sample = prepared.frame.iloc[: min(len(prepared.frame), 50)]
-    if config.max_latency_ms is not None:
-        latency, dropped = prune_to_latency(model, sample, config.max_latency_ms)
-        model.info["pruned_for_latency"] = dropped
-        model.info["latency_limit_met"] = latency <= config.max_latency_ms
-    else:
-        latency = single_row_latency_ms(model, sample)
+    limit = config.max_latency_ms if config.max_latency_ms is not None else DEFAULT_LATENCY_TARGET_MS
+    latency, dropped = prune_to_latency(model, sample, limit)
+    model.info["latency_limit_ms"] = limit if math.isfinite(limit) else None
+    model.info["pruned_for_latency"] = dropped
+    model.info["latency_limit_met"] = latency <= limit
     model.info["single_row_latency_ms"] = round(latency, 4)
 
 

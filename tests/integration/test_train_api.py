@@ -147,6 +147,14 @@ def test_max_latency_prunes_the_ensemble():
     assert model.info["latency_limit_met"] is False
 
 
+def test_default_latency_target_is_recorded_and_inf_turns_it_off(trained):
+    model, _ = trained
+    assert model.info["latency_limit_ms"] == 1.5
+    assert model.info["latency_limit_met"] == (model.info["single_row_latency_ms"] <= 1.5)
+    free = mlwright.train(make_mixed_frame(), "label", max_latency_ms=float("inf"), **FAST)
+    assert free.info["pruned_for_latency"] == [] and free.info["latency_limit_ms"] is None
+
+
 def test_resume_reuses_finished_trials(tmp_path):
     frame = make_mixed_frame(300, seed=8)
     first = mlwright.train(frame, "label", out=tmp_path, **{**FAST, "max_trials": 2})
