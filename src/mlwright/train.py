@@ -67,7 +67,7 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
         bar.stage("ensembling")
         model = _final_model(prepared, context, train_rows, results, metric_, config, budget)
         bar.stage("estimating")
-        _meet_latency(model, prepared, config)  # before the estimate, so that it scores the model shipped
+        _meet_latency(model, prepared, context, results, metric_, config)  # before the estimate: it scores the model shipped
         model.info.update(_estimate(model, prepared, holdout_rows, context, results, metric_, config))
         model.info.update(_screening_facts(screening))
         model.info["train_seconds"] = round(time.time() - started, 2)
@@ -150,11 +150,20 @@ def _estimate(model, prepared, holdout_rows, context, results, metric, config) -
     return {"estimate": {"metric": metric.name, "value": value, "method": how}}
 
 
-def _meet_latency(model: TrainedModel, prepared: PreparedData, config: TrainConfig) -> None:
-    """Prune the ensemble to the latency limit: the user's, or the default target when none was given."""
+def _meet_latency(model: TrainedModel, prepared: PreparedData, context: SearchContext, results, metric: Metric,
+                  config: TrainConfig) -> None:
+    """Prune the ensemble to the latency limit (the user's, or the default target), giving up as
+    little out-of-fold score as it can; the out-of-fold score is then that of the pruned blend."""
     sample = prepared.frame.iloc[: min(len(prepared.frame), 50)]
     limit = config.max_latency_ms if config.max_latency_ms is not None else DEFAULT_LATENCY_TARGET_MS
-    latency, dropped = prune_to_latency(model, sample, limit)
+    oofs = {r.spec.name: r.oof for r in results if r.ok}
+
+    def validation_score(weights: dict[str, float]) -> float:
+        return metric.score(context.y, blend(oofs, weights))
+
+    latency, dropped = prune_to_latency(model, sample, limit, validation_score)
+    if dropped:
+        model.info["oof_score"] = metric.value(context.y, blend(oofs, {m.name: m.weight for m in model.members}))
     model.info["latency_limit_ms"] = limit if math.isfinite(limit) else None
     model.info["pruned_for_latency"] = dropped
     model.info["latency_limit_met"] = latency <= limit

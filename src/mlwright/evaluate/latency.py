@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -25,11 +26,14 @@ def single_row_latency_ms(model: TrainedModel, rows: pd.DataFrame, repeats: int 
     return 1000.0 * float(np.median(samples))
 
 
-def prune_to_latency(model: TrainedModel, rows: pd.DataFrame, limit_ms: float) -> tuple[float, list[str]]:
+def prune_to_latency(model: TrainedModel, rows: pd.DataFrame, limit_ms: float,
+                     validation_score: Callable[[dict[str, float]], float] | None = None) -> tuple[float, list[str]]:
     """Drop members until one-row latency is under ``limit_ms``; return it and the dropped names.
 
-    Each step drops the member that buys the least ensemble weight per millisecond it costs, so a
-    slow member with a small weight goes before a fast one that carries the blend.
+    With ``validation_score`` (the out-of-fold score, higher is better, of a blend given as
+    name -> weight), each step drops the member whose loss costs the least score per millisecond
+    saved, so the accuracy given up is as small as the limit allows and the last member left is
+    a good one. Without it, the member with the least weight per millisecond goes first.
     """
     dropped: list[str] = []
     latency = single_row_latency_ms(model, rows)
@@ -37,7 +41,7 @@ def prune_to_latency(model: TrainedModel, rows: pd.DataFrame, limit_ms: float) -
         return latency, dropped
     cost = {m.name: single_row_latency_ms(_alone(model, m), rows, repeats=10) for m in model.members}
     while latency > limit_ms and len(model.members) > 1:
-        victim = min(model.members, key=lambda m: m.weight / max(cost[m.name], 1e-3))
+        victim = min(model.members, key=lambda m: _loss_per_ms(model, m, cost, validation_score))
         model.members.remove(victim)
         dropped.append(victim.name)
         total = sum(m.weight for m in model.members)
@@ -47,6 +51,17 @@ def prune_to_latency(model: TrainedModel, rows: pd.DataFrame, limit_ms: float) -
         model.encoders = {s: e for s, e in model.encoders.items() if s in styles}
         latency = single_row_latency_ms(model, rows)
     return latency, dropped
+
+
+def _loss_per_ms(model: TrainedModel, member, cost: dict[str, float],
+                 validation_score: Callable[[dict[str, float]], float] | None) -> float:
+    if validation_score is None:
+        return member.weight / max(cost[member.name], 1e-3)
+    rest = {m.name: m.weight for m in model.members if m is not member}
+    total = sum(rest.values())
+    before = validation_score({m.name: m.weight for m in model.members})
+    after = validation_score({name: weight / total for name, weight in rest.items()})
+    return (before - after) / max(cost[member.name], 1e-3)
 
 
 def _alone(model: TrainedModel, member) -> TrainedModel:

@@ -26,8 +26,23 @@ def _build(params, task: Task, threads: int, seed: int):
 
 class KNNLearner(SklearnLearner):
     def predict(self, X: np.ndarray) -> np.ndarray:
-        if len(X) > FAST_ROWS:
-            return super().predict(X)
+        predicted = super().predict(X) if len(X) > FAST_ROWS else self._predict_few(X)
+        if self.task is Task.REGRESSION:
+            return predicted
+        return self._smoothed(predicted)
+
+    def _smoothed(self, proba: np.ndarray) -> np.ndarray:
+        """One pseudo-neighbour spread by the class shares: a class no neighbour has gets a small
+        probability instead of zero, which log loss would punish without bound (duplicated rows
+        with distance weights otherwise give a one-hot answer)."""
+        prior = getattr(self, "prior_", None)
+        if prior is None:
+            counts = np.bincount(self.model_._y, minlength=len(self.model_.classes_)).astype(float)
+            prior = self.prior_ = align_proba((counts / counts.sum())[None, :], self.seen_, self.n_classes)[0]
+        k = float(self.model_.n_neighbors)
+        return (proba * k + prior) / (k + 1.0)
+
+    def _predict_few(self, X: np.ndarray) -> np.ndarray:
         fit_X, targets = self.model_._fit_X, self.model_._y
         k = min(self.model_.n_neighbors, len(fit_X))
         distances = np.sqrt(np.maximum(
