@@ -82,7 +82,10 @@ def _read_path(path: Path, *, sep: str | None, header: bool | None,
                             fix="check that the file is a complete Parquet file.") from None
     options = _csv_options(path, sep=sep, header=header, columns=columns)
     try:
-        return pd.read_csv(path, **options)
+        try:
+            return pd.read_csv(path, **options)
+        except UnicodeDecodeError as exc:
+            return _read_not_utf8(path, options, exc)
     except pd.errors.EmptyDataError:
         raise DataError("the file has no rows.", where=str(path), fix="pass a file with a header and data.") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -90,11 +93,31 @@ def _read_path(path: Path, *, sep: str | None, header: bool | None,
                         fix="check the separator (--sep) and that the file is text.") from None
 
 
+def _read_not_utf8(path: Path, options: dict[str, Any], error: UnicodeDecodeError) -> pd.DataFrame:
+    """Files saved by spreadsheets on Windows are often Windows-1252 (a superset of Latin-1): read
+    them so, and say so in ``frame.attrs['read_notes']``, rather than refuse the file."""
+    byte = error.object[error.start:error.start + 1].hex()
+    for encoding, name in (("cp1252", "Windows-1252"), ("latin-1", "Latin-1")):
+        try:
+            frame = pd.read_csv(path, encoding=encoding, **options)
+        except UnicodeDecodeError:
+            continue
+        frame.attrs["read_notes"] = [f"the file is not UTF-8 (byte 0x{byte}): read as {name} text; check that "
+                                     "accented letters look right, or save the file as UTF-8."]
+        return frame
+    raise error
+
+
 def _csv_options(path: Path, *, sep: str | None, header: bool | None,
                  columns: Sequence[str] | None) -> dict[str, Any]:
     sample = _head_text(path)
     if not sample.strip():
         raise DataError("the file is empty.", where=str(path), fix="pass a file with a header and data.")
+    if _looks_binary(sample):
+        raise DataError("the file does not look like text (binary data, or an encoding other than UTF-8 "
+                        "and Windows-1252).", where=str(path),
+                        fix="pass a CSV, TSV or Parquet file (named .parquet); save spreadsheets and UTF-16 "
+                            "exports as UTF-8 CSV.")
     sep = sep or _sniff_separator(sample, path)
     if columns is not None:
         header = False
@@ -138,6 +161,13 @@ def _head_text(path: Path, size: int = 64_000) -> str:
     except (OSError, EOFError) as exc:
         raise DataError(f"cannot read the file: {_first_line(exc)}", where=str(path),
                         fix="check that the file is complete and not corrupted.") from None
+
+
+def _looks_binary(sample: str) -> bool:
+    """NUL bytes, control characters, or mostly bytes that are not UTF-8: not a table. (Latin-1
+    text shows a few non-UTF-8 bytes among many letters: it is read, see ``_read_not_utf8``.)"""
+    control = sum(1 for c in sample if c < " " and c not in "\t\r\n")
+    return "\x00" in sample or control > 0.01 * len(sample) or sample.count("\ufffd") > 0.3 * len(sample)
 
 
 def _sniff_separator(sample: str, path: Path) -> str:

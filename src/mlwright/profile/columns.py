@@ -6,6 +6,8 @@ work on a sample.
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -49,57 +51,143 @@ class ColumnProfile:
                 "histogram": dict(self.histogram), "association": dict(self.association), "masked": self.masked}
 
 
+#: Numeric columns are described together, a block of at most this many cells at a time: one
+#: NumPy pass over a block costs what a single pandas call per column would, and a table of
+#: 10,000 columns then takes a second rather than a minute.
+BLOCK_CELLS = 4_000_000
+#: Tukey's far-out fences: values beyond the quartiles -/+ OUTLIER_IQR interquartile ranges.
+OUTLIER_IQR = 3.0
+
+
+def describe_columns(frame: pd.DataFrame, kinds: dict[str, str]) -> dict[str, ColumnProfile]:
+    """Profile the columns ``kinds`` names (name -> kind) of a cleaned frame, in that order."""
+    dtypes = frame.dtypes
+    numeric = [name for name, kind in kinds.items() if _has_numbers(kind, dtypes[name])]
+    profiles = {}
+    step = max(1, BLOCK_CELLS // max(len(frame), 1))
+    for start in range(0, len(numeric), step):
+        block = numeric[start:start + step]
+        profiles.update(zip(block, _describe_numbers(frame[block].to_numpy(dtype=float), block, kinds)))
+    return {name: profiles[name] if name in profiles else describe_column(name, frame[name], kind)
+            for name, kind in kinds.items()}
+
+
 def describe_column(name: str, values: pd.Series, kind: str) -> ColumnProfile:
     """Profile one cleaned column (see ``clean_frame``) of kind ``kind`` on all its rows."""
+    if _has_numbers(kind, values.dtype):
+        return _describe_numbers(values.to_numpy(dtype=float)[:, None], [name], {name: kind})[0]
+    return _describe_values(name, values, kind)
+
+
+def _describe_values(name: str, values: pd.Series, kind: str) -> ColumnProfile:
+    """Categories, dates and text: one ``factorize`` (a single hash pass) gives the missing and
+    distinct counts and the count of every value; dates are parsed and lengths measured once per
+    distinct value rather than once per row."""
     rows = len(values)
-    missing = int(values.isna().sum())
-    present = values.dropna()
-    profile = ColumnProfile(name, kind, missing, missing / rows if rows else 0.0, int(present.nunique()))
-    if present.empty:
+    codes, uniques = pd.factorize(values)
+    present = codes >= 0
+    missing = int(rows - present.sum())
+    profile = ColumnProfile(name, kind, missing, missing / rows if rows else 0.0, len(uniques))
+    if not len(uniques):
         return profile
-    if kind in _TOP_KINDS or (kind == NUMERIC and profile.distinct <= TOP_VALUES):
-        profile = replace(profile, top=_top_values(present))
-    if kind == NUMERIC or (kind in (IDENTIFIER, CONSTANT) and present.dtype.kind in "fiu"):
-        numbers = present.to_numpy(dtype=float)
-        return replace(profile, stats=_numeric_stats(numbers), histogram=_histogram(numbers))
+    counts = np.bincount(codes[present], minlength=len(uniques))
+    if kind in _TOP_KINDS:
+        order = np.argsort(-counts, kind="stable")[:TOP_VALUES]  # ties in order of first appearance
+        profile = replace(profile, top=tuple((_label(uniques[i]), int(counts[i])) for i in order))
     if kind == DATETIME:
-        return replace(profile, stats=_date_stats(present))
+        return replace(profile, stats=_date_stats(pd.Series(uniques)))
     if kind in (TEXT, IDENTIFIER):
-        lengths = present.astype(str).str.len()
-        return replace(profile, stats={"mean_length": round(float(lengths.mean()), 1),
+        lengths = pd.Series(uniques).astype(str).str.len().to_numpy()
+        return replace(profile, stats={"mean_length": round(float(lengths @ counts / counts.sum()), 1),
                                        "max_length": int(lengths.max())})
     return profile
 
 
-def _top_values(present: pd.Series) -> tuple[tuple[str, int], ...]:
-    counts = present.value_counts().head(TOP_VALUES)
-    return tuple((_label(value), int(count)) for value, count in counts.items())
+def _has_numbers(kind: str, dtype: np.dtype) -> bool:
+    return kind == NUMERIC or (kind in (IDENTIFIER, CONSTANT) and dtype.kind in "fiu")
+
+
+def _describe_numbers(values: np.ndarray, names: list[str], kinds: dict[str, str]) -> list[ColumnProfile]:
+    """Profiles of the numeric columns of ``values`` (rows x columns): one sort serves the
+    distinct count, the quantiles, the top values and the histogram range."""
+    rows = values.shape[0]
+    ordered = np.sort(values, axis=0)  # missing values sort last
+    present = rows - np.isnan(values).sum(axis=0)
+    changes = (ordered[1:] != ordered[:-1]) & (np.arange(1, rows)[:, None] < present)
+    distinct = np.where(present > 0, 1 + changes.sum(axis=0), 0)
+    quantiles = _sorted_quantiles(ordered, present, QUANTILES + (0.005, 0.995))
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        means = np.nansum(values, axis=0) / present
+        stds = np.nanstd(values, axis=0, ddof=1)
+    iqr = quantiles[4] - quantiles[2]
+    low, high = quantiles[2] - OUTLIER_IQR * iqr, quantiles[4] + OUTLIER_IQR * iqr
+    with np.errstate(invalid="ignore"):
+        outliers = ((values < low) | (values > high)).sum(axis=0)
+    histograms = _histograms(values, quantiles[-2:], quantiles[[0, 6]])
+    profiles = []
+    for j, name in enumerate(names):
+        missing = int(rows - present[j])
+        profile = ColumnProfile(name, kinds[name], missing, missing / rows if rows else 0.0, int(distinct[j]))
+        if present[j]:
+            stats = {key: _round(q) for key, q in zip(_QUANTILE_NAMES, quantiles[:7, j])}
+            stats |= {"mean": _round(means[j]), "std": _round(stds[j]) if present[j] > 1 else 0.0,
+                      "outliers": int(outliers[j]) if iqr[j] > 0 else 0}
+            top = _sorted_top(ordered[:present[j], j]) if profile.distinct <= TOP_VALUES else ()
+            profile = replace(profile, top=top, stats=stats, histogram=histograms[j])
+        profiles.append(profile)
+    return profiles
+
+
+def _sorted_quantiles(ordered: np.ndarray, present: np.ndarray, levels: tuple[float, ...]) -> np.ndarray:
+    """Linear-interpolation quantiles (NumPy's default) of each column's first ``present`` sorted values."""
+    if ordered.shape[0] == 0:
+        return np.full((len(levels), ordered.shape[1]), np.nan)
+    position = np.array(levels)[:, None] * np.maximum(present - 1, 0)
+    below = np.floor(position).astype(np.int64)
+    above = np.minimum(below + 1, np.maximum(present - 1, 0))
+    low, high = np.take_along_axis(ordered, below, axis=0), np.take_along_axis(ordered, above, axis=0)
+    with np.errstate(invalid="ignore"):
+        return np.where(high == low, low, low + (high - low) * (position - below))
+
+
+def _sorted_top(ordered: np.ndarray) -> tuple[tuple[str, int], ...]:
+    values, counts = np.unique(ordered, return_counts=True)
+    order = np.argsort(-counts, kind="stable")[:TOP_VALUES]
+    return tuple((_label(values[i]), int(counts[i])) for i in order)
+
+
+def _histograms(values: np.ndarray, inner: np.ndarray, outer: np.ndarray) -> list[dict]:
+    """Counts over the 0.5%-99.5% range; the few values beyond fall in the end bins, so one
+    extreme value cannot squash the whole distribution into a single bar."""
+    low, high = inner
+    flat = low == high
+    low, high = np.where(flat, outer[0], low), np.where(flat, outer[1], high)
+    usable = np.isfinite(low) & np.isfinite(high) & (high > low)
+    if not usable.any():
+        return [{} for _ in range(values.shape[1])]
+    width = np.where(usable, high - low, 1.0)
+    with np.errstate(invalid="ignore"):
+        scaled = (np.clip(values, low, high) - low) / width * HISTOGRAM_BINS
+    bins = np.minimum(np.nan_to_num(scaled, nan=-1).astype(np.int64), HISTOGRAM_BINS - 1)
+    column = np.broadcast_to(np.arange(values.shape[1]), values.shape)
+    counted = bins >= 0
+    counts = np.bincount((column * HISTOGRAM_BINS + bins)[counted],
+                         minlength=values.shape[1] * HISTOGRAM_BINS).reshape(-1, HISTOGRAM_BINS)
+    histograms = []
+    for j in range(values.shape[1]):
+        if not usable[j]:
+            histograms.append({})
+            continue
+        edges = np.linspace(low[j], high[j], HISTOGRAM_BINS + 1).tolist()
+        histograms.append({"counts": counts[j].tolist(), "edges": [_round(e) for e in edges]})
+    return histograms
 
 
 def _label(value) -> str:
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
     return str(value)
-
-
-def _numeric_stats(numbers: np.ndarray) -> dict:
-    quantiles = np.quantile(numbers, QUANTILES)
-    stats = {key: _round(q) for key, q in zip(_QUANTILE_NAMES, quantiles)}
-    stats["mean"] = _round(numbers.mean())
-    stats["std"] = _round(numbers.std(ddof=1)) if len(numbers) > 1 else 0.0
-    return stats
-
-
-def _histogram(numbers: np.ndarray) -> dict:
-    """Counts over the 0.5%-99.5% range; the few values beyond fall in the end bins, so one
-    extreme value cannot squash the whole distribution into a single bar."""
-    low, high = np.quantile(numbers, (0.005, 0.995))
-    if low == high:
-        low, high = float(numbers.min()), float(numbers.max())
-    if low == high:
-        return {}
-    counts, edges = np.histogram(np.clip(numbers, low, high), bins=HISTOGRAM_BINS, range=(low, high))
-    return {"counts": counts.tolist(), "edges": [_round(e) for e in edges]}
 
 
 def _date_stats(present: pd.Series) -> dict:
@@ -115,4 +203,4 @@ def _date_stats(present: pd.Series) -> dict:
 def _round(value: float) -> float:
     """Six significant digits: enough to read, small in JSON."""
     value = float(value)
-    return float(f"{value:.6g}") if np.isfinite(value) else value
+    return float(f"{value:.6g}") if math.isfinite(value) else value

@@ -144,20 +144,18 @@ DETECTORS = (
 def find_pii(raw: pd.DataFrame, *, skip: tuple[str, ...] = (), seed: int = 0) -> list[Finding]:
     """Personal-data findings for the columns of ``raw`` (a sample of the table as read)."""
     findings = []
-    for name in raw.columns:
-        if name in skip:
-            continue
+    for name, dtype in raw.dtypes.items():
+        if name in skip or dtype.kind in "fb":
+            continue  # floats lost any card or phone digits long ago; coordinates are checked in pairs
         values = _sample_values(raw[name], seed)
         if values:
             finding = _column_finding(str(name), values)
             if finding is not None:
                 findings.append(finding)
-    return findings + _coordinate_pairs(raw.drop(columns=list(skip), errors="ignore"))
+    return findings + _coordinate_pairs(raw, skip)
 
 
 def _sample_values(column: pd.Series, seed: int) -> list[str]:
-    if column.dtype.kind == "f" or column.dtype == bool:
-        return []  # floats lost any card or phone digits long ago; coordinates are checked in pairs
     present = column.dropna()
     if len(present) > SAMPLE_VALUES:
         present = present.sample(SAMPLE_VALUES, random_state=seed)
@@ -184,9 +182,9 @@ def _column_finding(name: str, values: list[str]) -> Finding | None:
     return Finding(best.kind, best.severity, name, evidence + ".", ACTION)
 
 
-def _coordinate_pairs(raw: pd.DataFrame) -> list[Finding]:
+def _coordinate_pairs(raw: pd.DataFrame, skip: tuple[str, ...]) -> list[Finding]:
     """Numeric latitude/longitude columns (named so) given to at least four decimals (~10 m)."""
-    numeric = [c for c in raw.columns if raw[c].dtype.kind == "f"]
+    numeric = [c for c, dtype in raw.dtypes.items() if dtype.kind == "f" and c not in skip]
     lats = [c for c in numeric if _LAT_HINT.search(str(c).lower()) and _precise(raw[c], 90)]
     lons = [c for c in numeric if _LON_HINT.search(str(c).lower()) and _precise(raw[c], 180)]
     findings = []

@@ -22,19 +22,20 @@ import pandas as pd
 from mlwright._types import DataSource, Task
 from mlwright.data.cleaning import clean_frame
 from mlwright.data.readers import read_table
-from mlwright.data.schema import Schema, infer_schema
+from mlwright.data.schema import DATETIME, NUMERIC, Schema, infer_schema
 from mlwright.data.target import TargetInfo, analyze_target
 from mlwright.errors import ConfigError, DataError
 from mlwright.profile import quality
-from mlwright.profile.columns import ColumnProfile, describe_column
+from mlwright.profile.columns import ColumnProfile, describe_column, describe_columns
 from mlwright.profile.drift import distribution_mismatch
 from mlwright.profile.findings import CRITICAL, INFO, WARNING, Finding, leaked_columns, pii_columns, sort_findings
-from mlwright.profile.leakage import find_leaks, single_feature_scores
+from mlwright.profile.leakage import MAX_TREE_COLUMNS, find_leaks, single_feature_scores
 from mlwright.profile.privacy import find_pii
 
 #: Rows used by the sampled checks; exact statistics always use every row.
 SAMPLE_ROWS = 50_000
 FORMAT_VERSION = 1
+JSON_INDENT_MAX_COLUMNS = 500
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,9 @@ class Profile:
                 "findings": [f.to_dict() for f in self.findings]}
 
     def write_json(self, path: str | os.PathLike[str]) -> Path:
-        return write_text_atomic(path, json.dumps(self.to_dict(), indent=1, default=str))
+        # indented JSON goes through the pure-Python encoder: for very wide tables, the compact C one
+        indent = 1 if len(self.columns) <= JSON_INDENT_MAX_COLUMNS else None
+        return write_text_atomic(path, json.dumps(self.to_dict(), indent=indent, default=str))
 
     def write_html(self, path: str | os.PathLike[str]) -> Path:
         from mlwright.report.profile_page import render_profile  # the page is a report; profile does not need it
@@ -117,26 +120,32 @@ def profile_table(data: DataSource, *, target: str | None = None, test: DataSour
     options = dict(read_options or {})
     raw = read_table(data, **options)
     if raw.empty:
-        raise DataError("the table has no rows.", where=_source_name(data), fix="pass a table with data rows.")
+        raise DataError(f"the table has a header ({_names([_short(c) for c in raw.columns[:5]])}"
+                        f"{', ...' if raw.shape[1] > 5 else ''}) but no data rows.", where=_where(data),
+                        fix="pass a table with data rows.")
     cleaned, notes = clean_frame(raw)
+    notes = list(raw.attrs.get("read_notes", ())) + notes
     sample = cleaned.sample(min(sample_rows, len(cleaned)), random_state=seed).index
     schema = infer_schema(cleaned.loc[sample])
     findings = find_pii(raw.loc[sample], skip=(target,) if target else (), seed=seed)
     masked = {name: f.kind for f in findings for name in f.columns}
-    profiles = {spec.name: describe_column(spec.name, cleaned[spec.name], spec.kind) for spec in schema.columns}
+    profiles = describe_columns(cleaned, {spec.name: spec.kind for spec in schema.columns})
     profiles = {n: (p.with_mask(masked[n]) if n in masked else p) for n, p in profiles.items()}
     target_summary: dict = {}
     if target is not None:
         info, labels, target_notes = analyze_target(cleaned, target, Task(task) if task else None,
-                                                    where=_source_name(data))
+                                                    where=_where(data))
         notes += target_notes
         target_summary, target_findings, scores = _target_checks(cleaned, sample, schema, info, labels, masked, seed)
         findings += target_findings
+        notes += _unscored_note(schema, scores, set(masked) | {target})
         profiles = {n: (replace(p, association=scores[n]) if n in scores else p) for n, p in profiles.items()}
-    duplicated = int(cleaned.duplicated().sum())
+    # a column with a distinct value in every row (an id) rules out repeated rows: skip the hashing
+    unique_rows = any(p.distinct == len(cleaned) for p in profiles.values())
+    duplicated = 0 if unique_rows else quality.count_duplicated_rows(cleaned)
     features = [p for p in profiles.values() if p.name != target]
     findings += quality.duplicated_rows_finding(duplicated, len(cleaned))
-    findings += _quality_checks(raw, cleaned, sample, schema, features, set(masked) | {target})
+    findings += _quality_checks(raw, cleaned, sample, features, set(masked) | {target})
     test_rows = None
     if test is not None:
         test_clean, _ = clean_frame(read_table(test, **options))
@@ -170,14 +179,24 @@ def _target_checks(cleaned: pd.DataFrame, sample: pd.Index, schema: Schema, info
     return summary, findings, {name: a.to_dict() for name, a in scores.items()}
 
 
-def _quality_checks(raw: pd.DataFrame, cleaned: pd.DataFrame, sample: pd.Index, schema: Schema,
+def _unscored_note(schema: Schema, scores: Mapping[str, dict], skip: set[str]) -> list[str]:
+    unscored = [s.name for s in schema.columns if s.kind in (NUMERIC, DATETIME) and s.name not in skip
+                and s.name not in scores]
+    if not unscored:
+        return []
+    return [f"{len(unscored):,} numeric and date columns have no association score: of more than "
+            f"{MAX_TREE_COLUMNS} such columns, only the {MAX_TREE_COLUMNS} whose ranks follow the target "
+            "most closely were scored (and checked for leaks) one by one."]
+
+
+def _quality_checks(raw: pd.DataFrame, cleaned: pd.DataFrame, sample: pd.Index,
                     features: list[ColumnProfile], skip: set[str]) -> list[Finding]:
-    names = [p.name for p in features]
+    checked = [p for p in features if p.name not in skip]
     findings = quality.column_findings(features, len(cleaned))
-    findings += quality.duplicated_columns(cleaned[[n for n in names if n not in skip]])
-    findings += quality.restated_columns(cleaned.loc[sample], schema, skip)
-    findings += quality.mixed_types(raw.loc[sample, [n for n in names if n not in skip]], skip)
-    findings += quality.outliers(cleaned, schema, skip)
+    findings += quality.duplicated_columns(cleaned, checked)
+    findings += quality.restated_columns(cleaned.loc[sample], checked)
+    findings += quality.mixed_types(raw.loc[sample, [p.name for p in checked]], skip)
+    findings += quality.outliers(checked, len(cleaned))
     return findings
 
 
@@ -196,6 +215,11 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     return path
 
 
+def _where(data: Any) -> str:
+    """How errors name the data: the path as given, so that it can be pasted back."""
+    return str(data) if isinstance(data, (str, os.PathLike)) else _source_name(data)
+
+
 def _source_name(data: Any) -> str:
     if isinstance(data, (str, os.PathLike)):
         return Path(data).name
@@ -205,6 +229,11 @@ def _source_name(data: Any) -> str:
 def _names(names: list[str]) -> str:
     quoted = [repr(n) for n in names]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _short(name: Any, most: int = 30) -> str:
+    name = str(name)
+    return name if len(name) <= most else name[:most - 1] + "…"
 
 
 def _verb(names: list[str], one: str, many: str) -> str:

@@ -22,7 +22,9 @@ _ENVIRONMENT = Environment(loader=PackageLoader("mlwright.report", "templates"),
 def render_profile(profile: "Profile") -> str:
     """The HTML page of ``profile``; every value is escaped, and masked columns show none."""
     data = profile.to_dict()
+    leaked = set(profile.leaked_columns())
     for column in data["columns"]:
+        column["leak"] = column["name"] in leaked
         # a few distinct values read better as labelled bars than as a histogram
         column["chart"] = "" if column["top"] else Markup(svg.histogram(column["histogram"].get("counts", [])))
         column["top_total"] = max(profile.rows - column["missing"], 1)

@@ -1,0 +1,80 @@
+"""Leakage: the columns that give the target away are caught, honest strong features are not."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from mlwright.data.readers import read_table
+from mlwright.profile import profile_table
+
+#: The benchmark datasets live beside the repository (CI clones main with shared/ next to it).
+DATASETS = Path(__file__).parents[3] / ".." / "shared" / "datasets"
+SAMPLE_ROWS = 3000
+#: Strong, honest features: a rule-based target (nursery, kr-vs-kp), a price driven by carat,
+#: words that predict spam, and plain census and physics tables. None of them may be called a leak.
+HONEST = ["pmlb_adult", "pmlb_kr_vs_kp", "pmlb_nursery", "pmlb_spambase", "pmlb_197_cpu_act",
+          "seaborn_diamonds", "pmlb_magic"]
+
+
+def test_alive_gives_survived_away(fixtures):
+    profile = profile_table(fixtures / "titanic.csv.gz", target="survived")
+    assert profile.leaked_columns() == ["alive"]
+    finding = next(f for f in profile.findings if f.kind == "target_leak")
+    assert finding.severity == "critical"
+    assert "roc_auc" in finding.evidence and "alive" in finding.evidence
+    assert next(c for c in profile.columns if c.name == "alive").association["score"] >= 0.99
+
+
+def test_total_is_found_as_tip_plus_other_columns(fixtures):
+    profile = profile_table(fixtures / "taxis_head.csv.gz", target="tip")
+    assert profile.leaked_columns() == ["total"]
+    finding = next(f for f in profile.findings if f.kind == "target_leak")
+    assert "linear function" in finding.evidence, "total is caught by the identity test, not alone"
+    assert "fare" not in profile.leaked_columns(), "the honest parts of the identity stay"
+
+
+def test_no_target_means_no_leak_check(fixtures):
+    profile = profile_table(fixtures / "titanic.csv.gz")
+    assert profile.leaked_columns() == []
+    assert all(not c.association for c in profile.columns)
+
+
+def _manifest() -> dict:
+    if not (DATASETS / "manifest.toml").exists():
+        return {}
+    with open(DATASETS / "manifest.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
+@pytest.mark.parametrize("name", HONEST)
+def test_quiet_on_honest_strong_features(name):
+    entries = _manifest()
+    if not entries:
+        pytest.skip(f"benchmark datasets not found at {DATASETS.resolve()} (shared/ beside the repository)")
+    entry = entries[name]
+    frame = read_table(DATASETS / entry["file"], sep=entry.get("sep"))
+    frame = frame.sample(min(SAMPLE_ROWS, len(frame)), random_state=0)
+    profile = profile_table(frame, target=entry["target"])
+    assert profile.leaked_columns() == [], [f.evidence for f in profile.findings if f.kind == "target_leak"]
+    assert profile.pii_columns() == []
+    assert any(c.association for c in profile.columns), "associations were computed"
+
+
+def test_wide_tables_score_the_columns_a_rank_screen_puts_first(monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    from mlwright.profile import leakage
+
+    monkeypatch.setattr(leakage, "MAX_TREE_COLUMNS", 5)
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(600, 40)), columns=[f"n{i}" for i in range(40)])
+    frame["y"] = np.where(frame["n33"] > 0, "yes", "no")  # n33 writes the answer down
+    profile = profile_table(frame, target="y")
+    scored = [c.name for c in profile.columns if c.association]
+    assert len(scored) == 5 and "n33" in scored
+    assert profile.leaked_columns() == ["n33"]
+    assert any("35 numeric and date columns have no association score" in note for note in profile.notes)
