@@ -42,3 +42,20 @@ def test_state_round_trip_and_single_row_path_give_identical_features():
         big, _ = conform_columns(raw, data.schema)
         small, _ = conform_columns(raw.iloc[[5]], data.schema)
         np.testing.assert_allclose(restored.transform(small, 1), encoder.transform(big)[[5]], equal_nan=True)
+
+
+def test_date_parts_match_pandas_calendar_fields_including_before_1970_and_missing():
+    import numpy as np
+    import pandas as pd
+
+    from mlwright.features.parts import DatetimePart
+
+    rng = np.random.default_rng(0)
+    stamps = pd.to_datetime(rng.integers(-2_000_000_000, 2_000_000_000, 500), unit="s").to_numpy().copy()
+    stamps[::37] = np.datetime64("NaT")
+    parts = DatetimePart.__new__(DatetimePart)._raw(stamps)
+    index = pd.DatetimeIndex(stamps)
+    expected = [index.year, index.month, index.day, index.day_of_week, index.hour,
+                index.to_numpy(dtype="datetime64[s]").astype("int64") / 86400.0]
+    for got, want in zip(parts, expected):
+        np.testing.assert_allclose(got, np.where(index.isna(), np.nan, np.asarray(want, dtype=float)), equal_nan=True)

@@ -23,6 +23,8 @@ LEAK, PERSONAL, DUPLICATE = "leak", "personal", "duplicate"
 #: column that arrives at predict time is ignored, never read.
 DROPPED_KINDS = (IDENTIFIER, CONSTANT, LEAK, PERSONAL, DUPLICATE)
 _DATE_PATTERN = re.compile(r"\d{1,4}[-/.:]\d{1,2}")
+#: ISO 8601 without a time zone: NumPy reads these exactly as pandas does.
+_PLAIN_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?")
 #: Orders people write categories in; a column whose values all belong to one scale is ordinal.
 ORDINAL_SCALES: tuple[tuple[str, ...], ...] = (
     ("very low", "low", "medium", "high", "very high"),
@@ -122,12 +124,20 @@ def _looks_like_dates(present: pd.Series) -> bool:
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
+    """Dates as naive timestamps; values with time zones are converted to UTC first, so that a
+    column mixing zones (or zones and none) is read rather than refused."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return pd.to_datetime(values, errors="coerce", format="ISO8601")
+            stamps = pd.to_datetime(values, errors="coerce", format="ISO8601")
         except (ValueError, TypeError):
-            return pd.to_datetime(values, errors="coerce", format="mixed")
+            try:
+                stamps = pd.to_datetime(values, errors="coerce", format="mixed")
+            except (ValueError, TypeError):
+                stamps = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype):
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    return stamps
 
 
 def _ordinal_order(values: set[str]) -> tuple[str, ...]:
@@ -198,12 +208,32 @@ def _read_small_frame(frame: pd.DataFrame, used) -> tuple[dict[str, np.ndarray],
         if spec.kind == NUMERIC:
             columns[spec.name], bad_counts[spec.name] = _small_numbers(raw)
         elif spec.kind == DATETIME:
-            columns[spec.name], _ = _read_column(pd.Series(raw, index=frame.index), spec.kind)
+            columns[spec.name] = _small_dates(raw)
         else:
             cleaned = np.empty(len(raw), dtype=object)
             cleaned[:] = [clean_value(v) for v in raw]
             columns[spec.name] = cleaned
     return columns, bad_counts
+
+
+def is_datetime(values: pd.Series) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(values)
+
+
+def _small_dates(raw: np.ndarray) -> np.ndarray:
+    """Dates of a few rows: NumPy reads ISO 8601 in microseconds, where building a Series to
+    clean and parse costs milliseconds; anything else goes through ``parse_dates``."""
+    stamps = np.empty(len(raw), dtype="datetime64[ns]")
+    for i, value in enumerate(raw):
+        value = clean_value(value)
+        if isinstance(value, str) and _PLAIN_ISO_DATE.fullmatch(value):
+            stamps[i] = np.datetime64(value, "ns")
+        elif isinstance(value, float):  # missing
+            stamps[i] = np.datetime64("NaT")
+        else:
+            parsed = parse_dates(pd.Series([value], dtype=object))
+            stamps[i] = parsed.to_numpy(dtype="datetime64[ns]")[0] if is_datetime(parsed) else np.datetime64("NaT")
+    return stamps
 
 
 def _small_numbers(raw: np.ndarray) -> tuple[np.ndarray, int]:

@@ -244,12 +244,21 @@ class DatetimePart(Part):
     FIELDS = ("year", "month", "day", "dayofweek", "hour", "days")
 
     def _raw(self, column):
-        stamps = pd.DatetimeIndex(pd.to_datetime(column, errors="coerce"))
-        missing = stamps.isna()
-        days = stamps.to_numpy(dtype="datetime64[s]").astype("int64") / 86400.0
-        raw = [stamps.year, stamps.month, stamps.day, stamps.dayofweek, stamps.hour]
-        out = [np.asarray(r, dtype=float) for r in raw] + [np.asarray(days, dtype=float)]
-        return [np.where(missing, np.nan, r) for r in out]
+        """Calendar arithmetic on datetime64 units: the same numbers as pandas' field accessors,
+        without building an index (which costs a millisecond a call on one row)."""
+        stamps = np.asarray(column)
+        if stamps.dtype.kind != "M":
+            stamps = pd.to_datetime(pd.Series(column), errors="coerce").to_numpy()
+        stamps = stamps.astype("datetime64[s]")
+        missing = np.isnat(stamps)
+        years, months, days = (stamps.astype(f"datetime64[{unit}]") for unit in ("Y", "M", "D"))
+        out = [years.astype("int64") + 1970.0,
+               (months - years.astype("datetime64[M]")).astype("int64") + 1.0,
+               (days - months.astype("datetime64[D]")).astype("int64") + 1.0,
+               np.mod(days.astype("int64") + 3, 7).astype(float),  # 1970-01-01 was a Thursday; Monday is 0
+               (stamps - days.astype("datetime64[s]")).astype("int64") // 3600.0,
+               stamps.astype("int64") / 86400.0]
+        return [np.where(missing, np.nan, np.asarray(r, dtype=float)) for r in out]
 
     def _raw_names(self):
         return [f"{self.name}.{f}" for f in self.FIELDS]
