@@ -166,7 +166,8 @@ def conform_columns(frame: pd.DataFrame, schema: Schema, *, where: str = "data",
     like the target); column order does not matter.
     """
     used = schema.used
-    missing = [c.name for c in used if c.name not in frame.columns]
+    position = {name: i for i, name in enumerate(frame.columns)}  # plain dict: Index look-ups cost ~0.1 ms
+    missing = [c.name for c in used if c.name not in position]
     if missing:
         raise SchemaError(f"missing columns the model needs: {', '.join(missing)}.", where=where,
                           fix="add these columns (empty values are allowed) or retrain without them.")
@@ -177,7 +178,7 @@ def conform_columns(frame: pd.DataFrame, schema: Schema, *, where: str = "data",
         notes.append(f"ignored columns the model does not know: {', '.join(extra[:10])}"
                      + (" ..." if len(extra) > 10 else ""))
     if len(frame) <= SMALL_FRAME:
-        columns, bad_counts = _read_small_frame(frame, used)
+        columns, bad_counts = _read_small_frame(frame, used, [position[spec.name] for spec in used])
     else:
         columns, bad_counts = {}, {}
         for spec in used:
@@ -198,10 +199,9 @@ def _read_column(column: pd.Series, kind: str) -> tuple[np.ndarray, int]:
     return clean_text(column).to_numpy(dtype=object), 0
 
 
-def _read_small_frame(frame: pd.DataFrame, used) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+def _read_small_frame(frame: pd.DataFrame, used, positions: list[int]) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """The single-row path: one conversion of the whole frame, then plain NumPy per column."""
     values = frame.to_numpy(dtype=object)
-    positions = frame.columns.get_indexer([spec.name for spec in used])
     columns, bad_counts = {}, {}
     for spec, position in zip(used, positions):
         raw = values[:, position]

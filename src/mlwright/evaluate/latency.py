@@ -13,15 +13,17 @@ from mlwright.predictor import TrainedModel
 
 
 def single_row_latency_ms(model: TrainedModel, rows: pd.DataFrame, repeats: int = 30) -> float:
-    """Median wall time of ``raw_predict`` on one row, over ``repeats`` different rows."""
+    """Median wall time of one public call (``predict_proba`` for classifiers, ``predict`` for
+    regressors) on a one-row DataFrame, over ``repeats`` different rows: what a service pays."""
+    call = model.predict_proba if model.task.is_classification else model.predict
     samples = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.raw_predict(rows.iloc[:1])
+        call(rows.iloc[:1])
         for i in range(repeats):
             row = rows.iloc[[i % len(rows)]]
             started = time.perf_counter()
-            model.raw_predict(row)
+            call(row)
             samples.append(time.perf_counter() - started)
     return 1000.0 * float(np.median(samples))
 
