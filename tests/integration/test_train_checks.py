@@ -95,3 +95,12 @@ def test_batch_scoring_masks_a_used_column_that_turns_personal(tmp_path):
     assert not scored.astype(str).apply(lambda c: c.str.contains("@")).any().any()
     expected = model.predict_proba(batch.assign(contact=None))
     assert np.allclose(scored.filter(like="proba_").to_numpy(), expected.to_numpy(), atol=1e-6)
+
+
+def test_of_a_relabelled_pair_the_ordered_column_is_kept():
+    from tests.conftest import ADULT_COLUMNS
+
+    model = mlwright.train(FIXTURES / "adult_raw_head.csv.gz", "income", read_options={"columns": ADULT_COLUMNS},
+                           **QUICK)
+    assert model.info["excluded_columns"].get("education") == "duplicate"
+    assert "education-num" in model.feature_names_in_, "the numeric code keeps the order of the levels"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from mlwright._types import Task
-from mlwright.data.schema import DUPLICATE, LEAK, PERSONAL
+from mlwright.data.schema import DUPLICATE, LEAK, NUMERIC, ORDINAL, PERSONAL
 from mlwright.errors import ConfigError, MlwrightError
 from mlwright.profile.findings import TARGET_LEAK, WARNING, Finding
 from mlwright.profile.profiler import Profile, profile_table
@@ -61,13 +61,14 @@ def screen_training_table(raw: pd.DataFrame, target: str, task: Task | None, *, 
     profile = replace(profile, source=Path(where).name)
     excluded, kept = [], []
     personal = _personal(profile)
+    kinds = {column.name: column.kind for column in profile.columns}
     for finding in profile.findings:
         if finding.kind == TARGET_LEAK:
             kind, columns = LEAK, finding.columns
         elif finding in personal:
             kind, columns = PERSONAL, finding.columns
         elif _is_copy(finding):
-            kind, columns = DUPLICATE, finding.columns[1:]  # the first of the pair stays
+            kind, columns = DUPLICATE, _copies_to_drop(finding.columns, kinds)
         else:
             continue
         for column in columns:
@@ -90,6 +91,13 @@ def _with_action_taken(finding: Finding, excluded: list[Exclusion], kept: list[s
     else:
         return finding
     return replace(finding, action=action)
+
+
+def _copies_to_drop(columns: tuple[str, ...], kinds: dict[str, str]) -> tuple[str, ...]:
+    """Keep one column of a pair: a numeric or ordinal one over a categorical relabelling of it
+    (its order is information a tree can split on), else the first."""
+    keep = next((c for c in columns if kinds.get(c) in (NUMERIC, ORDINAL)), columns[0])
+    return tuple(c for c in columns if c != keep)
 
 
 def _is_copy(finding: Finding) -> bool:
