@@ -62,6 +62,24 @@ class TrainedModel:
         """Every trial of the search: validation score, fit time, latency, ensemble weight."""
         return self._leaderboard.copy()
 
+    def without_member(self, name: str) -> None:
+        """Drop one member: the others' weights are renormalised, an encoder no member uses any
+        more goes, and the leaderboard's ensemble weights follow."""
+        self.members = [m for m in self.members if m.name != name]
+        total = sum(m.weight for m in self.members)
+        for member in self.members:
+            member.weight /= total
+        styles = {m.style for m in self.members}
+        self.encoders = {style: encoder for style, encoder in self.encoders.items() if style in styles}
+        weights = {m.name: m.weight for m in self.members}
+        self._leaderboard["ensemble_weight"] = self._leaderboard["model"].map(weights).fillna(0.0).round(4)
+
+    def only(self, member: Member) -> "TrainedModel":
+        """A view with ``member`` alone at its own weight (for timing it; predictions are scaled)."""
+        return TrainedModel(schema=self.schema, target=self.target, metric=self.metric,
+                            encoders={member.style: self.encoders[member.style]}, members=[member],
+                            leaderboard=self._leaderboard, info={})
+
     def predict_proba(self, data: DataSource) -> pd.DataFrame:
         """Class probabilities, one column per class (in ``classes_`` order)."""
         if not self.task.is_classification:

@@ -165,10 +165,7 @@ def _meet_latency(model: TrainedModel, raw, context: SearchContext, results, met
 
     latency, dropped = prune_to_latency(model, sample, limit, validation_score)
     if dropped:
-        weights = {m.name: m.weight for m in model.members}
-        model.info["oof_score"] = metric.value(context.y, blend(oofs, weights))
-        board = model._leaderboard
-        board["ensemble_weight"] = board["model"].map(weights).fillna(0.0).round(4)
+        model.info["oof_score"] = metric.value(context.y, blend(oofs, {m.name: m.weight for m in model.members}))
     model.info["latency_limit_ms"] = limit if math.isfinite(limit) else None
     model.info["pruned_for_latency"] = dropped
     model.info["latency_limit_met"] = latency <= limit

@@ -140,6 +140,15 @@ def parse_dates(values: pd.Series) -> pd.Series:
     return stamps
 
 
+def as_numbers(column: pd.Series) -> pd.Series:
+    """Numbers as floats, dates as their integer time stamps, NaN where missing: one numeric
+    scale on which either kind can be binned, ranked or split."""
+    if column.dtype.kind in "fiub":
+        return column.astype(float)
+    stamps = column if pd.api.types.is_datetime64_any_dtype(column) else parse_dates(column.astype("string"))
+    return pd.Series(stamps.astype("int64"), index=column.index).where(stamps.notna()).astype(float)
+
+
 def _ordinal_order(values: set[str]) -> tuple[str, ...]:
     for scale in ORDINAL_SCALES:
         if len(values) >= 3 and values <= set(scale):
@@ -216,10 +225,6 @@ def _read_small_frame(frame: pd.DataFrame, used, positions: list[int]) -> tuple[
     return columns, bad_counts
 
 
-def is_datetime(values: pd.Series) -> bool:
-    return pd.api.types.is_datetime64_any_dtype(values)
-
-
 def _small_dates(raw: np.ndarray) -> np.ndarray:
     """Dates of a few rows: NumPy reads ISO 8601 in microseconds, where building a Series to
     clean and parse costs milliseconds; anything else goes through ``parse_dates``."""
@@ -232,7 +237,7 @@ def _small_dates(raw: np.ndarray) -> np.ndarray:
             stamps[i] = np.datetime64("NaT")
         else:
             parsed = parse_dates(pd.Series([value], dtype=object))
-            stamps[i] = parsed.to_numpy(dtype="datetime64[ns]")[0] if is_datetime(parsed) else np.datetime64("NaT")
+            stamps[i] = parsed.to_numpy(dtype="datetime64[ns]")[0] if pd.api.types.is_datetime64_any_dtype(parsed) else np.datetime64("NaT")
     return stamps
 
 

@@ -29,45 +29,30 @@ def single_row_latency_ms(model: TrainedModel, rows: pd.DataFrame, repeats: int 
 
 
 def prune_to_latency(model: TrainedModel, rows: pd.DataFrame, limit_ms: float,
-                     validation_score: Callable[[dict[str, float]], float] | None = None) -> tuple[float, list[str]]:
+                     validation_score: Callable[[dict[str, float]], float]) -> tuple[float, list[str]]:
     """Drop members until one-row latency is under ``limit_ms``; return it and the dropped names.
 
-    With ``validation_score`` (the out-of-fold score, higher is better, of a blend given as
-    name -> weight), each step drops the member whose loss costs the least score per millisecond
+    ``validation_score`` is the out-of-fold score (higher is better) of a blend given as
+    name -> weight. Each step drops the member whose loss costs the least score per millisecond
     saved, so the accuracy given up is as small as the limit allows and the last member left is
-    a good one. Without it, the member with the least weight per millisecond goes first.
+    a good one.
     """
     dropped: list[str] = []
     latency = single_row_latency_ms(model, rows)
     if latency <= limit_ms or len(model.members) < 2:
         return latency, dropped
-    cost = {m.name: single_row_latency_ms(_alone(model, m), rows, repeats=10) for m in model.members}
+    cost = {m.name: max(single_row_latency_ms(model.only(m), rows, repeats=10), 1e-3) for m in model.members}
     while latency > limit_ms and len(model.members) > 1:
-        victim = min(model.members, key=lambda m: _loss_per_ms(model, m, cost, validation_score))
-        model.members.remove(victim)
-        dropped.append(victim.name)
-        total = sum(m.weight for m in model.members)
-        for member in model.members:
-            member.weight /= total
-        styles = {m.style for m in model.members}
-        model.encoders = {s: e for s, e in model.encoders.items() if s in styles}
+        weights = {m.name: m.weight for m in model.members}
+        now = validation_score(weights)
+
+        def loss_per_ms(name: str) -> float:
+            rest = {other: w for other, w in weights.items() if other != name}
+            total = sum(rest.values())
+            return (now - validation_score({other: w / total for other, w in rest.items()})) / cost[name]
+
+        victim = min(weights, key=loss_per_ms)
+        model.without_member(victim)
+        dropped.append(victim)
         latency = single_row_latency_ms(model, rows)
     return latency, dropped
-
-
-def _loss_per_ms(model: TrainedModel, member, cost: dict[str, float],
-                 validation_score: Callable[[dict[str, float]], float] | None) -> float:
-    if validation_score is None:
-        return member.weight / max(cost[member.name], 1e-3)
-    rest = {m.name: m.weight for m in model.members if m is not member}
-    total = sum(rest.values())
-    before = validation_score({m.name: m.weight for m in model.members})
-    after = validation_score({name: weight / total for name, weight in rest.items()})
-    return (before - after) / max(cost[member.name], 1e-3)
-
-
-def _alone(model: TrainedModel, member) -> TrainedModel:
-    """The model reduced to one member (for timing only: weights are not renormalised)."""
-    return TrainedModel(schema=model.schema, target=model.target, metric=model.metric,
-                        encoders={member.style: model.encoders[member.style]}, members=[member],
-                        leaderboard=model._leaderboard, info={})

@@ -7,6 +7,8 @@ Two styles: ``tree`` keeps values as they are (categories as integer codes, miss
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -132,14 +134,11 @@ class NumericBlock:
     def fit(self, frame) -> "NumericBlock":
         if self.style == "linear":
             X = self._matrix(frame)
-            with np.errstate(all="ignore"):
-                import warnings
-
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    self.median = np.nan_to_num(np.nanmedian(X, axis=0)) if len(X) else np.zeros(X.shape[1])
-                    self.mean = np.nan_to_num(np.nanmean(X, axis=0)) if len(X) else np.zeros(X.shape[1])
-                    std = np.nan_to_num(np.nanstd(X, axis=0)) if len(X) else np.ones(X.shape[1])
+            with warnings.catch_warnings():  # an all-missing column has no median: it becomes 0
+                warnings.simplefilter("ignore", RuntimeWarning)
+                self.median = np.nan_to_num(np.nanmedian(X, axis=0)) if len(X) else np.zeros(X.shape[1])
+                self.mean = np.nan_to_num(np.nanmean(X, axis=0)) if len(X) else np.zeros(X.shape[1])
+                std = np.nan_to_num(np.nanstd(X, axis=0)) if len(X) else np.ones(X.shape[1])
             self.scale = np.where(std > 0, std, 1.0)
             self.flags = np.flatnonzero(np.isnan(X).any(axis=0))
         return self

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from mlwright.data.schema import CATEGORICAL, DATETIME, NUMERIC, ORDINAL, Schema
+from mlwright.data.schema import CATEGORICAL, DATETIME, NUMERIC, ORDINAL, Schema, as_numbers
 from mlwright.profile.findings import INFO, WARNING, Finding
 
 PSI_MODERATE, PSI_LARGE = 0.1, 0.25
@@ -46,7 +46,7 @@ def distribution_mismatch(train: pd.DataFrame, test: pd.DataFrame, schema: Schem
                                     "test file.", "add it to the test file, or train without it."))
             continue
         if spec.kind in (NUMERIC, DATETIME):
-            index, p_value = _numeric_shift(_as_numbers(train[spec.name]), _as_numbers(test[spec.name]))
+            index, p_value = _numeric_shift(as_numbers(train[spec.name]), as_numbers(test[spec.name]))
         else:
             index, p_value = _category_shift(train[spec.name], test[spec.name])
         if index < PSI_MODERATE:
@@ -59,17 +59,6 @@ def distribution_mismatch(train: pd.DataFrame, test: pd.DataFrame, schema: Schem
                                 "kept; expect the test score to differ from the cross-validated one, "
                                 "and check how the two files were drawn."))
     return findings
-
-
-def _as_numbers(column: pd.Series) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(column):
-        return column.astype("int64").where(column.notna()).astype(float)
-    if column.dtype.kind in "fiub":
-        return column.astype(float)
-    from mlwright.data.schema import parse_dates
-
-    stamps = parse_dates(column.astype("string"))
-    return pd.Series(stamps.astype("int64"), index=column.index).where(stamps.notna()).astype(float)
 
 
 def _numeric_shift(train: pd.Series, test: pd.Series) -> tuple[float, float]:

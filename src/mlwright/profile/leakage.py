@@ -26,7 +26,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from mlwright._types import Task
-from mlwright.data.schema import CATEGORICAL, DATETIME, NUMERIC, ORDINAL, Schema, infer_schema, parse_dates
+from mlwright.data.schema import CATEGORICAL, DATETIME, NUMERIC, ORDINAL, Schema, as_numbers, infer_schema
 from mlwright.data.target import TargetInfo
 from mlwright.profile.findings import CRITICAL, TARGET_LEAK, Finding
 
@@ -207,10 +207,7 @@ def _folds(y: np.ndarray, task: Task, seed: int) -> np.ndarray:
 
 def _numbers(column: pd.Series) -> np.ndarray:
     """A number per row; missing values go below the minimum so that a split can isolate them."""
-    if column.dtype.kind not in "fiub":
-        stamps = column if pd.api.types.is_datetime64_any_dtype(column) else parse_dates(column.astype("string"))
-        column = pd.Series(stamps.astype("int64"), index=column.index).where(stamps.notna())
-    values = column.to_numpy(dtype=float)
+    values = as_numbers(column).to_numpy(dtype=float)
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return np.zeros(len(values))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -25,6 +24,7 @@ from mlwright.data.readers import read_table
 from mlwright.data.schema import DATETIME, NUMERIC, Schema, infer_schema
 from mlwright.data.target import TargetInfo, analyze_target
 from mlwright.errors import ConfigError, DataError
+from mlwright.files import write_text_atomic
 from mlwright.profile import quality
 from mlwright.profile.columns import ColumnProfile, describe_column, describe_columns
 from mlwright.profile.drift import distribution_mismatch
@@ -198,21 +198,6 @@ def _quality_checks(raw: pd.DataFrame, cleaned: pd.DataFrame, sample: pd.Index,
     findings += quality.mixed_types(raw.loc[sample, [p.name for p in checked]], skip)
     findings += quality.outliers(checked, len(cleaned))
     return findings
-
-
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write to a temporary file beside ``path``, then rename: a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _where(data: Any) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mlwright.files import write_text_atomic
 from mlwright.search.trial import OK, TrialResult, TrialSpec
 
 
@@ -62,9 +63,7 @@ class Checkpoint:
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(data, indent=2, default=_plain), encoding="utf-8")
-    os.replace(temporary, path)
+    write_text_atomic(path, json.dumps(data, indent=2, default=_plain))
 
 
 def _plain(value):
