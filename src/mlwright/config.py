@@ -22,6 +22,7 @@ MIN_ROWS_FOR_HOLDOUT = 5000
 #: a few thousand rows pin a metric down well; more would only be taken from the fits.
 HOLDOUT_SHARE = 0.1
 HOLDOUT_MAX_ROWS = 4000
+CALIBRATION_METHODS = ("auto", "platt", "isotonic", "none")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,17 @@ class TrainConfig:
     keep_columns: tuple[str, ...] = ()
     #: Run the leak and personal-data checks (and report the other findings) before the search.
     checks: bool = True
+    #: Columns audited for fairness in the report; kept out of the features unless
+    #: ``sensitive_as_feature``.
+    sensitive: tuple[str, ...] = ()
+    sensitive_as_feature: bool = False
+    #: Binary tasks: what the decision threshold is chosen for (see ``evaluate.threshold``);
+    #: None follows the metric (accuracy, balanced accuracy, F1) and is F1 otherwise.
+    threshold_objective: str | None = None
+    #: Probability calibration: auto (applied when it helps, judged cross-fitted), platt, isotonic, none.
+    calibration: str = "auto"
+    #: What the model is for, in the user's words, for the model card.
+    intended_use: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.target, str) or not self.target:
@@ -61,9 +73,16 @@ class TrainConfig:
         if self.n_jobs is not None and self.n_jobs < 1:
             raise ConfigError(f"n_jobs must be at least 1, got {self.n_jobs}.", where="n_jobs",
                               fix="leave it out to use every core.")
-        if isinstance(self.keep_columns, str):
-            object.__setattr__(self, "keep_columns", (self.keep_columns,))
-        object.__setattr__(self, "keep_columns", tuple(self.keep_columns or ()))
+        for name in ("keep_columns", "sensitive"):
+            value = getattr(self, name)
+            object.__setattr__(self, name, (value,) if isinstance(value, str) else tuple(value or ()))
+        if self.threshold_objective is not None:
+            from mlwright.evaluate.threshold import parse_objective
+
+            parse_objective(self.threshold_objective)
+        if self.calibration not in CALIBRATION_METHODS:
+            raise ConfigError(f"unknown calibration {self.calibration!r}.", where="calibration",
+                              fix=f"use one of: {', '.join(CALIBRATION_METHODS)}.")
         if self.task is not None and not isinstance(self.task, Task):
             object.__setattr__(self, "task", parse_task(self.task))
 

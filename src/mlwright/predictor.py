@@ -17,6 +17,7 @@ from mlwright._types import DataSource, Task
 from mlwright.data.readers import read_table
 from mlwright.data.schema import Schema, conform_columns
 from mlwright.data.target import TargetInfo
+from mlwright.evaluate.decision import Decision
 from mlwright.features import TableEncoder
 from mlwright.models.base import Learner
 
@@ -41,10 +42,12 @@ class TrainedModel:
     """A weighted ensemble of models behind the feature encoders it was trained with."""
 
     def __init__(self, *, schema: Schema, target: TargetInfo, metric: str, encoders: dict[str, TableEncoder],
-                 members: list[Member], leaderboard: pd.DataFrame, info: dict[str, Any]):
+                 members: list[Member], leaderboard: pd.DataFrame, info: dict[str, Any],
+                 decision: Decision | None = None):
         self.schema, self.target, self.metric = schema, target, metric
         self.encoders, self.members = encoders, members
         self._leaderboard, self.info = leaderboard, info
+        self.decision = decision or Decision()
 
     @property
     def task(self) -> Task:
@@ -78,7 +81,12 @@ class TrainedModel:
         """A view with ``member`` alone at its own weight (for timing it; predictions are scaled)."""
         return TrainedModel(schema=self.schema, target=self.target, metric=self.metric,
                             encoders={member.style: self.encoders[member.style]}, members=[member],
-                            leaderboard=self._leaderboard, info={})
+                            leaderboard=self._leaderboard, info={}, decision=self.decision)
+
+    @property
+    def threshold(self) -> float | None:
+        """Binary models: the probability of the positive class from which ``predict`` says yes."""
+        return self.decision.threshold
 
     def predict_proba(self, data: DataSource) -> pd.DataFrame:
         """Class probabilities, one column per class (in ``classes_`` order)."""
@@ -105,22 +113,36 @@ class TrainedModel:
     def _labels(self, raw: np.ndarray) -> np.ndarray:
         if not self.task.is_classification:
             return raw
-        values = np.asarray(self.classes_, dtype=object)[raw.argmax(axis=1)]
+        values = np.asarray(self.classes_, dtype=object)[self.decision.label_indices(raw)]
         if all(isinstance(c, (int, np.integer)) for c in self.classes_):
             values = values.astype(np.int64)
         return values
 
     def raw_predict(self, frame: pd.DataFrame, *, where: str = "data") -> np.ndarray:
-        """Blend of the members' outputs on an already read frame: probabilities or values."""
+        """The model's output on an already read frame: calibrated probabilities, or values."""
+        blended = self.blend(frame, where=where)
+        return self.decision.probabilities(blended) if self.task.is_classification else blended
+
+    def blend(self, frame: pd.DataFrame, *, where: str = "data") -> np.ndarray:
+        """The members' weighted outputs before calibration."""
         conformed, notes = conform_columns(frame, self.schema, where=where, ignore=(self.target.name,))
         for note in notes:
             warnings.warn(note, MlwrightWarning, stacklevel=3)
+        if not len(frame):  # no rows: the right empty shape, without asking libraries about nothing
+            return np.zeros((0, len(self.classes_))) if self.task.is_classification else np.zeros(0)
         matrices = {style: encoder.transform(conformed, len(frame)) for style, encoder in self.encoders.items()}
         total = None
         for member in self.members:
             out = member.learner.predict(matrices[member.style]) * member.weight
             total = out if total is None else total + out
         return np.asarray(total)
+
+    def explain(self, data: DataSource, *, top: int | None = None) -> pd.DataFrame:
+        """Why each row got its prediction: every input column's contribution (see
+        ``mlwright.evaluate.explain.explain_rows`` for the table's columns)."""
+        from mlwright.evaluate.explain import explain_rows
+
+        return explain_rows(self, data, top=top)
 
     def save(self, path: str | Path) -> Path:
         """Write the model directory (see ``mlwright.registry.bundle``); returns its path."""

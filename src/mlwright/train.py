@@ -17,17 +17,24 @@ from mlwright._types import DataSource, Task
 from mlwright.config import DEFAULT_LATENCY_TARGET_MS, FINAL_STAGE_SHARE, TrainConfig
 from mlwright.data.prepare import PreparedData, prepare_training_data
 from mlwright.data.readers import read_table
+from mlwright.data.schema import SENSITIVE
 from mlwright.data.splits import choose_folds, holdout_split, make_folds, wants_holdout
 from mlwright.data.target import DEFAULT_METRIC
 from mlwright.ensemble.caruana import blend, cross_fitted_score, select_ensemble
 from mlwright.errors import BudgetError, ConfigError
+from mlwright.evaluate.calibration import choose_calibration
+from mlwright.evaluate.decision import Decision
+from mlwright.evaluate.fairness import resolve_sensitive
 from mlwright.evaluate.latency import prune_to_latency
 from mlwright.evaluate.metrics import Metric, get_metric
+from mlwright.evaluate.threshold import DEFAULT_FOR_METRIC, choose_threshold, parse_objective
 from mlwright.execution import Executor, LocalExecutor
 from mlwright.models.registry import select_families
 from mlwright.predictor import TrainedModel
 from mlwright.profile.screen import Screening, screen_training_table
 from mlwright.progress import SearchProgress
+from mlwright.report.evidence import RunEvidence, training_sets
+from mlwright.report.run_report import write_run_report
 from mlwright.search.budget import FINAL_FIXED_SECONDS, Budget
 from mlwright.search.checkpoint import Checkpoint
 from mlwright.search.context import SearchContext
@@ -39,20 +46,26 @@ from mlwright.search.searcher import Searcher
 def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: str | None = None,
           task: str | Task | None = None, out: str | os.PathLike | None = None, resume: bool = False,
           executor: Executor | None = None, progress: bool | None = None,
-          read_options: dict[str, Any] | None = None, **settings: Any) -> TrainedModel:
+          read_options: dict[str, Any] | None = None, test: DataSource | None = None,
+          model_tests: str | os.PathLike | None = None, **settings: Any) -> TrainedModel:
     """Train the best model for ``target`` that fits in ``time_limit`` seconds of wall time.
 
     ``settings`` are the other fields of :class:`mlwright.config.TrainConfig` (seed, n_jobs,
-    folds, max_trials, families, max_latency_ms, holdout, fail_fast). With ``out`` the model is
-    saved to ``out/model`` and finished trials to ``out/checkpoint``; ``resume=True`` continues there.
+    folds, max_trials, families, max_latency_ms, holdout, fail_fast, sensitive,
+    threshold_objective, calibration, intended_use). With ``out`` the model is saved to
+    ``out/model``, finished trials to ``out/checkpoint``, and the report (``report.html``,
+    ``MODEL_CARD.md``, ``evaluation.json``) is written after the search, judged on held-out rows
+    and on ``test`` when given, with the checks of ``model_tests`` (a YAML or Python file).
+    ``resume=True`` continues the search in ``out``.
     """
     started = time.time()
     config = TrainConfig(target=target, time_limit=time_limit, metric=metric, task=task, **settings)
     budget = Budget(started, float(config.time_limit))
     raw = read_table(data, **(read_options or {}))
+    sensitive = resolve_sensitive(raw, list(config.sensitive), where=_where(data)) if config.sensitive else []
     screening = _screen(raw, config, _where(data))
     prepared = prepare_training_data(raw, config.target, config.task, where=_where(data),
-                                     exclude=[(e.column, e.kind, e.reason) for e in screening.excluded])
+                                     exclude=_exclusions(screening, sensitive, config))
     task_ = prepared.target.task
     metric_ = get_metric(config.metric or DEFAULT_METRIC[task_], task_)
     train_rows, holdout_rows = _split(prepared, config)
@@ -69,6 +82,7 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
         bar.stage("estimating")
         # before the estimate, which then scores the model shipped
         _meet_latency(model, raw, context, results, metric_, config)
+        shipped_oof, decided = _decide(model, context, results, metric_, config)
         model.info.update(_estimate(model, prepared, holdout_rows, context, results, metric_, config))
         model.info.update(_screening_facts(screening))
         model.info["train_seconds"] = round(time.time() - started, 2)
@@ -79,7 +93,46 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
                 screening.profile.write_json(run_dir / "profile.json")
                 screening.profile.write_html(run_dir / "profile.html")
             model.leaderboard().to_csv(run_dir / "leaderboard.csv", index=False)
+            bar.stage("report")
+            evidence = RunEvidence(
+                sets=training_sets(model, raw, prepared, train_rows, holdout_rows, shipped_oof),
+                y_train=context.y, data_source=_where(data), calibration=decided.get("calibration"),
+                threshold=decided.get("threshold"), sensitive=tuple(sensitive), tests_spec=model_tests)
+            if test is not None:
+                evidence.add_test(model, test, read_options)
+            write_run_report(run_dir, model, evidence, intended_use=config.intended_use)
     return model
+
+
+def _exclusions(screening: Screening, sensitive: list[str], config: TrainConfig) -> list[tuple[str, str, str]]:
+    """Columns kept from the model: flagged by the checks, and the sensitive ones unless asked."""
+    excluded = [(e.column, e.kind, e.reason) for e in screening.excluded]
+    if not config.sensitive_as_feature:
+        flagged = {e[0] for e in excluded}
+        excluded += [(c, SENSITIVE, "is named sensitive: audited for fairness, not used as a feature")
+                     for c in sensitive if c not in flagged]
+    return excluded
+
+
+def _decide(model: TrainedModel, context: SearchContext, results, metric: Metric,
+            config: TrainConfig) -> tuple[np.ndarray, dict]:
+    """Calibrate the shipped blend and set its decision threshold, both on out-of-fold rows.
+    Returns the out-of-fold output as the shipped model gives it (cross-fitted where calibrated)."""
+    oofs = {r.spec.name: r.oof for r in results if r.ok}
+    blended = blend(oofs, {m.name: m.weight for m in model.members})
+    if not context.task.is_classification:
+        return blended, {}
+    calibrator, calibration, shipped = choose_calibration(context.y, blended, metric, method=config.calibration,
+                                                          seed=config.seed)
+    threshold = None
+    if context.task == Task.BINARY:
+        objective = parse_objective(config.threshold_objective or DEFAULT_FOR_METRIC.get(metric.name, "f1"))
+        threshold = choose_threshold(context.y == 1, shipped[:, 1], objective)
+    model.decision = Decision(calibrator, threshold["value"] if threshold else None,
+                              threshold["objective"] if threshold else None)
+    model.info["calibration"] = {k: calibration[k] for k in ("method", "applied", "reason", "before", "after")}
+    model.info["threshold"] = {k: threshold[k] for k in ("value", "objective", "description")} if threshold else None
+    return shipped, {"calibration": calibration, "threshold": threshold}
 
 
 def _screen(raw, config: TrainConfig, where: str) -> Screening:
@@ -197,7 +250,9 @@ def _run_facts(data, prepared: PreparedData, config: TrainConfig, metric: Metric
             "time_limit": config.time_limit, "seed": config.seed, "folds": config.folds,
             "max_trials": config.max_trials, "families": list(config.families or []), "holdout": config.holdout,
             "max_latency_ms": config.max_latency_ms, "keep_columns": list(config.keep_columns),
-            "checks": config.checks}
+            "checks": config.checks, "sensitive": list(config.sensitive),
+            "sensitive_as_feature": config.sensitive_as_feature, "threshold_objective": config.threshold_objective,
+            "calibration": config.calibration, "intended_use": config.intended_use}
 
 
 def _where(data: DataSource) -> str:

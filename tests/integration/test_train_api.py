@@ -44,7 +44,8 @@ def test_predictions_have_labels_and_probabilities(trained):
     assert set(labels) <= {"no", "yes"} and labels.name == "label"
     assert list(proba.columns) == ["no", "yes"]
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
-    assert (proba.idxmax(axis=1) == labels).all()
+    assert model.threshold is not None and 0 < model.threshold < 1  # binary: chosen for F1 out of fold
+    assert ((proba["yes"] >= model.threshold).map({True: "yes", False: "no"}) == labels).all()
     table = model.predict_table(frame)
     assert list(table.columns) == ["label", "proba_no", "proba_yes"]
 
@@ -69,10 +70,13 @@ def test_prediction_input_problems_are_handled(trained):
     with pytest.warns(UserWarning, match="unknown"):
         shuffled = model.predict_proba(reordered)
     np.testing.assert_allclose(shuffled.to_numpy(), model.predict_proba(frame).to_numpy())
-    odd = frame.assign(colour="purple", x1=[np.inf] + [np.nan] * 19, x2="garbage")
-    with pytest.warns(UserWarning, match="not numbers"):
+    odd = frame.assign(colour="purple", x1=[np.inf] + [np.nan] * 19,
+                       x2=["garbage"] * 3 + frame["x2"].iloc[3:].tolist())
+    with pytest.warns(UserWarning, match="3 values that are not numbers"):
         proba = model.predict_proba(odd)
     assert np.isfinite(proba.to_numpy()).all()
+    with pytest.raises(SchemaError, match="column 'x2' holds no numbers.*Fix: send numbers"):
+        model.predict(frame.assign(x2="garbage"))
 
 
 def test_altered_model_files_are_refused(trained, tmp_path):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from mlwright.cli.explain_cmd import explain_command
 from mlwright.cli.predict_cmd import predict_command
 from mlwright.cli.profile_cmd import profile_command
+from mlwright.cli.report_cmd import report_command
+from mlwright.cli.test_cmd import test_command
 from mlwright.cli.train_cmd import train_command
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -13,6 +16,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 app.command("train")(train_command)
 app.command("predict")(predict_command)
 app.command("profile")(profile_command)
+app.command("report")(report_command)
+app.command("explain")(explain_command)
+app.command("test")(test_command)
 
 
 def main() -> None:

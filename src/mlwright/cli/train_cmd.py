@@ -36,17 +36,30 @@ def train_command(
                                              "personal-data check flags it (repeat for several)."),
     skip_checks: bool = typer.Option(False, "--skip-checks", help="Skip the leak, personal-data and duplicate "
                                      "checks: every column reaches the model."),
+    test: Optional[Path] = typer.Option(None, "--test", help="Labelled test file the report also judges the model on."),
+    sensitive: Optional[list[str]] = typer.Option(None, "--sensitive", help="Column to audit for fairness (repeat for "
+                                                  "several); kept out of the features unless --sensitive-as-feature."),
+    sensitive_as_feature: bool = typer.Option(False, "--sensitive-as-feature", help="Also train on the --sensitive columns."),
+    threshold_objective: Optional[str] = typer.Option(None, "--threshold-objective", help="Binary: what the decision "
+                                                      "threshold is chosen for: f1, accuracy, balanced_accuracy, "
+                                                      "precision>=0.9, recall>=0.8, cost:fp=1,fn=5 or a number "
+                                                      "[default: the metric when it scores labels, else f1]."),
+    calibration: str = typer.Option("auto", help="Probability calibration: auto (when it helps), platt, isotonic, none."),
+    tests: Optional[Path] = typer.Option(None, "--tests", help="Model tests (YAML or Python) to run for the report."),
+    intended_use: Optional[str] = typer.Option(None, "--intended-use", help="What the model is for, for the model card."),
     sep: Optional[str] = typer.Option(None, help="Column separator (guessed when left out)."),
     no_header: bool = typer.Option(False, "--no-header", help="The file has no header row."),
     columns: Optional[str] = typer.Option(None, help="Comma-separated column names for a file without header."),
 ) -> None:
-    """Train the best model for TARGET within --time-limit seconds."""
+    """Train the best model for TARGET within --time-limit seconds; write the model, the report and the model card."""
     from mlwright.train import train
 
     options = read_options(sep, no_header, columns)
     settings = dict(seed=seed, n_jobs=jobs, folds=folds, max_trials=max_trials or 500, max_latency_ms=max_latency_ms,
                     families=tuple(f.strip() for f in families.split(",")) if families else None,
-                    keep_columns=tuple(keep or ()), checks=not skip_checks)
+                    keep_columns=tuple(keep or ()), checks=not skip_checks, sensitive=tuple(sensitive or ()),
+                    sensitive_as_feature=sensitive_as_feature, threshold_objective=threshold_objective,
+                    calibration=calibration, intended_use=intended_use)
     if resume is not None:
         data, target, options, out, settings = _resumed(resume, data, target, options, settings)
         settings["max_trials"] = max_trials or settings["max_trials"]
@@ -55,7 +68,7 @@ def train_command(
                           fix="run `mlwright train DATA --target COLUMN`, or `mlwright train --resume DIR`.")
     out = out or Path("runs") / f"{data.name.split('.')[0]}-{time.strftime('%Y%m%d-%H%M%S')}"
     model = train(data, target, time_limit=time_limit, metric=metric, task=task, out=out,
-                  resume=resume is not None, read_options=options, **settings)
+                  resume=resume is not None, read_options=options, test=test, model_tests=tests, **settings)
     _print_summary(model, out)
 
 
@@ -69,7 +82,10 @@ def _resumed(run_dir: Path, data, target, options, settings):
     settings = {**settings, "seed": facts["seed"], "folds": facts["folds"], "max_trials": facts["max_trials"],
                 "families": tuple(facts["families"]) or None, "max_latency_ms": facts["max_latency_ms"],
                 "holdout": facts["holdout"], "keep_columns": tuple(facts.get("keep_columns", ())),
-                "checks": facts.get("checks", True)}
+                "checks": facts.get("checks", True), "sensitive": tuple(facts.get("sensitive", ())),
+                "sensitive_as_feature": facts.get("sensitive_as_feature", False),
+                "threshold_objective": facts.get("threshold_objective"), "calibration": facts.get("calibration", "auto"),
+                "intended_use": facts.get("intended_use")}
     return data, target or facts["target"], options or facts["read_options"], run_dir, settings
 
 
@@ -108,6 +124,14 @@ def _print_summary(model, out: Path) -> None:
     console.print(f"Out-of-fold {info['metric']} of the ensemble = {info['oof_score']:.5f}; "
                   f"one-row latency {info['single_row_latency_ms']:.2f} ms; "
                   f"{info['trials']} trials in {info['train_seconds']:.1f} s")
+    if info.get("threshold"):
+        console.print(f"[bold]Decision threshold[/] {info['threshold']['value']:.3f} "
+                      f"(objective {info['threshold']['objective']})")
+    if info.get("calibration"):
+        console.print(f"[bold]Calibration[/] {info['calibration']['method']}: {info['calibration']['reason']}",
+                      highlight=False)
     for note in info["notes"]:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
     console.print(f"Model saved to [bold]{out / 'model'}[/]")
+    if (out / "report.html").exists():
+        console.print(f"Report: [bold]{out / 'report.html'}[/]   Model card: [bold]{out / 'MODEL_CARD.md'}[/]")

@@ -26,6 +26,8 @@ class PreparedData:
     target: TargetInfo
     fingerprint: dict
     notes: list[str] = field(default_factory=list)
+    #: Index labels in the raw table of the prepared rows (rows without a label are left out).
+    source_index: pd.Index | None = None
 
 
 def prepare_training_data(raw: pd.DataFrame, target: str, task: Task | None, *, where: str = "data",
@@ -51,7 +53,8 @@ def prepare_training_data(raw: pd.DataFrame, target: str, task: Task | None, *, 
                         fix="pass columns that carry information about the target.")
     frame, _ = conform(cleaned, schema, where=where)
     return PreparedData(frame=frame.reset_index(drop=True), y=info.encode(labels.reset_index(drop=True)),
-                        schema=schema, target=info, fingerprint=fingerprint(raw), notes=notes + cleaning_notes)
+                        schema=schema, target=info, fingerprint=fingerprint(raw), notes=notes + cleaning_notes,
+                        source_index=labels.index)
 
 
 def _exclude(schema: Schema, exclude: Iterable[tuple[str, str, str]]) -> Schema:

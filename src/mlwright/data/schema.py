@@ -19,9 +19,11 @@ NUMERIC, CATEGORICAL, ORDINAL, DATETIME, TEXT, IDENTIFIER, CONSTANT = (
 #: Kinds the training-time checks give: a column that leaks the target, one of personal data,
 #: one that repeats another column.
 LEAK, PERSONAL, DUPLICATE = "leak", "personal", "duplicate"
+#: A column named sensitive (for the fairness audit) and kept out of the features.
+SENSITIVE = "sensitive"
 #: Kinds that are dropped before modelling, with the reason recorded in the schema; a dropped
 #: column that arrives at predict time is ignored, never read.
-DROPPED_KINDS = (IDENTIFIER, CONSTANT, LEAK, PERSONAL, DUPLICATE)
+DROPPED_KINDS = (IDENTIFIER, CONSTANT, LEAK, PERSONAL, DUPLICATE, SENSITIVE)
 _DATE_PATTERN = re.compile(r"\d{1,4}[-/.:]\d{1,2}")
 #: ISO 8601 without a time zone: NumPy reads these exactly as pandas does.
 _PLAIN_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?")
@@ -193,6 +195,12 @@ def conform_columns(frame: pd.DataFrame, schema: Schema, *, where: str = "data",
         for spec in used:
             columns[spec.name], bad_counts[spec.name] = _read_column(frame[spec.name], spec.kind)
     for name, bad in bad_counts.items():
+        if bad and np.isnan(np.asarray(columns[name], dtype=float)).all():
+            # a few bad cells are read as missing so a batch goes on; a column with no number at
+            # all is the wrong column or the wrong file, and predictions from it would be garbage
+            raise SchemaError(f"column {name!r} holds no numbers ({bad} values such as text), but the model "
+                              "reads it as numeric.", where=where,
+                              fix=f"send numbers in {name!r} (leave a value empty when it is unknown).")
         if bad:
             notes.append(f"column {name!r}: {bad} values that are not numbers read as missing.")
     return columns, notes

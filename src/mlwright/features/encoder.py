@@ -52,6 +52,21 @@ class TableEncoder:
         return numeric + [name for part in self.parts_ for name in part.names()]
 
     @property
+    def feature_sources_(self) -> list[str]:
+        """The input column each encoded feature comes from, aligned with ``feature_names_``.
+
+        Every feature is a row-wise function of one input column, so explanations can sum
+        features back to the columns people know, and permuting a column's features is the
+        same as permuting the column.
+        """
+        numeric: list[str] = []
+        if self.numeric_ is not None:
+            numeric = list(self.numeric_.names)
+            if self.numeric_.style == "linear":
+                numeric += [self.numeric_.names[i] for i in self.numeric_.flags]
+        return numeric + [part.name for part in self.parts_ for _ in part.names()]
+
+    @property
     def categorical_indices_(self) -> list[int]:
         numeric = [False] * (len(self.numeric_.names_out()) if self.numeric_ is not None else 0)
         flags = numeric + [flag for part in self.parts_ for flag in part.categorical()]

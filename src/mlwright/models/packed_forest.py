@@ -46,7 +46,9 @@ class PackedForest:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Mean over trees of the leaf values: class shares (rows x classes) or a (rows x 1) value."""
-        X = np.asarray(X, dtype=np.float64)
+        # scikit-learn compares float32 inputs with its float32 thresholds; doing the same keeps
+        # a value between the two roundings on the side scikit-learn sends it
+        X = np.asarray(X, dtype=np.float32).astype(np.float64)
         step = max(1, CHUNK_CELLS // len(self.roots))
         return np.concatenate([self._predict_chunk(X[i:i + step]) for i in range(0, len(X), step)]) if len(X) \
             else np.zeros((0, self.values.shape[1]))

@@ -7,6 +7,8 @@
                            XGBoost UBJSON, CatBoost .cbm) or skops for scikit-learn parts
     leaderboard.json       the search's trials
     training.json          facts of the run (timings, estimate, notes)
+    decision.json          the probability calibrator and decision threshold (absent before
+                           these existed: the model then blends and takes the top class)
 
 A directory is written under a temporary name and renamed into place, so a crash never leaves
 a half-written model; at load every checksum is verified before anything is read.
@@ -28,6 +30,7 @@ from mlwright import __version__
 from mlwright.data.schema import Schema
 from mlwright.data.target import TargetInfo
 from mlwright.errors import ModelFormatError
+from mlwright.evaluate.decision import Decision
 from mlwright.features import TableEncoder
 from mlwright.models.registry import get_family
 from mlwright.predictor import Member, TrainedModel
@@ -65,6 +68,7 @@ def _write_contents(model: TrainedModel, root: Path) -> None:
                         "weight": member.weight, "params": member.params, "path": f"members/{member.name}"})
     _dump(root / "leaderboard.json", json.loads(model.leaderboard().to_json(orient="records")))
     _dump(root / "training.json", model.info)
+    _dump(root / "decision.json", model.decision.to_state())
     files = {str(p.relative_to(root)): _sha256(p) for p in sorted(root.rglob("*")) if p.is_file()}
     _dump(root / MANIFEST, {
         "format": FORMAT, "format_version": FORMAT_VERSION, "mlwright_version": __version__,
@@ -113,8 +117,10 @@ def load_model(path: str | Path) -> TrainedModel:
                       get_family(m["family"]).load(root / m["path"], m["params"], target.task))
                for m in manifest["members"]]
     leaderboard = pd.DataFrame(_read_json(root / "leaderboard.json"))
+    decision = Decision.from_state(_read_json(root / "decision.json") if "decision.json" in manifest["files"] else None)
     return TrainedModel(schema=schema, target=target, metric=manifest["metric"], encoders=encoders,
-                        members=members, leaderboard=leaderboard, info=_read_json(root / "training.json"))
+                        members=members, leaderboard=leaderboard, info=_read_json(root / "training.json"),
+                        decision=decision)
 
 
 def verify_checksums(root: Path, files: dict[str, str]) -> None:

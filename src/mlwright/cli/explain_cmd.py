@@ -1,0 +1,82 @@
+"""`mlwright explain`: why each row got its prediction, as signed contributions of its columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from mlwright.cli.common import console, friendly_errors, read_options
+from mlwright.errors import ConfigError
+
+#: Rows printed at most (every row goes to --output).
+SHOWN_ROWS = 20
+_WRITERS = {".csv": ",", ".tsv": "\t"}
+
+
+@friendly_errors
+def explain_command(
+    model: Path = typer.Argument(..., help="Model folder (or the run folder of `mlwright train`)."),
+    rows: Path = typer.Argument(..., help="Rows to explain: CSV/TSV (any separator, gzip) or Parquet."),
+    top: int = typer.Option(5, "--top", help="Contributions printed per row; the others are summed."),
+    class_: Optional[str] = typer.Option(None, "--class", help="Class whose probability is explained "
+                                         "[default: the second class of two, else each row's predicted class]."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write every contribution of every row "
+                                          "to this .csv or .tsv file (long form: row, column, value, contribution)."),
+    sep: Optional[str] = typer.Option(None, help="Column separator of ROWS (guessed when left out)."),
+    no_header: bool = typer.Option(False, "--no-header", help="ROWS has no header row."),
+    columns: Optional[str] = typer.Option(None, help="Comma-separated column names for ROWS without header."),
+) -> None:
+    """Explain MODEL's prediction for each row of ROWS: the base (an average row's output) plus
+    each column's contribution adds up to the prediction."""
+    from mlwright import load
+    from mlwright.data.readers import read_table
+    from mlwright.evaluate.explain import explain_frame, top_contributions
+
+    if output is not None and output.suffix.lower() not in _WRITERS:
+        raise ConfigError(f"cannot write {output.suffix or 'a file without suffix'}.", where=str(output),
+                          fix="name the output file .csv or .tsv.")
+    if top < 1:
+        raise ConfigError(f"--top must be at least 1, got {top}.", where="--top", fix="pass --top 1 or more.")
+    loaded = load(model)
+    frame = read_table(rows, **read_options(sep, no_header, columns))
+    table = explain_frame(loaded, frame, class_=class_, where=str(rows))
+    _print_rows(top_contributions(table, top), loaded.target.name)
+    if output is not None:
+        _write(table, output)
+        console.print(f"Wrote {len(table):,} contributions of {table['row'].nunique():,} rows to [bold]{output}[/]")
+
+
+def _print_rows(table, target: str) -> None:
+    shown = table["row"].unique()[:SHOWN_ROWS]
+    for row in shown:
+        lines = table[table["row"] == row]
+        first = lines.iloc[0]
+        what = f"P({first['class']})" if "class" in lines.columns else target
+        view = Table(title=f"row {row}: {what} = {first['prediction']:.4g} (base {first['base']:.4g})",
+                     title_justify="left")
+        view.add_column("column")
+        view.add_column("value", overflow="fold", max_width=40)
+        view.add_column("contribution", justify="right")
+        for line in lines.itertuples():
+            style = "green" if line.contribution > 0 else "red" if line.contribution < 0 else ""
+            value = _shown(line.value)
+            view.add_row(str(line.column), value, f"[{style}]{line.contribution:+.4g}[/]" if style else "0")
+        console.print(view)
+    if table["row"].nunique() > len(shown):
+        console.print(f"... {table['row'].nunique() - len(shown):,} more rows (all of them go to --output).")
+
+
+def _shown(value) -> str:
+    if isinstance(value, float):
+        return "" if value != value else f"{value:.6g}"
+    return "" if value is None or value is pd.NA or value is pd.NaT else str(value)
+
+
+def _write(table, output: Path) -> None:
+    from mlwright.files import write_text_atomic
+
+    write_text_atomic(output, table.to_csv(index=False, sep=_WRITERS[output.suffix.lower()]))

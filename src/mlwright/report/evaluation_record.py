@@ -1,0 +1,179 @@
+"""The evaluation record: every fact the report and the model card state, as plain JSON.
+
+It is built once from the shipped model and its held-out sets, saved as ``evaluation.json``,
+and rendered by templates that compute nothing; so the page, the card and anything reading
+the JSON agree. The schema is documented in ``mlwright.report.training_report``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from mlwright import __version__
+from mlwright.evaluate.held_out import HeldOutSet, baseline_prediction, evaluate_set
+from mlwright.report.evidence import RunEvidence
+
+FORMAT = "mlwright.evaluation"
+#: Columns whose partial dependence is drawn: the most important ones.
+DEPENDENCE_COLUMNS = 4
+EXAMPLE_ROWS = 3
+#: Rows whose SHAP values make the global SHAP importance: TreeSHAP on large boosters costs
+#: milliseconds a row, and a few hundred rows rank the columns steadily.
+SHAP_ROWS = 300
+_LEADERBOARD_COLUMNS = ("model", "family", "status", "score", "fit_seconds", "predict_ms_per_row", "ensemble_weight")
+
+
+def build_evaluation(model, evidence: RunEvidence, *, intended_use: str | None = None, seed: int = 0) -> dict:
+    started = time.perf_counter()
+    class_names = [str(c) for c in model.classes_] if model.task.is_classification else []
+    record = {"format": FORMAT, "version": 1, "run": _run_facts(model, evidence, class_names, intended_use),
+              "leaderboard": _leaderboard(model)}
+    baseline_for = lambda held: baseline_prediction(model.task, evidence.y_train, len(held.y), len(class_names))  # noqa: E731
+    record["evaluations"] = [evaluate_set(held, model.task, class_names, baseline_for(held), seed=seed)
+                             for held in evidence.sets]
+    record["threshold"], record["calibration"] = evidence.threshold, evidence.calibration
+    primary = next((held for held in evidence.sets if held.frame is not None), None)
+    sections = {"importance": _importance, "examples": _examples, "fairness": _fairness, "model_tests": _model_tests}
+    for key, build in sections.items():
+        record[key] = _guarded(key, record, build, model, primary, evidence, seed)
+    record["dependence"] = _guarded("dependence", record, _dependence, model, primary, record["importance"], seed) or []
+    record["timings"] = {"evaluation_seconds": round(time.perf_counter() - started, 3)}
+    return _plain(record)
+
+
+def _guarded(key: str, record: dict, build, *args):
+    """A section that fails is reported as such; the rest of the report still gets written."""
+    try:
+        return build(*args)
+    except Exception as exc:  # noqa: BLE001 - the report says what failed instead of losing the run
+        message = f"the {key.replace('_', ' ')} section could not be computed: {type(exc).__name__}: {exc}"
+        record["run"]["notes"].append(message)
+        warnings.warn(message, stacklevel=2)
+        return None
+
+
+def _run_facts(model, evidence: RunEvidence, class_names: list[str], intended_use: str | None) -> dict:
+    info = model.info
+    rows = dict(info.get("rows", {}))
+    rows.update(holdout=sum(len(h.y) for h in evidence.sets if h.name == "holdout"),
+                test=sum(len(h.y) for h in evidence.sets if h.name == "test"))
+    return {
+        "target": model.target.name, "task": model.task.value, "metric": model.metric, "classes": class_names,
+        "positive_class": class_names[1] if model.task.value == "binary" else None, "rows": rows,
+        "data_source": evidence.data_source, "test_source": evidence.test_source,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "mlwright_version": __version__,
+        "train_seconds": info.get("train_seconds"), "time_limit": info.get("time_limit"), "seed": info.get("seed"),
+        "estimate": info.get("estimate"),
+        "members": [{"name": m.name, "family": m.family, "weight": m.weight} for m in model.members],
+        "used_columns": [{"name": c.name, "kind": c.kind} for c in model.schema.used],
+        "excluded_columns": [{"name": c.name, "kind": c.kind, "reason": c.reason} for c in model.schema.dropped],
+        "findings": info.get("findings", []), "latency_ms": info.get("single_row_latency_ms"),
+        "latency_limit_ms": info.get("latency_limit_ms"), "notes": list(info.get("notes", [])) + evidence.notes,
+        "profile_page": "profile.html" if info.get("findings") is not None else None,
+        "intended_use": intended_use, "sensitive": list(evidence.sensitive),
+    }
+
+
+def _leaderboard(model) -> list[dict]:
+    board = model.leaderboard()
+    return board[[c for c in _LEADERBOARD_COLUMNS if c in board.columns]].to_dict(orient="records")
+
+
+def _on(held: HeldOutSet) -> str:
+    """Which rows a check that calls the shipped model ran on: out-of-fold rows are training rows
+    to the final model, which was refitted on all of them, so the reader is told."""
+    if held.name == "out-of-fold":
+        return (f"the {len(held.y):,} training rows (too few rows to hold some out; the final model was fitted "
+                "on them, so this shows what it relies on more than how it generalises)")
+    return f"{held.name} rows ({len(held.y):,})"
+
+
+def _importance(model, held: HeldOutSet | None, evidence, seed) -> dict | None:
+    if held is None:
+        return None
+    from mlwright.evaluate.contributions import shap_importance
+    from mlwright.evaluate.importance import permutation_importance
+
+    permutation = permutation_importance(model, held.frame, held.y, seed=seed)
+    shap = shap_importance(model, held.frame, max_rows=SHAP_ROWS, seed=seed)
+    return {"on": _on(held), "metric": model.metric, "permutation": permutation.to_dict(orient="records"),
+            "shap": shap.to_dict(orient="records") if shap is not None else None}
+
+
+def _dependence(model, held: HeldOutSet | None, importance: dict | None, seed) -> list[dict]:
+    if held is None or not importance:
+        return []
+    from mlwright.evaluate.dependence import partial_dependence
+
+    ranked = [row["column"] for row in importance["permutation"]][:DEPENDENCE_COLUMNS]
+    return [partial_dependence(model, held.frame, column, seed=seed) for column in ranked]
+
+
+def _examples(model, held: HeldOutSet | None, evidence, seed) -> list[dict] | None:
+    """A few rows explained: the most confident yes and no, and one near the threshold
+    (for regression: the highest, lowest and a middle prediction)."""
+    if held is None or not len(held.y):
+        return None
+    from mlwright.evaluate.explain import explain_rows
+
+    score = held.prediction[:, -1] if np.ndim(held.prediction) == 2 else np.asarray(held.prediction)
+    middle = model.threshold if model.threshold is not None else float(np.median(score))
+    picks = list(dict.fromkeys([int(np.argmax(score)), int(np.argmin(score)), int(np.argmin(np.abs(score - middle)))]))
+    chosen = held.frame.iloc[picks[:EXAMPLE_ROWS]]
+    table = explain_rows(model, chosen, top=5)
+    said = model.predict(chosen).to_numpy()
+    examples = []
+    for position, part in table.groupby("row", sort=True):
+        first = part.iloc[0]
+        examples.append({"row": int(chosen.index[int(position)]), "prediction": str(said[int(position)]),
+                         "base": float(first["base"]), "value": float(first["prediction"]),
+                         "contributions": [{"column": str(r.column), "value": "" if r.value is None else str(r.value),
+                                            "contribution": float(r.contribution)} for r in part.itertuples()]})
+    return examples
+
+
+def _fairness(model, held: HeldOutSet | None, evidence: RunEvidence, seed) -> dict | None:
+    if held is None or not evidence.sensitive:
+        return None
+    from mlwright.evaluate.fairness import fairness_audit
+
+    classes = list(model.classes_)
+    if model.task.is_classification:
+        y_true = np.asarray(classes, dtype=object)[held.y]
+        y_pred = np.asarray(classes, dtype=object)[held.labels]
+    else:
+        y_true, y_pred = held.y, held.prediction
+    used = {c.name for c in model.schema.used}
+    return fairness_audit(y_true, y_pred, held.frame[list(evidence.sensitive)].reset_index(drop=True),
+                          task=model.task.value, classes=classes,
+                          proba=held.prediction if model.task.is_classification else None,
+                          used_as_feature={c: c in used for c in evidence.sensitive})
+
+
+def _model_tests(model, held: HeldOutSet | None, evidence: RunEvidence, seed) -> dict | None:
+    if held is None:
+        return None
+    from mlwright.evaluate.model_tests import default_test_suite, load_test_suite, run_model_tests
+
+    suite = load_test_suite(evidence.tests_spec) if evidence.tests_spec else default_test_suite(model)
+    results = [r.to_dict() for r in run_model_tests(model, held.frame, suite)]
+    passed = sum(1 for r in results if r["passed"])
+    return {"passed": passed, "failed": len(results) - passed, "on": _on(held), "results": results}
+
+
+def _plain(value):
+    """NumPy scalars to Python ones and NaN/inf to None, recursively, so the JSON is strict."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
