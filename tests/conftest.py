@@ -70,3 +70,31 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subpro
     """Run the installed command line in a fresh process, as a user would."""
     return subprocess.run([sys.executable, "-m", "mlwright", *args], capture_output=True, text=True,
                           cwd=cwd, timeout=timeout)
+
+
+#: A spec with one test that passes and one that must fail (recall of 1.0 is out of reach).
+MODEL_TESTS_YAML = """tests:
+  - name: beats guessing on AUC
+    minimum: {metric: roc_auc, value: 0.7}
+  - name: finds every survivor
+    minimum: {metric: recall, value: 1.0}
+  - invariance: {column: embarked, max_change: 0.5}
+"""
+
+
+@pytest.fixture(scope="session")
+def reported_run(tmp_path_factory):
+    """One real training run with everything the report can show: a test file, a sensitive
+    column kept out of the features, model tests, a stated intended use. Trained once per session."""
+    import mlwright
+
+    root = tmp_path_factory.mktemp("reported")
+    titanic = pd.read_csv(FIXTURES / "titanic.csv.gz")
+    train_part, test_part = titanic.iloc[:700], titanic.iloc[700:]
+    train_part.to_csv(root / "train.csv", index=False)
+    test_part.to_csv(root / "test.csv", index=False)
+    (root / "checks.yml").write_text(MODEL_TESTS_YAML)
+    model = mlwright.train(root / "train.csv", "survived", out=root / "run", test=root / "test.csv",
+                           model_tests=root / "checks.yml", sensitive=("sex",), intended_use="a teaching example",
+                           **{**FAST, "families": ("lightgbm", "linear")})
+    return model, root

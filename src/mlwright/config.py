@@ -23,6 +23,14 @@ MIN_ROWS_FOR_HOLDOUT = 5000
 HOLDOUT_SHARE = 0.1
 HOLDOUT_MAX_ROWS = 4000
 CALIBRATION_METHODS = ("auto", "platt", "isotonic", "none")
+#: Share of the budget kept for the report when a run folder is written, within these seconds:
+#: judging the model on held-out rows, explaining it and rendering take a few seconds.
+REPORT_SHARE, REPORT_SECONDS = 0.08, (1.0, 10.0)
+
+
+def report_reserve(time_limit: float) -> float:
+    """Seconds of ``time_limit`` kept for writing the report."""
+    return min(max(REPORT_SHARE * float(time_limit), REPORT_SECONDS[0]), REPORT_SECONDS[1])
 
 
 @dataclass(frozen=True)

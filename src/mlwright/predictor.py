@@ -139,8 +139,8 @@ class TrainedModel:
 
     def explain(self, data: DataSource, *, top: int | None = None) -> pd.DataFrame:
         """Why each row got its prediction: every input column's contribution (see
-        ``mlwright.evaluate.explain.explain_rows`` for the table's columns)."""
-        from mlwright.evaluate.explain import explain_rows
+        ``mlwright.evaluate.explain.rows.explain_rows`` for the table's columns)."""
+        from mlwright.evaluate.explain.rows import explain_rows
 
         return explain_rows(self, data, top=top)
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from mlwright import __version__
 from mlwright._types import DataSource, Task
-from mlwright.config import DEFAULT_LATENCY_TARGET_MS, FINAL_STAGE_SHARE, TrainConfig
+from mlwright.config import DEFAULT_LATENCY_TARGET_MS, FINAL_STAGE_SHARE, TrainConfig, report_reserve
 from mlwright.data.prepare import PreparedData, prepare_training_data
 from mlwright.data.readers import read_table
 from mlwright.data.schema import SENSITIVE
@@ -60,7 +60,8 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
     """
     started = time.time()
     config = TrainConfig(target=target, time_limit=time_limit, metric=metric, task=task, **settings)
-    budget = Budget(started, float(config.time_limit))
+    # the report is written inside the budget too: the search gives its share back
+    budget = Budget(started, float(config.time_limit) - (report_reserve(config.time_limit) if out is not None else 0.0))
     raw = read_table(data, **(read_options or {}))
     sensitive = resolve_sensitive(raw, list(config.sensitive), where=_where(data)) if config.sensitive else []
     screening = _screen(raw, config, _where(data))

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from mlwright.evaluate.calibration import Calibrator
-from mlwright.evaluate.contributions import CALIBRATION, UNEXPLAINED, contributions, shap_importance
+from mlwright.evaluate.explain.contributions import CALIBRATION, UNEXPLAINED, contributions, shap_importance
 from mlwright.evaluate.decision import Decision
-from mlwright.evaluate.links import to_output_space
-from mlwright.evaluate.member_attribution import SIGMOID, SOFTMAX, MemberAttribution
+from mlwright.evaluate.explain.links import to_output_space
+from mlwright.evaluate.explain.members import SIGMOID, SOFTMAX, MemberAttribution
 from tests.unit.explain_models import blend_of, frame_for, signal_frame, single
 
 #: base + contributions = output, to this tolerance (XGBoost sums float32 margins).
@@ -98,7 +98,7 @@ def test_softmax_credits_add_up_and_unseen_classes_get_nothing():
 
 def test_forest_path_attributions_match_shap_approximate():
     shap = pytest.importorskip("shap")
-    from mlwright.evaluate.forest_paths import path_attributions
+    from mlwright.evaluate.explain.forest_paths import path_attributions
 
     learner = blend_of("multiclass", ("extra_trees",)).members[0].learner
     X = np.random.default_rng(2).normal(size=(30, learner.model_.n_features_in_))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mlwright.errors import ConfigError
-from mlwright.evaluate.dependence import partial_dependence
+from mlwright.evaluate.explain.dependence import partial_dependence
 from tests.unit.explain_models import blend_of, frame_for, signal_frame, single
 
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from mlwright.errors import ConfigError, DataError
-from mlwright.evaluate import importance
-from mlwright.evaluate.importance import permutation_importance
+from mlwright.evaluate.explain import importance
+from mlwright.evaluate.explain.importance import permutation_importance
 from tests.unit.explain_models import blend_of, frame_for, signal_frame, single
 
 

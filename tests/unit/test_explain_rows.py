@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mlwright.errors import ConfigError, DataError, SchemaError
-from mlwright.evaluate.explain import OTHER_COLUMNS, explain_rows
+from mlwright.evaluate.explain.rows import OTHER_COLUMNS, explain_rows
 from tests.unit.explain_models import blend_of, frame_for, signal_frame, single
 
 

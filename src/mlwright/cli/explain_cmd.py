@@ -34,7 +34,7 @@ def explain_command(
     each column's contribution adds up to the prediction."""
     from mlwright import load
     from mlwright.data.readers import read_table
-    from mlwright.evaluate.explain import explain_frame, top_contributions
+    from mlwright.evaluate.explain.rows import explain_frame, top_contributions
 
     if output is not None and output.suffix.lower() not in _WRITERS:
         raise ConfigError(f"cannot write {output.suffix or 'a file without suffix'}.", where=str(output),

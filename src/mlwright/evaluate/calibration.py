@@ -26,6 +26,9 @@ from mlwright.evaluate.scores import brier_rows
 
 #: Relative log-loss gain a calibrator must show, cross-fitted, to be applied under "auto".
 MIN_GAIN = 0.005
+#: How much the expected calibration error may grow under "auto" (a lower log loss can come
+#: with worse reliability of the top class when several classes are calibrated one by one).
+MAX_ECE_LOSS = 0.002
 #: Rows below which "auto" does not calibrate (a calibrator fitted on fewer rows adds noise).
 MIN_ROWS = {"platt": 200, "isotonic": 1000}
 _EPS = 1e-6
@@ -110,8 +113,11 @@ def choose_calibration(y: np.ndarray, proba: np.ndarray, metric: Metric, *, meth
     calibrator = fit_calibrator(best, y, proba)
     before = metric.score(y, proba)
     keeps_metric = metric.score(y, calibrator.apply(proba)) >= before - 1e-4 * abs(before)
-    if method == "auto" and not (gain >= MIN_GAIN and keeps_metric):
+    ece_before, ece_after = _quality(y, proba)["ece"], _quality(y, tried[best])["ece"]
+    keeps_ece = ece_before is None or ece_after is None or ece_after <= ece_before + MAX_ECE_LOSS
+    if method == "auto" and not (gain >= MIN_GAIN and keeps_metric and keeps_ece):
         why = (f"{best} would cost {metric.name}" if not keeps_metric
+               else f"{best} would widen the gap between stated and observed chances" if not keeps_ece
                else f"the best, {best}, lowers the cross-fitted log loss by only {gain:.1%}" if gain > 0
                else f"neither Platt nor isotonic lowers the cross-fitted log loss")
         facts["reason"] = f"{why}; the probabilities are left as the blend gives them"

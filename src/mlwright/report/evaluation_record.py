@@ -25,6 +25,9 @@ EXAMPLE_ROWS = 3
 #: Rows whose SHAP values make the global SHAP importance: TreeSHAP on large boosters costs
 #: milliseconds a row, and a few hundred rows rank the columns steadily.
 SHAP_ROWS = 300
+#: Seconds permutation importance aims at, and the fewest and most rows it shuffles.
+PERMUTATION_SECONDS = 3.0
+PERMUTATION_ROWS = (300, 2000)
 _LEADERBOARD_COLUMNS = ("model", "family", "status", "score", "fit_seconds", "predict_ms_per_row", "ensemble_weight")
 
 
@@ -34,16 +37,27 @@ def build_evaluation(model, evidence: RunEvidence, *, intended_use: str | None =
     record = {"format": FORMAT, "version": 1, "run": _run_facts(model, evidence, class_names, intended_use),
               "leaderboard": _leaderboard(model)}
     baseline_for = lambda held: baseline_prediction(model.task, evidence.y_train, len(held.y), len(class_names))  # noqa: E731
+    timings: dict[str, float] = {}
     record["evaluations"] = [evaluate_set(held, model.task, class_names, baseline_for(held), seed=seed)
                              for held in evidence.sets]
+    timings["metrics"] = round(time.perf_counter() - started, 3)
     record["threshold"], record["calibration"] = evidence.threshold, evidence.calibration
     primary = next((held for held in evidence.sets if held.frame is not None), None)
     sections = {"importance": _importance, "examples": _examples, "fairness": _fairness, "model_tests": _model_tests}
     for key, build in sections.items():
-        record[key] = _guarded(key, record, build, model, primary, evidence, seed)
-    record["dependence"] = _guarded("dependence", record, _dependence, model, primary, record["importance"], seed) or []
-    record["timings"] = {"evaluation_seconds": round(time.perf_counter() - started, 3)}
+        record[key] = _timed(timings, key, _guarded, key, record, build, model, primary, evidence, seed)
+    record["dependence"] = _timed(timings, "dependence", _guarded, "dependence", record, _dependence, model,
+                                  primary, record["importance"], seed) or []
+    record["timings"] = {"evaluation_seconds": round(time.perf_counter() - started, 3), "sections": timings}
     return _plain(record)
+
+
+def _timed(timings: dict, key: str, call, *args):
+    began = time.perf_counter()
+    try:
+        return call(*args)
+    finally:
+        timings[key] = round(time.perf_counter() - began, 3)
 
 
 def _guarded(key: str, record: dict, build, *args):
@@ -96,19 +110,34 @@ def _on(held: HeldOutSet) -> str:
 def _importance(model, held: HeldOutSet | None, evidence, seed) -> dict | None:
     if held is None:
         return None
-    from mlwright.evaluate.contributions import shap_importance
-    from mlwright.evaluate.importance import permutation_importance
+    from mlwright.evaluate.explain.contributions import shap_importance
+    from mlwright.evaluate.explain.importance import permutation_importance
 
-    permutation = permutation_importance(model, held.frame, held.y, seed=seed)
+    rows, repeats = _permutation_size(model, held.frame)
+    permutation = permutation_importance(model, held.frame, held.y, repeats=repeats, max_rows=rows, seed=seed)
     shap = shap_importance(model, held.frame, max_rows=SHAP_ROWS, seed=seed)
     return {"on": _on(held), "metric": model.metric, "permutation": permutation.to_dict(orient="records"),
             "shap": shap.to_dict(orient="records") if shap is not None else None}
 
 
+def _permutation_size(model, frame: pd.DataFrame) -> tuple[int, int]:
+    """Rows and repeats for permutation importance that fit in about ``PERMUTATION_SECONDS``:
+    it scores rows x columns x repeats rows, and a wide table behind a slow member (k-NN) would
+    otherwise take half a minute. Timed on the model itself, so the size follows its speed."""
+    columns = max(len(model.schema.used), 1)
+    repeats = 5 if columns <= 20 else 3
+    probe = frame.head(500)
+    began = time.perf_counter()
+    model.raw_predict(probe)
+    per_row = (time.perf_counter() - began) / max(len(probe), 1)
+    rows = int(PERMUTATION_SECONDS / max(per_row * columns * repeats, 1e-9))
+    return int(np.clip(rows, PERMUTATION_ROWS[0], PERMUTATION_ROWS[1])), repeats
+
+
 def _dependence(model, held: HeldOutSet | None, importance: dict | None, seed) -> list[dict]:
     if held is None or not importance:
         return []
-    from mlwright.evaluate.dependence import partial_dependence
+    from mlwright.evaluate.explain.dependence import partial_dependence
 
     ranked = [row["column"] for row in importance["permutation"]][:DEPENDENCE_COLUMNS]
     return [partial_dependence(model, held.frame, column, seed=seed) for column in ranked]
@@ -119,7 +148,7 @@ def _examples(model, held: HeldOutSet | None, evidence, seed) -> list[dict] | No
     (for regression: the highest, lowest and a middle prediction)."""
     if held is None or not len(held.y):
         return None
-    from mlwright.evaluate.explain import explain_rows
+    from mlwright.evaluate.explain.rows import explain_rows
 
     score = held.prediction[:, -1] if np.ndim(held.prediction) == 2 else np.asarray(held.prediction)
     middle = model.threshold if model.threshold is not None else float(np.median(score))

@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 
 from mlwright._types import Task
-from mlwright.evaluate.forest_paths import path_attributions
+from mlwright.evaluate.explain.forest_paths import path_attributions
 
 IDENTITY, SIGMOID, SOFTMAX = "identity", "sigmoid", "softmax"
 

@@ -4,9 +4,9 @@
 predictions at training time and on scored data later, and a sensitive column that was kept out of
 the features can still be audited: only its values for the same rows are needed.
 
-The steps live in small private modules: ``_fairness_groups`` names the groups,
-``_fairness_metrics`` measures them with fairlearn, ``_fairness_judge`` names who falls behind (its
-docstring states the rules of thumb), ``_fairness_text`` writes the sentences.
+The steps live in small modules beside this one: ``groups`` names the groups, ``metrics``
+measures them with fairlearn, ``judge`` names who falls behind (its docstring states the rules of
+thumb), ``text`` writes the sentences.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import pandas as pd
 
 from mlwright._types import Task
 from mlwright.errors import ConfigError, DataError
-from mlwright.evaluate._fairness_groups import MISSING_GROUP, group_rows
-from mlwright.evaluate._fairness_judge import Thresholds, find_behind
-from mlwright.evaluate._fairness_metrics import Predictions, group_table
-from mlwright.evaluate._fairness_text import column_sentences
+from mlwright.evaluate.fairness.groups import MISSING_GROUP, group_rows
+from mlwright.evaluate.fairness.judge import Thresholds, find_behind
+from mlwright.evaluate.fairness.metrics import Predictions, group_table
+from mlwright.evaluate.fairness.text import column_sentences
 
 __all__ = ["MISSING_GROUP", "Thresholds", "fairness_audit", "resolve_sensitive"]
 

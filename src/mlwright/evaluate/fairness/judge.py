@@ -29,7 +29,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from mlwright._types import Task
-from mlwright.evaluate._fairness_metrics import GroupTable
+from mlwright.evaluate.fairness.metrics import GroupTable
 
 
 @dataclass(frozen=True)

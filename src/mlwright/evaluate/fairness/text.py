@@ -7,7 +7,7 @@ shows; undefined values are None there and are left out of the sentences.
 from __future__ import annotations
 
 from mlwright._types import Task
-from mlwright.evaluate._fairness_judge import Thresholds
+from mlwright.evaluate.fairness.judge import Thresholds
 
 
 def column_sentences(column: dict, task: Task, positive: str, limits: Thresholds, min_rows: int) -> list[str]:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from mlwright.data.schema import conform_columns
 from mlwright.errors import DataError
-from mlwright.evaluate._rows import require_positive, require_rows, sample_positions
+from mlwright.evaluate.explain._checks import require_positive, require_rows, sample_positions
 from mlwright.evaluate.metrics import get_metric
 
 #: (column, row orders) -> one output array per order

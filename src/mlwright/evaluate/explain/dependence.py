@@ -15,7 +15,7 @@ import pandas as pd
 
 from mlwright.data.schema import DATETIME, NUMERIC, ORDINAL, conform_columns
 from mlwright.errors import ConfigError
-from mlwright.evaluate._rows import class_index, require_positive, require_rows, sample_positions, used_column
+from mlwright.evaluate.explain._checks import class_index, require_positive, require_rows, sample_positions, used_column
 
 #: Quantile range of a numeric grid.
 LOW, HIGH = 0.05, 0.95

@@ -6,7 +6,7 @@ returns (``raw_predict``: probabilities, calibrated when the model has a calibra
 values), up to rounding (about 1e-6 of the output's scale with XGBoost members, which sum
 float32 margins; far less otherwise). How it is put together:
 
-1. each member is attributed on its own encoded matrix (``member_attribution``): exact
+1. each member is attributed on its own encoded matrix (``members``): exact
    TreeSHAP for LightGBM, XGBoost and CatBoost, path attributions for forests, exact linear
    terms for linear models, nothing for k-NN (see 4);
 2. margin attributions are carried into probability space (``links``), then encoded features
@@ -21,7 +21,7 @@ float32 margins; far less otherwise). How it is put together:
    ``(calibration)`` holds the difference. The base is then the calibrated base.
 
 Bases: the boosted trees' and forests' training average, a linear model's reference row (see
-``member_attribution``), k-NN's class shares or mean target.
+``members``), k-NN's class shares or mean target.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 
 from mlwright.data.schema import conform_columns
-from mlwright.evaluate._rows import require_positive, require_rows, sample_positions
-from mlwright.evaluate.links import to_output_space
-from mlwright.evaluate.member_attribution import attribute_member, has_tree_attribution
+from mlwright.evaluate.explain._checks import require_positive, require_rows, sample_positions
+from mlwright.evaluate.explain.links import to_output_space
+from mlwright.evaluate.explain.members import attribute_member, has_tree_attribution
 
 UNEXPLAINED = "(unexplained)"
 CALIBRATION = "(calibration)"

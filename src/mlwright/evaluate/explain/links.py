@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlwright.evaluate.member_attribution import IDENTITY, SIGMOID, SOFTMAX, MemberAttribution
+from mlwright.evaluate.explain.members import IDENTITY, SIGMOID, SOFTMAX, MemberAttribution
 
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(16)
 _NODES, _WEIGHTS = (_NODES + 1.0) / 2.0, _WEIGHTS / 2.0  # from [-1, 1] to [0, 1]

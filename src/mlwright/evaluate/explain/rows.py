@@ -25,8 +25,8 @@ import pandas as pd
 
 from mlwright._types import DataSource
 from mlwright.data.readers import read_table
-from mlwright.evaluate._rows import class_index, require_positive, require_rows
-from mlwright.evaluate.contributions import PSEUDO_COLUMNS, contributions
+from mlwright.evaluate.explain._checks import class_index, require_positive, require_rows
+from mlwright.evaluate.explain.contributions import PSEUDO_COLUMNS, contributions
 
 #: Rows explained at a time: bounds the rows x features x classes arrays.
 CHUNK_ROWS = 2_000
