@@ -25,7 +25,7 @@ HOLDOUT_MAX_ROWS = 4000
 CALIBRATION_METHODS = ("auto", "platt", "isotonic", "none")
 #: Share of the budget kept for the report when a run folder is written, within these seconds:
 #: judging the model on held-out rows, explaining it and rendering take a few seconds.
-REPORT_SHARE, REPORT_SECONDS = 0.08, (1.0, 10.0)
+REPORT_SHARE, REPORT_SECONDS = 0.04, (1.0, 8.0)
 
 
 def report_reserve(time_limit: float) -> float:

@@ -8,21 +8,7 @@ from pathlib import Path
 import pytest
 
 from mlwright.profile import profile_table
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
-
-
-def _require_browser():
-    """Chromium is part of the test setup (.ci/run and the README's test command install it):
-    without it this test fails, saying how to install it, rather than pass unseen."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), "
-                    "as .ci/run does, to run the browser tests")
-    from playwright.sync_api import sync_playwright  # in the test extra: pip install -e '.[test]'
-
-    return sync_playwright
-
+from tests.browser.conftest import ARTIFACTS
 
 @pytest.fixture(scope="module")
 def page_file(fixtures, tmp_path_factory) -> Path:
@@ -31,18 +17,13 @@ def page_file(fixtures, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser_page(page_file):
-    sync_playwright = _require_browser()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            requests: list[str] = []
-            page.on("request", lambda request: requests.append(request.url))
-            page.goto(page_file.as_uri(), wait_until="load")
-            yield page, requests
-        finally:
-            browser.close()
+def browser_page(page_file, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(page_file.as_uri(), wait_until="load")
+    yield page, requests
+    page.close()
 
 
 def _finding_row(page, kind: str, column: str):

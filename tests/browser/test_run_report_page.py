@@ -4,10 +4,11 @@ every plot drawn, no console error, no request but the file."""
 from __future__ import annotations
 
 from mlwright.report.facts import SECTIONS
-from tests.browser.test_training_report import ARTIFACTS, OpenedReport, browser  # noqa: F401 - fixture
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.test_training_report import OpenedReport
 
 
-def test_a_real_runs_report_renders_completely(reported_run, browser):  # noqa: F811
+def test_a_real_runs_report_renders_completely(reported_run, browser):
     _, root = reported_run
     opened = OpenedReport(browser, root / "run" / "report.html")
     try:

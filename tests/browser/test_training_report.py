@@ -16,10 +16,8 @@ import pytest
 from mlwright.report.facts import SECTIONS
 from mlwright.report.plots import build_plots
 from mlwright.report.training_report import write_report_files
+from tests.browser.conftest import ARTIFACTS
 from tests.report_fixtures import HOSTILE, RECORDS, hostile_record
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 
 
 def records_under_test() -> dict[str, dict]:
@@ -28,28 +26,6 @@ def records_under_test() -> dict[str, dict]:
     if real:
         return {"run": json.loads(Path(real).read_text(encoding="utf-8"))}
     return {name: build() for name, build in RECORDS.items()}
-
-
-def _require_browser():
-    """Chromium is part of the test setup (.ci/run and the README's test command install it):
-    without it this test fails, saying how to install it, rather than pass unseen."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), "
-                    "as .ci/run does, to run the browser tests")
-    from playwright.sync_api import sync_playwright  # in the test extra: pip install -e '.[test]'
-
-    return sync_playwright
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_playwright = _require_browser()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class OpenedReport:

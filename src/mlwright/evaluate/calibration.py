@@ -119,7 +119,7 @@ def choose_calibration(y: np.ndarray, proba: np.ndarray, metric: Metric, *, meth
         why = (f"{best} would cost {metric.name}" if not keeps_metric
                else f"{best} would widen the gap between stated and observed chances" if not keeps_ece
                else f"the best, {best}, lowers the cross-fitted log loss by only {gain:.1%}" if gain > 0
-               else f"neither Platt nor isotonic lowers the cross-fitted log loss")
+               else "neither Platt nor isotonic lowers the cross-fitted log loss")
         facts["reason"] = f"{why}; the probabilities are left as the blend gives them"
         return None, facts, proba
     facts.update(method=best, applied=True, after=_quality(y, tried[best]),

@@ -7,7 +7,6 @@ the JSON agree. The schema is documented in ``mlwright.report.training_report``.
 
 from __future__ import annotations
 
-import math
 import time
 import warnings
 
@@ -16,6 +15,7 @@ import pandas as pd
 
 from mlwright import __version__
 from mlwright.evaluate.held_out import HeldOutSet, baseline_prediction, evaluate_set
+from mlwright.files import json_ready
 from mlwright.report.evidence import RunEvidence
 
 FORMAT = "mlwright.evaluation"
@@ -49,7 +49,7 @@ def build_evaluation(model, evidence: RunEvidence, *, intended_use: str | None =
     record["dependence"] = _timed(timings, "dependence", _guarded, "dependence", record, _dependence, model,
                                   primary, record["importance"], seed) or []
     record["timings"] = {"evaluation_seconds": round(time.perf_counter() - started, 3), "sections": timings}
-    return _plain(record)
+    return json_ready(record)
 
 
 def _timed(timings: dict, key: str, call, *args):
@@ -193,16 +193,3 @@ def _model_tests(model, held: HeldOutSet | None, evidence: RunEvidence, seed) ->
     results = [r.to_dict() for r in run_model_tests(model, held.frame, suite)]
     passed = sum(1 for r in results if r["passed"])
     return {"passed": passed, "failed": len(results) - passed, "on": _on(held), "results": results}
-
-
-def _plain(value):
-    """NumPy scalars to Python ones and NaN/inf to None, recursively, so the JSON is strict."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

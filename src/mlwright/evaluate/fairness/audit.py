@@ -12,7 +12,6 @@ thumb), ``text`` writes the sentences.
 from __future__ import annotations
 
 import difflib
-import math
 
 import numpy as np
 import pandas as pd
@@ -23,6 +22,7 @@ from mlwright.evaluate.fairness.groups import MISSING_GROUP, group_rows
 from mlwright.evaluate.fairness.judge import Thresholds, find_behind
 from mlwright.evaluate.fairness.metrics import Predictions, group_table
 from mlwright.evaluate.fairness.text import column_sentences
+from mlwright.files import json_ready
 
 __all__ = ["MISSING_GROUP", "Thresholds", "fairness_audit", "resolve_sensitive"]
 
@@ -169,13 +169,5 @@ def _floats(values: pd.Series, where: str) -> np.ndarray:
 
 
 def _plain(value):
-    """JSON-plain copy: numpy scalars to Python, NaN and infinities to None, floats rounded for reading."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return round(value, 6) if math.isfinite(value) else None
-    return value
+    """JSON-plain copy, floats rounded for reading."""
+    return json_ready(value, digits=6)
