@@ -97,7 +97,7 @@ def test_softmax_credits_add_up_and_unseen_classes_get_nothing():
 
 
 def test_forest_path_attributions_match_shap_approximate():
-    shap = pytest.importorskip("shap")
+    import shap  # in the test extra
     from mlwright.evaluate.explain.forest_paths import path_attributions
 
     learner = blend_of("multiclass", ("extra_trees",)).members[0].learner
