@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from mlwright import __version__
 from mlwright._types import DataSource, Task
@@ -33,7 +34,7 @@ from mlwright.models.registry import select_families
 from mlwright.predictor import TrainedModel
 from mlwright.profile.screen import Screening, screen_training_table
 from mlwright.progress import SearchProgress
-from mlwright.report.evidence import RunEvidence, training_sets
+from mlwright.report.evidence import RunEvidence, encode_labels, training_sets
 from mlwright.report.run_report import write_run_report
 from mlwright.search.budget import FINAL_FIXED_SECONDS, Budget
 from mlwright.search.checkpoint import Checkpoint
@@ -67,6 +68,7 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
     screening = _screen(raw, config, _where(data))
     prepared = prepare_training_data(raw, config.target, config.task, where=_where(data),
                                      exclude=_exclusions(screening, sensitive, config))
+    test_frame = _read_test(test, prepared, read_options)  # before the search: a bad file fails fast
     task_ = prepared.target.task
     metric_ = get_metric(config.metric or DEFAULT_METRIC[task_], task_)
     train_rows, holdout_rows = _split(prepared, config)
@@ -99,10 +101,19 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
                 sets=training_sets(model, raw, prepared, train_rows, holdout_rows, shipped_oof),
                 y_train=context.y, data_source=_where(data), calibration=decided.get("calibration"),
                 threshold=decided.get("threshold"), sensitive=tuple(sensitive), tests_spec=model_tests)
-            if test is not None:
-                evidence.add_test(model, test, read_options)
+            if test_frame is not None:
+                evidence.add_test(model, test_frame, where=_where(test))
             write_run_report(run_dir, model, evidence, intended_use=config.intended_use)
     return model
+
+
+def _read_test(test, prepared: PreparedData, read_options) -> pd.DataFrame | None:
+    """The labelled test table, read as the training data were and checked for its labels."""
+    if test is None:
+        return None
+    frame = read_table(test, **(read_options or {}))
+    encode_labels(prepared.target, frame, _where(test))
+    return frame
 
 
 def _exclusions(screening: Screening, sensitive: list[str], config: TrainConfig) -> list[tuple[str, str, str]]:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 import mlwright
 from mlwright.cli.app import app
+from tests.conftest import FIXTURES
 
 MODEL_CARD_SECTIONS = ("## Model details", "## Intended use", "## Data", "## Metrics", "## Limitations",
                        "## Ethical considerations", "## Caveats")
@@ -130,3 +131,14 @@ def test_test_command_exit_codes(reported_run):
     assert passing.exit_code == 0, passing.output
     bad = CliRunner().invoke(app, ["test", str(root / "run"), str(root / "test.csv"), "--spec", str(root / "none.yml")])
     assert bad.exit_code == 2
+
+
+def test_a_test_file_without_labels_fails_before_the_search(tmp_path):
+    rows = pd.read_csv(FIXTURES / "titanic.csv.gz")
+    rows.to_csv(tmp_path / "train.csv", index=False)
+    rows.drop(columns="survived").to_csv(tmp_path / "test.csv", index=False)
+    result = CliRunner().invoke(app, ["train", str(tmp_path / "train.csv"), "--target", "survived",
+                                      "--test", str(tmp_path / "test.csv"), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 2
+    assert "test.csv: the target column 'survived' is missing" in result.output
+    assert not (tmp_path / "run" / "model").exists()  # refused before any model was fitted

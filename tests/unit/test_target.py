@@ -34,3 +34,12 @@ def test_bad_targets_say_what_and_how_to_fix():
         analyze_target(pd.DataFrame({"y": [1, 1, 1]}), "y", None)
     with pytest.raises(DataError, match="no target column 'Y'.*Did you mean 'y'"):
         analyze_target(pd.DataFrame({"y": [1, 2]}), "Y", None)
+
+
+def test_new_labels_written_with_a_trailing_dot_are_read_as_the_known_classes():
+    from mlwright.data.target import TargetInfo
+
+    target = TargetInfo(name="income", task=Task.BINARY, classes=("<=50K", ">50K"))
+    labels = target.normalize(pd.Series(["<=50K.", " >50K.", "<=50K", "unknown."]))
+    assert labels.tolist()[:3] == ["<=50K", ">50K", "<=50K"]
+    assert labels.iloc[3] not in target.classes

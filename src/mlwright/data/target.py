@@ -33,8 +33,17 @@ class TargetInfo:
         return np.array([lookup[v] for v in labels], dtype=np.int64)
 
     def normalize(self, raw: pd.Series) -> pd.Series:
-        """Clean raw labels the way the training labels were cleaned (for scoring new data)."""
-        return _normalize(raw, self.strip_trailing_dot, self.task, numeric=_classes_are_numeric(self.classes))
+        """Clean raw labels the way the training labels were cleaned (for scoring new data).
+        A label the model does not know is also tried without a trailing dot: test files such
+        as UCI Adult's write ``<=50K.`` for the ``<=50K`` of the training file."""
+        labels = _normalize(raw, self.strip_trailing_dot, self.task, numeric=_classes_are_numeric(self.classes))
+        if self.task is Task.REGRESSION or self.strip_trailing_dot:
+            return labels
+        unknown = labels.notna() & ~labels.isin(list(self.classes))
+        if unknown.any():
+            undotted = _normalize(raw[unknown], True, self.task, numeric=_classes_are_numeric(self.classes))
+            labels = labels.where(~unknown, undotted)
+        return labels
 
     def to_dict(self) -> dict:
         return {"name": self.name, "task": self.task.value, "classes": [_plain(c) for c in self.classes],

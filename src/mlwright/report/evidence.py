@@ -16,6 +16,7 @@ import pandas as pd
 
 from mlwright._types import DataSource
 from mlwright.data.readers import read_table
+from mlwright.data.target import TargetInfo
 from mlwright.errors import DataError
 from mlwright.evaluate.held_out import HeldOutSet
 
@@ -36,11 +37,13 @@ class RunEvidence:
     tests_spec: str | os.PathLike | None = None
     notes: list[str] = field(default_factory=list)
 
-    def add_test(self, model, data: DataSource, read_options: dict | None = None) -> None:
-        """Score a labelled test table with the shipped model; it becomes the primary set."""
-        where = str(data) if isinstance(data, (str, os.PathLike)) else "test data"
-        frame = read_table(data, **(read_options or {}))
-        y, keep, note = encode_labels(model, frame, where)
+    def add_test(self, model, data: DataSource | pd.DataFrame, read_options: dict | None = None,
+                 where: str | None = None) -> None:
+        """Score a labelled test table (a file, or a table already read) with the shipped model;
+        it becomes the primary set."""
+        where = where or (str(data) if isinstance(data, (str, os.PathLike)) else "test data")
+        frame = data if isinstance(data, pd.DataFrame) else read_table(data, **(read_options or {}))
+        y, keep, note = encode_labels(model.target, frame, where)
         if note:
             self.notes.append(note)
         frame = frame.loc[keep]
@@ -50,23 +53,23 @@ class RunEvidence:
         self.test_source = where
 
 
-def encode_labels(model, frame: pd.DataFrame, where: str) -> tuple[np.ndarray, pd.Index, str]:
+def encode_labels(target: TargetInfo, frame: pd.DataFrame, where: str) -> tuple[np.ndarray, pd.Index, str]:
     """The target column of ``frame`` encoded as in training; rows with no label, or a class the
     model never saw, are left out with a note."""
-    name = model.target.name
+    name = target.name
     if name not in frame.columns:
         raise DataError(f"the target column {name!r} is missing, so the model cannot be judged on it.",
                         where=where, fix=f"pass a file with the {name!r} column (the labels).")
-    labels = model.target.normalize(frame[name])
+    labels = target.normalize(frame[name])
     known = labels.notna()
-    if model.task.is_classification:
-        known &= labels.isin(list(model.classes_))
+    if target.task.is_classification:
+        known &= labels.isin(list(target.classes))
     dropped = int((~known).sum())
     note = f"{dropped:,} rows of {where} left out: no label, or a class unseen in training." if dropped else ""
     if not known.any():
         raise DataError("no row has a label the model knows.", where=where,
-                        fix=f"check the {name!r} column: its values must be among {model.classes_[:10]}.")
-    return model.target.encode(labels[known]), frame.index[known], note
+                        fix=f"check the {name!r} column: its values must be among {list(target.classes)[:10]}.")
+    return target.encode(labels[known]), frame.index[known], note
 
 
 def training_sets(model, raw: pd.DataFrame, prepared, train_rows: np.ndarray, holdout_rows: np.ndarray,

@@ -75,7 +75,7 @@ def rebuild_run_report(run_dir: str | os.PathLike, *, data: str | os.PathLike | 
 
 def _training_labels(model, raw, sets, where: str) -> np.ndarray:
     """Labels of the rows the model was fitted on (all labelled rows but the holdout), for the baselines."""
-    y, index, _ = encode_labels(model, raw, where)
+    y, index, _ = encode_labels(model.target, raw, where)
     holdout = {int(r) for s in sets if s.name == "holdout" for r in s.rows}
     return y[~np.isin(index.to_numpy(), list(holdout))] if holdout else y
 
