@@ -6,6 +6,9 @@ in one line, so that the command line can print it without a traceback.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class MlwrightError(Exception):
     """Base of all errors that mlwright raises on purpose."""
@@ -44,3 +47,15 @@ class BudgetError(MlwrightError):
 
 class OptionalDependencyError(MlwrightError, ImportError):
     """A feature needs a package that is not installed."""
+
+
+def closest_name(name: object, choices: Iterable[object]) -> str | None:
+    """The choice a mistyped ``name`` most likely meant, for a "did you mean" in a fix: the same
+    name in other case first, then the nearest spelling; None when nothing is near."""
+    names = [str(c) for c in choices]
+    wanted = str(name).strip().lower()
+    same = [c for c in names if c.lower() == wanted]
+    if same:
+        return same[0]
+    close = difflib.get_close_matches(wanted, [c.lower() for c in names], n=1, cutoff=0.6)
+    return next((c for c in names if close and c.lower() == close[0]), None)

@@ -86,7 +86,9 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
         # before the estimate, which then scores the model shipped
         _meet_latency(model, raw, context, results, metric_, config)
         shipped_oof, decided = _decide(model, context, results, metric_, config)
-        model.info.update(_estimate(model, prepared, holdout_rows, context, results, metric_, config))
+        # the held-out output, scored once: the estimate and the report both read it
+        held_out = model.raw_predict(prepared.frame.iloc[holdout_rows]) if len(holdout_rows) else shipped_oof
+        model.info.update(_estimate(prepared, holdout_rows, held_out, context, results, metric_, config))
         model.info.update(_screening_facts(screening))
         model.info["train_seconds"] = round(time.time() - started, 2)
         if run_dir is not None:
@@ -98,7 +100,7 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
             model.leaderboard().to_csv(run_dir / "leaderboard.csv", index=False)
             bar.stage("report")
             evidence = RunEvidence(
-                sets=training_sets(model, raw, prepared, train_rows, holdout_rows, shipped_oof),
+                sets=training_sets(model, raw, prepared, train_rows, holdout_rows, held_out),
                 y_train=context.y, data_source=_where(data), calibration=decided.get("calibration"),
                 threshold=decided.get("threshold"), sensitive=tuple(sensitive), tests_spec=model_tests)
             if test_frame is not None:
@@ -202,11 +204,10 @@ def _final_model(prepared, context, train_rows, results, metric, config, budget)
                         members=members, leaderboard=build_leaderboard(results, metric, final_weights), info=info)
 
 
-def _estimate(model, prepared, holdout_rows, context, results, metric, config) -> dict:
+def _estimate(prepared, holdout_rows, held_out, context, results, metric, config) -> dict:
     """The honest estimate: rows that neither the fits nor the ensemble selection saw."""
     if len(holdout_rows):
-        frame = prepared.frame.iloc[holdout_rows]
-        value = metric.value(prepared.y[holdout_rows], model.raw_predict(frame))
+        value = metric.value(prepared.y[holdout_rows], held_out)
         how = f"holdout of {len(holdout_rows)} rows kept out of the search, the ensemble selection and the refit"
     else:
         oofs = {r.spec.name: r.oof for r in results if r.ok}

@@ -9,7 +9,7 @@ import pandas as pd
 
 from mlwright._types import Task
 from mlwright.data.cleaning import clean_text, numeric_share
-from mlwright.errors import DataError
+from mlwright.errors import DataError, closest_name
 
 #: Integer-valued targets with at most this many distinct values are treated as classes.
 MAX_CLASSES_FOR_INTEGER_TARGET = 20
@@ -59,8 +59,8 @@ def analyze_target(frame: pd.DataFrame, name: str, task: Task | None, *, where: 
                    ) -> tuple[TargetInfo, pd.Series, list[str]]:
     """Infer the task and classes; return the cleaned labels (rows with no label dropped)."""
     if name not in frame.columns:
-        close = [c for c in frame.columns if c.lower() == name.lower()]
-        hint = f" Did you mean {close[0]!r}?" if close else f" Columns are: {', '.join(map(str, frame.columns[:12]))}."
+        close = closest_name(name, frame.columns)
+        hint = f" Did you mean {close!r}?" if close else f" Columns are: {', '.join(map(str, frame.columns[:12]))}."
         raise DataError(f"there is no target column {name!r}.{hint}", where=where, fix="pass --target with an existing column.")
     raw = frame[name]
     numeric = raw.dtype.kind in "fiub" or numeric_share(clean_text(raw)) == 1.0

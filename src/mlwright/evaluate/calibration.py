@@ -107,13 +107,14 @@ def choose_calibration(y: np.ndarray, proba: np.ndarray, metric: Metric, *, meth
         return None, facts, proba
     tried = {m: cross_fitted(m, y, proba, seed) for m in candidates}
     best = min(tried, key=lambda m: _log_loss(y, tried[m]))
-    gain = 1 - _log_loss(y, tried[best]) / max(_log_loss(y, proba), 1e-12)
+    after = _quality(y, tried[best])
+    gain = 1 - after["log_loss"] / max(facts["before"]["log_loss"], 1e-12)
     # the shipped calibrator, on all rows: cross-fitted curves differ by fold and would reorder
     # rows that one monotone curve keeps in order, hiding what a ranking metric really loses
     calibrator = fit_calibrator(best, y, proba)
     before = metric.score(y, proba)
     keeps_metric = metric.score(y, calibrator.apply(proba)) >= before - 1e-4 * abs(before)
-    ece_before, ece_after = _quality(y, proba)["ece"], _quality(y, tried[best])["ece"]
+    ece_before, ece_after = facts["before"]["ece"], after["ece"]
     keeps_ece = ece_before is None or ece_after is None or ece_after <= ece_before + MAX_ECE_LOSS
     if method == "auto" and not (gain >= MIN_GAIN and keeps_metric and keeps_ece):
         why = (f"{best} would cost {metric.name}" if not keeps_metric
@@ -122,7 +123,7 @@ def choose_calibration(y: np.ndarray, proba: np.ndarray, metric: Metric, *, meth
                else "neither Platt nor isotonic lowers the cross-fitted log loss")
         facts["reason"] = f"{why}; the probabilities are left as the blend gives them"
         return None, facts, proba
-    facts.update(method=best, applied=True, after=_quality(y, tried[best]),
+    facts.update(method=best, applied=True, after=after,
                  reliability_after=_reliability(y, tried[best]),
                  reason=(f"{best} lowers the cross-fitted log loss by {gain:.1%}" if method == "auto"
                          else f"{best} asked for by the user (cross-fitted log-loss change {-gain:+.1%})"))

@@ -73,17 +73,17 @@ def encode_labels(target: TargetInfo, frame: pd.DataFrame, where: str) -> tuple[
 
 
 def training_sets(model, raw: pd.DataFrame, prepared, train_rows: np.ndarray, holdout_rows: np.ndarray,
-                  shipped_oof: np.ndarray) -> list[HeldOutSet]:
-    """The holdout (scored by the shipped model) when one was kept, else the out-of-fold rows."""
+                  output: np.ndarray) -> list[HeldOutSet]:
+    """The holdout when one was kept, else the out-of-fold rows; ``output`` is the shipped model's
+    output on those rows (its predictions on the holdout, or the calibrated out-of-fold blend)."""
     if len(holdout_rows):
         index = prepared.source_index[holdout_rows]
-        frame = raw.loc[index]
         return [_held_out(model, "holdout", f"{len(index):,} rows kept out of the search, the ensemble selection "
-                          "and the refit", index.to_numpy(), prepared.y[holdout_rows], model.raw_predict(frame), frame)]
+                          "and the refit", index.to_numpy(), prepared.y[holdout_rows], output, raw.loc[index])]
     index = prepared.source_index[train_rows]
     return [_held_out(model, "out-of-fold", f"out-of-fold predictions of the {len(index):,} training rows (each "
                       "from a model that did not see the row; the ensemble weights were chosen on these rows, so "
-                      "slightly optimistic)", index.to_numpy(), prepared.y[train_rows], shipped_oof, raw.loc[index])]
+                      "slightly optimistic)", index.to_numpy(), prepared.y[train_rows], output, raw.loc[index])]
 
 
 def _held_out(model, name, description, rows, y, prediction, frame) -> HeldOutSet:

@@ -11,13 +11,12 @@ thumb), ``text`` writes the sentences.
 
 from __future__ import annotations
 
-import difflib
 
 import numpy as np
 import pandas as pd
 
 from mlwright._types import Task
-from mlwright.errors import ConfigError, DataError
+from mlwright.errors import ConfigError, DataError, closest_name
 from mlwright.evaluate.fairness.groups import MISSING_GROUP, group_rows
 from mlwright.evaluate.fairness.judge import Thresholds, find_behind
 from mlwright.evaluate.fairness.metrics import Predictions, group_table
@@ -105,8 +104,7 @@ def _case_insensitive(name: str, columns: list[str], where: str) -> str:
     if matches:
         raise ConfigError(f"{name!r} matches several columns that differ only in case: {', '.join(matches)}.",
                           where=where, fix="write the column name exactly as in the data.")
-    close = difflib.get_close_matches(str(name).lower(), [c.lower() for c in columns], n=1, cutoff=0.6)
-    hint = next((c for c in columns if close and c.lower() == close[0]), None)
+    hint = closest_name(name, columns)
     fix = (f"did you mean {hint!r}?" if hint else
            f"name one of the columns: {', '.join(columns[:12])}{' …' if len(columns) > 12 else ''}.")
     raise ConfigError(f"there is no column {name!r} to audit for fairness.", where=where, fix=fix)

@@ -6,7 +6,6 @@ prediction; a suite without metric tests never needs labels at all.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from mlwright.errors import ConfigError
+from mlwright.errors import ConfigError, closest_name
 from mlwright.evaluate.model_tests.result import NotMeasurable
 
 if TYPE_CHECKING:
@@ -53,8 +52,8 @@ class TestContext:
         if column in self.data.columns:
             return
         names = [str(c) for c in self.data.columns]
-        close = difflib.get_close_matches(column, names, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        close = closest_name(column, names)
+        hint = f" Did you mean {close!r}?" if close else ""
         shown = ", ".join(names[:12]) + (" ..." if len(names) > 12 else "")
         raise ConfigError(f"DATA has no column {column!r}.{hint}", where=where, fix=f"use one of: {shown}.")
 

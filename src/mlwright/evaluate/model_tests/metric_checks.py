@@ -15,6 +15,7 @@ from typing import ClassVar
 import numpy as np
 
 from mlwright.errors import ConfigError
+from mlwright.evaluate.held_out import baseline_prediction
 from mlwright.evaluate.model_tests.context import TestContext
 from mlwright.evaluate.model_tests.fields import Body
 from mlwright.evaluate.model_tests.result import NotMeasurable
@@ -129,12 +130,9 @@ class BeatsBaseline:
         value, count = measure(ctx, metric, np.ones(len(ctx.data), dtype=bool))
         y, labelled = ctx.truth()
         y = y[labelled]
-        if ctx.is_classifier:
-            shares = np.bincount(y, minlength=len(ctx.model.classes_)) / len(y)
-            scores, labels, what = np.tile(shares, (len(y), 1)), np.full(len(y), shares.argmax()), "class shares"
-        else:
-            scores, labels, what = np.full(len(y), y.mean()), None, "mean"
-        baseline = metric_value(metric, ctx.model.task, y, scores, labels)
+        scores = baseline_prediction(ctx.model.task, y, len(y), len(ctx.model.classes_))
+        what = "class shares" if ctx.is_classifier else "mean"
+        baseline = metric_value(metric, ctx.model.task, y, scores)  # argmax labels: the majority class
         if baseline is None:
             raise NotMeasurable(f"{metric} of the baseline is undefined on these {count} rows.")
         passed = value > baseline if GREATER_IS_BETTER[metric] else value < baseline
