@@ -19,6 +19,7 @@ from mlwright.data.readers import read_table
 from mlwright.data.target import TargetInfo
 from mlwright.errors import DataError
 from mlwright.evaluate.held_out import HeldOutSet
+from mlwright.files import atomic_path
 
 HELD_OUT_FILE = "held_out.parquet"
 
@@ -104,9 +105,8 @@ def save_sets(run_dir: Path, sets: list[HeldOutSet]) -> Path:
         part["description"] = held.description
         parts.append(part)
     path = Path(run_dir) / HELD_OUT_FILE
-    staging = path.with_name(f".{path.name}.tmp")
-    pd.concat(parts, ignore_index=True).to_parquet(staging, index=False)
-    os.replace(staging, path)
+    with atomic_path(path) as temporary:
+        pd.concat(parts, ignore_index=True).to_parquet(temporary, index=False)
     return path
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlwright.files import write_text_atomic
+from mlwright.files import atomic_path, write_text_atomic
 from mlwright.search.trial import OK, TrialResult, TrialSpec
 
 
@@ -32,10 +32,8 @@ class Checkpoint:
 
     def save(self, result: TrialResult) -> None:
         if result.oof is not None:
-            temporary = self.directory / f".{result.spec.name}.npy.tmp"
-            with open(temporary, "wb") as handle:
+            with atomic_path(self.directory / f"{result.spec.name}.npy") as temporary, open(temporary, "wb") as handle:
                 np.save(handle, result.oof)
-            os.replace(temporary, self.directory / f"{result.spec.name}.npy")
         record = asdict(result) | {"oof": None, "spec": asdict(result.spec)}
         with open(self.trials_file, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, default=_plain) + "\n")

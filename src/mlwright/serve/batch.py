@@ -7,7 +7,6 @@ complete: a failed run never leaves a partial file where the result belongs.
 from __future__ import annotations
 
 import os
-import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ import pandas as pd
 
 from mlwright.data.readers import iter_table
 from mlwright.errors import ConfigError
+from mlwright.files import atomic_path
 from mlwright.predictor import TrainedModel
 from mlwright.serve.privacy_guard import personal_columns, warning_text
 
@@ -50,12 +50,10 @@ def score_file(model: TrainedModel, source: str | os.PathLike, out: str | os.Pat
                on_chunk: Callable[[int], None] | None = None) -> ScoringReport:
     out = Path(out)
     kind, sep, compression = output_format(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     report = ScoringReport()
     writer = None
     masked: dict[str, str] | None = None
-    try:
+    with atomic_path(out) as temporary:
         for chunk in iter_table(source, chunk_rows=chunk_rows, **(read_options or {})):
             if masked is None:  # the first chunk decides, so every row of a file is treated alike
                 masked = personal_columns(model, chunk)
@@ -79,10 +77,6 @@ def score_file(model: TrainedModel, source: str | os.PathLike, out: str | os.Pat
             writer.close()
         if report.chunks == 0:
             pd.DataFrame(columns=[model.target.name]).to_csv(temporary, index=False)
-        os.replace(temporary, out)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
     return report
 
 
