@@ -87,7 +87,7 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
         _meet_latency(model, raw, context, results, metric_, config)
         shipped_oof, decided = _decide(model, context, results, metric_, config)
         # the held-out output, scored once: the estimate and the report both read it
-        held_out = model.raw_predict(prepared.frame.iloc[holdout_rows]) if len(holdout_rows) else shipped_oof
+        held_out = model.raw_predict(prepared.frame.iloc[holdout_rows]) if len(holdout_rows) else None
         model.info.update(_estimate(prepared, holdout_rows, held_out, context, results, metric_, config))
         model.info.update(_screening_facts(screening))
         model.info["train_seconds"] = round(time.time() - started, 2)
@@ -100,7 +100,7 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
             model.leaderboard().to_csv(run_dir / "leaderboard.csv", index=False)
             bar.stage("report")
             evidence = RunEvidence(
-                sets=training_sets(model, raw, prepared, train_rows, holdout_rows, held_out),
+                sets=training_sets(model, raw, prepared, train_rows, holdout_rows, held_out, shipped_oof),
                 y_train=context.y, data_source=_where(data), calibration=decided.get("calibration"),
                 threshold=decided.get("threshold"), sensitive=tuple(sensitive), tests_spec=model_tests)
             if test_frame is not None:

@@ -142,3 +142,17 @@ def test_a_test_file_without_labels_fails_before_the_search(tmp_path):
     assert result.exit_code == 2
     assert "test.csv: the target column 'survived' is missing" in result.output
     assert not (tmp_path / "run" / "model").exists()  # refused before any model was fitted
+
+
+def test_large_data_is_judged_on_the_holdout_and_out_of_fold(tmp_path):
+    from tests.conftest import FAST, make_mixed_frame
+
+    mlwright.train(make_mixed_frame(6000, seed=3), "label", out=tmp_path / "run", **{**FAST, "families": ("lightgbm",)})
+    record = json.loads((tmp_path / "run" / "evaluation.json").read_text())
+    sets = {e["set"]: e for e in record["evaluations"]}
+    assert list(sets) == ["holdout", "out-of-fold"]
+    assert sets["holdout"]["rows"] + sets["out-of-fold"]["rows"] == 6000
+    assert record["importance"]["on"].startswith("holdout rows")
+    for evaluation in sets.values():
+        auc = next(m for m in evaluation["metrics"] if m["name"] == "roc_auc")
+        assert auc["low"] <= auc["value"] <= auc["high"]

@@ -19,6 +19,9 @@ from mlwright.evaluate.bootstrap import bootstrap_intervals
 from mlwright.evaluate.scores import DESCRIPTIONS, GREATER_IS_BETTER, LABELS, metric_names, metric_value
 
 DEFAULT_RESAMPLES = 200
+#: Resamples x rows above which fewer resamples are drawn (at least ``MIN_RESAMPLES``): on the
+#: out-of-fold rows of a large table the interval is narrow and 200 draws would cost seconds.
+RESAMPLE_CELLS, MIN_RESAMPLES = 4_000_000, 50
 
 
 @dataclass
@@ -54,6 +57,7 @@ def evaluate_set(held: HeldOutSet, task: Task, class_names: list[str], baseline:
     task = Task(task)
     names = metric_names(task)
     labels = _labels(held, task)
+    resamples = min(resamples, max(MIN_RESAMPLES, RESAMPLE_CELLS // max(len(held.y), 1)))
     intervals = bootstrap_intervals(task, held.y, held.prediction, names, labels=labels, resamples=resamples,
                                     seed=seed)
     metrics = []

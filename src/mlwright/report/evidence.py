@@ -74,17 +74,22 @@ def encode_labels(target: TargetInfo, frame: pd.DataFrame, where: str) -> tuple[
 
 
 def training_sets(model, raw: pd.DataFrame, prepared, train_rows: np.ndarray, holdout_rows: np.ndarray,
-                  output: np.ndarray) -> list[HeldOutSet]:
-    """The holdout when one was kept, else the out-of-fold rows; ``output`` is the shipped model's
-    output on those rows (its predictions on the holdout, or the calibrated out-of-fold blend)."""
+                  holdout_output: np.ndarray | None, oof_output: np.ndarray) -> list[HeldOutSet]:
+    """The holdout (when one was kept) first, then the out-of-fold rows of the training set.
+    The outputs are the shipped model's: its predictions on the holdout, and the calibrated
+    out-of-fold blend. Only the first set keeps its rows for importance, fairness and tests."""
+    sets = []
     if len(holdout_rows):
         index = prepared.source_index[holdout_rows]
-        return [_held_out(model, "holdout", f"{len(index):,} rows kept out of the search, the ensemble selection "
-                          "and the refit", index.to_numpy(), prepared.y[holdout_rows], output, raw.loc[index])]
+        sets.append(_held_out(model, "holdout", f"{len(index):,} rows kept out of the search, the ensemble "
+                              "selection and the refit", index.to_numpy(), prepared.y[holdout_rows], holdout_output,
+                              raw.loc[index]))
     index = prepared.source_index[train_rows]
-    return [_held_out(model, "out-of-fold", f"out-of-fold predictions of the {len(index):,} training rows (each "
-                      "from a model that did not see the row; the ensemble weights were chosen on these rows, so "
-                      "slightly optimistic)", index.to_numpy(), prepared.y[train_rows], output, raw.loc[index])]
+    sets.append(_held_out(model, "out-of-fold", f"out-of-fold predictions of the {len(index):,} training rows (each "
+                          "from a model that did not see the row; the ensemble weights were chosen on these rows, "
+                          "so slightly optimistic)", index.to_numpy(), prepared.y[train_rows], oof_output,
+                          None if sets else raw.loc[index]))
+    return sets
 
 
 def _held_out(model, name, description, rows, y, prediction, frame) -> HeldOutSet:
