@@ -98,3 +98,7 @@ def reported_run(tmp_path_factory):
                            model_tests=root / "checks.yml", sensitive=("sex",), intended_use="a teaching example",
                            **{**FAST, "families": ("lightgbm", "linear")})
     return model, root
+
+
+# Real database servers, one fresh database per test (see tests/databases.py).
+from tests.databases import database_url, mariadb_url, postgres_url, sqlite_url  # noqa: E402,F401

@@ -41,6 +41,15 @@ class ModelFormatError(MlwrightError):
     """A model directory is missing, from an unknown format version, or was altered."""
 
 
+class DatabaseError(MlwrightError):
+    """A database cannot be reached, or refused what was asked of it."""
+
+
+class StoreError(MlwrightError):
+    """The experiment store or the model registry cannot do what was asked: an unknown run,
+    model or version, a stage that does not exist, an artifact that was altered."""
+
+
 class BudgetError(MlwrightError):
     """The time budget was too small to fit even one model."""
 
