@@ -102,3 +102,20 @@ def reported_run(tmp_path_factory):
 
 # Real database servers, one fresh database per test (see tests/databases.py).
 from tests.databases import database_url, mariadb_url, postgres_url, sqlite_url  # noqa: E402,F401
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_store(tmp_path_factory):
+    """Runs trained by the tests go to a store of the session's own, never to the working folder."""
+    import os
+
+    folder = tmp_path_factory.mktemp("store")
+    previous = {k: os.environ.get(k) for k in ("MLWRIGHT_STORE", "MLWRIGHT_ARTIFACTS")}
+    os.environ["MLWRIGHT_STORE"] = f"sqlite:///{folder / 'store.db'}"
+    os.environ.pop("MLWRIGHT_ARTIFACTS", None)
+    yield folder
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -19,8 +19,9 @@ from mlwright.errors import MlwrightError  # noqa: E402
 from mlwright.estimators import AutoClassifier, AutoRegressor  # noqa: E402
 from mlwright.predictor import TrainedModel  # noqa: E402
 from mlwright.profile import profile_table  # noqa: E402
-from mlwright.registry.bundle import load_model as load  # noqa: E402
+from mlwright.registry.store import open_store  # noqa: E402
+from mlwright.registry.uris import load  # noqa: E402
 from mlwright.train import train  # noqa: E402
 
-__all__ = ["AutoClassifier", "AutoRegressor", "MlwrightError", "TrainedModel", "__version__", "load", "profile_table",
-           "train"]
+__all__ = ["AutoClassifier", "AutoRegressor", "MlwrightError", "TrainedModel", "__version__", "load", "open_store",
+           "profile_table", "train"]

@@ -31,7 +31,9 @@ class _AutoEstimator(BaseEstimator):
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         self.n_features_in_ = frame.shape[1]
         frame[_TARGET] = np.asarray(y)
-        self.model_ = train(frame, _TARGET, time_limit=self.time_limit, metric=self.metric, task=self._task_for(y),
+        # not recorded in the store: scikit-learn's searches and cross-validation fit many clones
+        self.model_ = train(frame, _TARGET, store=False, time_limit=self.time_limit, metric=self.metric,
+                            task=self._task_for(y),
                             seed=self.seed, n_jobs=self.n_jobs, max_trials=self.max_trials,
                             families=tuple(self.families) if self.families else None,
                             max_latency_ms=self.max_latency_ms, progress=False)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ from mlwright.execution import Executor, LocalExecutor
 from mlwright.models.registry import select_families
 from mlwright.predictor import TrainedModel
 from mlwright.profile.screen import Screening, screen_training_table
+from mlwright.registry.recording import Laps, RunRecorder
 from mlwright.progress import SearchProgress
 from mlwright.report.evidence import RunEvidence, encode_labels, training_sets
 from mlwright.report.run_report import write_run_report
@@ -48,21 +51,62 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
           task: str | Task | None = None, out: str | os.PathLike | None = None, resume: bool = False,
           executor: Executor | None = None, progress: bool | None = None,
           read_options: dict[str, Any] | None = None, test: DataSource | None = None,
-          model_tests: str | os.PathLike | None = None, **settings: Any) -> TrainedModel:
+          model_tests: str | os.PathLike | None = None, store: str | Any | bool | None = None,
+          register: str | None = None, parent: str | None = None, **settings: Any) -> TrainedModel:
     """Train the best model for ``target`` that fits in ``time_limit`` seconds of wall time.
 
-    ``settings`` are the other fields of :class:`mlwright.config.TrainConfig` (seed, n_jobs,
-    folds, max_trials, families, max_latency_ms, holdout, fail_fast, sensitive,
-    threshold_objective, calibration, intended_use). With ``out`` the model is saved to
-    ``out/model``, finished trials to ``out/checkpoint``, and the report (``report.html``,
-    ``MODEL_CARD.md``, ``evaluation.json``) is written after the search, judged on held-out rows
-    and on ``test`` when given, with the checks of ``model_tests`` (a YAML or Python file).
-    ``resume=True`` continues the search in ``out``.
+    ``data`` is a file, a DataFrame or a ``mlwright.data.sql.SqlQuery``. ``settings`` are the
+    other fields of :class:`mlwright.config.TrainConfig` (seed, n_jobs, folds, max_trials,
+    families, max_latency_ms, holdout, fail_fast, sensitive, threshold_objective, calibration,
+    intended_use). With ``out`` the model is saved to ``out/model``, finished trials to
+    ``out/checkpoint``, and the report (``report.html``, ``MODEL_CARD.md``, ``evaluation.json``)
+    is written after the search, judged on held-out rows and on ``test`` when given, with the
+    checks of ``model_tests`` (a YAML or Python file). ``resume=True`` continues the search in ``out``.
+
+    The run is recorded in ``store`` (a URL or an open store; by default MLWRIGHT_STORE or the
+    project's ``.mlwright/store.db``; ``False`` records nothing). ``register=NAME`` registers the
+    result as the next version of NAME (``model.info["registered"]`` then holds its URI);
+    ``parent`` names the registered version it descends from (``models:/churn/3``).
     """
     started = time.time()
     config = TrainConfig(target=target, time_limit=time_limit, metric=metric, task=task, **settings)
+    run_dir = Path(out) if out is not None else None
+    scratch = Path(tempfile.mkdtemp(prefix="mlwright-run-")) if register and run_dir is None else None
+    recorder = RunRecorder.open(store, target=target, params=_config_facts(config, read_options),
+                                source=_describe_source(data), run_dir=run_dir or scratch,
+                                resumed_from=_resumed_run(store, run_dir) if resume else None)
+    if recorder is not None:
+        recorder.parent_version(parent)  # an unknown parent fails now, not after the search
+    try:
+        laps = Laps(started)
+        model = _pipeline(data, config, run_dir or scratch, resume=resume, executor=executor, progress=progress,
+                          read_options=read_options, test=test, model_tests=model_tests, recorder=recorder,
+                          laps=laps, started=started)
+        if recorder is not None:
+            recorder.finish(model, timings=laps.as_dict(), run_dir=run_dir or scratch)
+            if register:
+                version = recorder.register(register, run_dir or scratch, parent=parent,
+                                            description=config.intended_use)
+                model.info["registered"] = version.uri
+        return model
+    except BaseException as exc:
+        if recorder is not None:
+            recorder.fail(exc)
+        raise
+    finally:
+        if recorder is not None:
+            recorder.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, resume: bool, executor, progress,
+              read_options, test, model_tests, recorder: RunRecorder | None, laps: Laps,
+              started: float) -> TrainedModel:
+    """Read, check, search, ensemble, decide, estimate, save and report: the stages of training."""
     # the report is written inside the budget too: the search gives its share back
-    budget = Budget(started, float(config.time_limit) - (report_reserve(config.time_limit) if out is not None else 0.0))
+    reserve = report_reserve(config.time_limit) if run_dir is not None else 0.0
+    budget = Budget(started, float(config.time_limit) - reserve)
     raw = read_table(data, **(read_options or {}))
     sensitive = resolve_sensitive(raw, list(config.sensitive), where=_where(data)) if config.sensitive else []
     screening = _screen(raw, config, _where(data))
@@ -71,17 +115,29 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
     test_frame = _read_test(test, prepared, read_options)  # before the search: a bad file fails fast
     task_ = prepared.target.task
     metric_ = get_metric(config.metric or DEFAULT_METRIC[task_], task_)
+    if recorder is not None:
+        recorder.describe_data(task=task_.value, metric=metric_.name, findings=_screening_facts(screening)["findings"],
+                               data={**prepared.fingerprint, "schema": prepared.schema.to_list()})
+    laps.mark("read and check")
     train_rows, holdout_rows = _split(prepared, config)
     context = _context(prepared, train_rows, metric_, config)
-    run_dir = Path(out) if out is not None else None
-    checkpoint, prior = _checkpoint(run_dir, resume, _run_facts(data, prepared, config, metric_, read_options))
+    facts = _run_facts(data, prepared, config, metric_, read_options)
+    facts["run_id"] = recorder.run_id if recorder is not None else None
+    checkpoint, prior = _checkpoint(run_dir, resume, facts)
     families = select_families(config.families, task_, len(train_rows))
     with SearchProgress(config.time_limit, metric_, enabled=progress) as bar:
+        def on_result(result) -> None:
+            bar.on_result(result)
+            if recorder is not None:
+                recorder.on_trial(result, metric_)
+
         results = Searcher(context, families, budget=budget, executor=executor or LocalExecutor(),
                            max_trials=config.max_trials, final_share=FINAL_STAGE_SHARE, checkpoint=checkpoint,
-                           on_result=bar.on_result, fail_fast=config.fail_fast).run(prior)
+                           on_result=on_result, fail_fast=config.fail_fast).run(prior)
+        laps.mark("search")
         bar.stage("ensembling")
         model = _final_model(prepared, context, train_rows, results, metric_, config, budget)
+        laps.mark("ensemble and refit")
         bar.stage("estimating")
         # before the estimate, which then scores the model shipped
         _meet_latency(model, raw, context, results, metric_, config)
@@ -90,7 +146,10 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
         held_out = model.raw_predict(prepared.frame.iloc[holdout_rows]) if len(holdout_rows) else None
         model.info.update(_estimate(prepared, holdout_rows, held_out, context, results, metric_, config))
         model.info.update(_screening_facts(screening))
+        if recorder is not None:
+            model.info["run_id"] = recorder.run_id
         model.info["train_seconds"] = round(time.time() - started, 2)
+        laps.mark("calibrate and estimate")
         if run_dir is not None:
             bar.stage("saving")
             model.save(run_dir / "model")
@@ -98,6 +157,7 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
                 screening.profile.write_json(run_dir / "profile.json")
                 screening.profile.write_html(run_dir / "profile.html")
             model.leaderboard().to_csv(run_dir / "leaderboard.csv", index=False)
+            laps.mark("save")
             bar.stage("report")
             evidence = RunEvidence(
                 sets=training_sets(model, raw, prepared, train_rows, holdout_rows, held_out, shipped_oof),
@@ -106,7 +166,25 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
             if test_frame is not None:
                 evidence.add_test(model, test_frame, where=_where(test))
             write_run_report(run_dir, model, evidence, intended_use=config.intended_use)
+            laps.mark("report")
     return model
+
+
+def _describe_source(data: DataSource) -> dict:
+    """Where the training data came from, for the run record."""
+    if hasattr(data, "describe"):
+        return data.describe()
+    if isinstance(data, (str, os.PathLike)):
+        return {"kind": "file", "path": str(Path(data).resolve())}
+    return {"kind": type(data).__name__}
+
+
+def _resumed_run(store, run_dir: Path | None) -> str | None:
+    """The id of the run that last wrote ``run_dir`` (the one being resumed), when the store knows it."""
+    if store is False or run_dir is None:
+        return None
+    facts = Checkpoint(run_dir / "checkpoint").run_facts() or {}
+    return facts.get("run_id")
 
 
 def _read_test(test, prepared: PreparedData, read_options) -> pd.DataFrame | None:
@@ -249,6 +327,7 @@ def _checkpoint(run_dir: Path | None, resume: bool, facts: dict):
         if previous["data"]["sha256"] != facts["data"]["sha256"]:
             raise ConfigError("the data differ from those of the run being resumed.", where=str(run_dir),
                               fix="resume with the same data, or start a new run in another folder.")
+        checkpoint.start({**previous, "run_id": facts.get("run_id")})  # the next resume follows this run
         return checkpoint, checkpoint.load()
     if checkpoint.trials_file.exists():
         checkpoint.trials_file.unlink()
@@ -258,8 +337,17 @@ def _checkpoint(run_dir: Path | None, resume: bool, facts: dict):
 
 def _run_facts(data, prepared: PreparedData, config: TrainConfig, metric: Metric, read_options) -> dict:
     source = str(Path(data).resolve()) if isinstance(data, (str, os.PathLike)) else None
-    return {"data": prepared.fingerprint, "source": source, "read_options": read_options or {},
-            "target": config.target, "task": prepared.target.task.value, "metric": metric.name,
+    facts = {"data": prepared.fingerprint, "source": source, **_config_facts(config, read_options),
+             "task": prepared.target.task.value, "metric": metric.name}
+    if hasattr(data, "describe"):
+        facts["sql"] = data.describe()
+    return facts
+
+
+def _config_facts(config: TrainConfig, read_options) -> dict:
+    """The settings of a run, as the checkpoint and the store record them."""
+    return {"read_options": read_options or {}, "target": config.target,
+            "task": config.task.value if isinstance(config.task, Task) else config.task, "metric": config.metric,
             "time_limit": config.time_limit, "seed": config.seed, "folds": config.folds,
             "max_trials": config.max_trials, "families": list(config.families or []), "holdout": config.holdout,
             "max_latency_ms": config.max_latency_ms, "keep_columns": list(config.keep_columns),

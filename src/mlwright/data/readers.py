@@ -40,8 +40,13 @@ def read_table(source: Any, *, sep: str | None = None, header: bool | None = Non
     elif isinstance(source, (str, os.PathLike)):
         frame = _read_path(Path(source), sep=sep, header=header, columns=columns)
     else:
-        raise DataError(f"cannot read data from a {type(source).__name__}.", where="data",
-                        fix="pass a file path (CSV, TSV, Parquet), a pandas or a polars DataFrame.")
+        from mlwright.data.sql import SqlQuery, read_sql  # here: SQLAlchemy loads only for SQL sources
+
+        if not isinstance(source, SqlQuery):
+            raise DataError(f"cannot read data from a {type(source).__name__}.", where="data",
+                            fix="pass a file path (CSV, TSV, Parquet), a pandas or a polars DataFrame, or an "
+                                "SQL query (mlwright.data.sql.SqlQuery).")
+        frame = read_sql(source)
     names = [str(c).strip() for c in frame.columns]
     if names != list(frame.columns):
         frame = frame.set_axis(names, axis=1)

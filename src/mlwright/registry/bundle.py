@@ -16,7 +16,6 @@ a half-written model; at load every checksum is verified before anything is read
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -32,6 +31,7 @@ from mlwright.data.target import TargetInfo
 from mlwright.errors import ModelFormatError
 from mlwright.evaluate.decision import Decision
 from mlwright.features import TableEncoder
+from mlwright.files import file_sha256
 from mlwright.models.registry import get_family
 from mlwright.predictor import Member, TrainedModel
 from mlwright.search.checkpoint import _plain
@@ -69,7 +69,7 @@ def _write_contents(model: TrainedModel, root: Path) -> None:
     _dump(root / "leaderboard.json", json.loads(model.leaderboard().to_json(orient="records")))
     _dump(root / "training.json", model.info)
     _dump(root / "decision.json", model.decision.to_state())
-    files = {str(p.relative_to(root)): _sha256(p) for p in sorted(root.rglob("*")) if p.is_file()}
+    files = {str(p.relative_to(root)): file_sha256(p) for p in sorted(root.rglob("*")) if p.is_file()}
     _dump(root / MANIFEST, {
         "format": FORMAT, "format_version": FORMAT_VERSION, "mlwright_version": __version__,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -129,18 +129,10 @@ def verify_checksums(root: Path, files: dict[str, str]) -> None:
     if missing:
         raise ModelFormatError(f"files listed in the manifest are missing: {', '.join(missing)}.", where=str(root),
                                fix="copy the whole model directory again.")
-    changed = sorted(name for name, digest in files.items() if _sha256(root / name) != digest)
+    changed = sorted(name for name, digest in files.items() if file_sha256(root / name) != digest)
     if changed:
         raise ModelFormatError(f"files do not match their checksums: {', '.join(changed)}; refusing to load.",
                                where=str(root), fix="restore the directory from its source or retrain.")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _dump(path: Path, data) -> None:

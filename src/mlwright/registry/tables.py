@@ -1,0 +1,107 @@
+"""The store's tables, as the code queries them. The migrations in ``migrations/versions``
+create them; a test checks that the two agree, so neither drifts from the other.
+
+    runs              one row per `train`: parameters, data fingerprint, findings, metrics,
+                      timings, package versions, git commit, status (running/finished/failed)
+    trials            every trial of a run's search: configuration, score, cost, status
+    registered_models one row per model name
+    model_versions    numbered versions of a name: stage, the run and artifact they come from,
+                      the artifact's digest, the parent version of a retrained model
+    stage_changes     who moved which version to which stage, when and why
+    store_settings    facts fixed when the store was created (where its artifacts live)
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (JSON, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text,
+                        UniqueConstraint)
+
+metadata = MetaData()
+
+store_settings = Table(
+    "store_settings", metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("status", String(20), nullable=False, index=True),
+    Column("started_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("heartbeat_at", DateTime(timezone=True)),
+    Column("host", String(255)),
+    Column("pid", Integer),
+    Column("user", String(255)),
+    Column("target", String(255)),
+    Column("task", String(20)),
+    Column("metric", String(50)),
+    Column("source", JSON),
+    Column("params", JSON),
+    Column("data", JSON),
+    Column("findings", JSON),
+    Column("metrics", JSON),
+    Column("timings", JSON),
+    Column("environment", JSON),
+    Column("git", JSON),
+    Column("run_dir", Text),
+    Column("error", Text),
+    Column("resumed_from", String(32)),
+)
+
+trials = Table(
+    "trials", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(32), ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("family", String(50), nullable=False),
+    Column("origin", String(50)),
+    Column("status", String(20), nullable=False),
+    Column("score", Float),
+    Column("fit_seconds", Float),
+    Column("predict_ms_per_row", Float),
+    Column("params", JSON),
+    Column("error", Text),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("run_id", "name", name="uq_trials_run_name"),
+)
+
+registered_models = Table(
+    "registered_models", metadata,
+    Column("name", String(200), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(255)),
+    Column("description", Text),
+)
+
+model_versions = Table(
+    "model_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), ForeignKey("registered_models.name"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("stage", String(20), nullable=False),
+    # the name while this version is in production, else NULL: a unique column, so the database
+    # itself refuses a second production version of a name (NULLs never collide)
+    Column("production_slot", String(200), unique=True),
+    Column("run_id", String(32), ForeignKey("runs.id")),
+    Column("parent_id", Integer, ForeignKey("model_versions.id")),
+    Column("artifact_uri", Text, nullable=False),
+    Column("artifact_digest", String(64), nullable=False),
+    Column("artifact_files", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(255)),
+    Column("description", Text),
+    UniqueConstraint("name", "version", name="uq_model_versions_name_version"),
+)
+
+stage_changes = Table(
+    "stage_changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, ForeignKey("model_versions.id"), nullable=False, index=True),
+    Column("from_stage", String(20), nullable=False),
+    Column("to_stage", String(20), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("changed_by", String(255)),
+    Column("reason", Text),
+)
