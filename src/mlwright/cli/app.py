@@ -5,9 +5,12 @@ from __future__ import annotations
 import typer
 
 from mlwright.cli.explain_cmd import explain_command
+from mlwright.cli.models_cmd import models_app
+from mlwright.cli.export_cmd import export_command
 from mlwright.cli.predict_cmd import predict_command
 from mlwright.cli.profile_cmd import profile_command
 from mlwright.cli.report_cmd import report_command
+from mlwright.cli.runs_cmd import runs_app
 from mlwright.cli.test_cmd import test_command
 from mlwright.cli.train_cmd import train_command
 
@@ -19,6 +22,9 @@ app.command("profile")(profile_command)
 app.command("report")(report_command)
 app.command("explain")(explain_command)
 app.command("test")(test_command)
+app.add_typer(runs_app, name="runs")
+app.add_typer(models_app, name="models")
+app.command("export")(export_command)
 
 
 def main() -> None:

@@ -48,3 +48,19 @@ def read_options(sep: str | None, no_header: bool, columns: str | None) -> dict[
 
 def is_terminal() -> bool:
     return sys.stderr.isatty()
+
+
+#: The store option every command that reads or writes the store takes.
+STORE_HELP = ("Store URL: sqlite:///file.db, postgresql://user@host/db, mysql://user@host/db "
+              "[default: MLWRIGHT_STORE, else .mlwright/store.db in this folder].")
+
+
+def store_option():
+    return typer.Option(None, "--store", envvar="MLWRIGHT_STORE", help=STORE_HELP, show_envvar=False)
+
+
+def number(value, digits: int = 5) -> str:
+    """A metric as a table shows it: rounded, or '-' when there is none."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -9,13 +10,16 @@ import typer
 from rich.table import Table
 
 from mlwright.cli.common import console, friendly_errors, read_options
+from mlwright.cli.predict_cmd import DB_HELP, SQL_HELP, data_or_query
 
 _STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 @friendly_errors
 def profile_command(
-    data: Path = typer.Argument(..., help="CSV/TSV (any separator, gzip) or Parquet file."),
+    data: Optional[Path] = typer.Argument(None, help="CSV/TSV (any separator, gzip) or Parquet file (or use --sql)."),
+    sql: Optional[str] = typer.Option(None, "--sql", help=SQL_HELP),
+    db: Optional[str] = typer.Option(None, "--db", envvar="MLWRIGHT_DB", help=DB_HELP),
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Column to predict: adds associations, "
                                          "leakage checks and the class balance."),
     test: Optional[Path] = typer.Option(None, "--test", help="A test file to compare distributions with."),
@@ -26,11 +30,14 @@ def profile_command(
     no_header: bool = typer.Option(False, "--no-header", help="The file has no header row."),
     columns: Optional[str] = typer.Option(None, help="Comma-separated column names for a file without header."),
 ) -> None:
-    """Profile DATA: what each column holds, and what is wrong with it, before any model is trained."""
+    """Profile DATA (or --sql): what each column holds, and what is wrong with it, before any model is trained."""
     from mlwright.profile import profile_table
 
-    profile = profile_table(data, target=target, test=test, sample_rows=sample_rows,
-                            read_options=read_options(sep, no_header, columns))
+    options = read_options(sep, no_header, columns)
+    source = data_or_query(data, sql, db, options)
+    profile = profile_table(source, target=target, test=test, sample_rows=sample_rows, read_options=options)
+    if sql is not None:  # profile_table names a source it does not know as a DataFrame
+        profile = replace(profile, source=str(source))
     html = profile.write_html(output)
     json_path = profile.write_json(output.with_suffix(".json"))
     _print_findings(profile)

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from mlwright.cli.common import console, friendly_errors, read_options
+from mlwright.cli.common import console, friendly_errors, read_options, store_option
 from mlwright.errors import ConfigError
 
 _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
@@ -18,7 +18,7 @@ _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 @friendly_errors
 def train_command(
-    data: Optional[Path] = typer.Argument(None, help="CSV/TSV (any separator, gzip) or Parquet file."),
+    data: Optional[Path] = typer.Argument(None, help="CSV/TSV (any separator, gzip) or Parquet file (or use --sql)."),
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Column to predict."),
     time_limit: float = typer.Option(120.0, "--time-limit", help="Wall-clock budget in seconds, all stages included."),
     metric: Optional[str] = typer.Option(None, help="roc_auc, log_loss, accuracy, balanced_accuracy, f1, rmse, mae, r2."),
@@ -47,6 +47,13 @@ def train_command(
     calibration: str = typer.Option("auto", help="Probability calibration: auto (when it helps), platt, isotonic, none."),
     tests: Optional[Path] = typer.Option(None, "--tests", help="Model tests (YAML or Python) to run for the report."),
     intended_use: Optional[str] = typer.Option(None, "--intended-use", help="What the model is for, for the model card."),
+    sql: Optional[str] = typer.Option(None, "--sql", help="Train on the rows of this SQL query instead of a file."),
+    db: Optional[str] = typer.Option(None, "--db", envvar="MLWRIGHT_DB", help="Database URL for --sql: postgresql://, "
+                                     "mysql://, mariadb://, sqlite:///file.db or duckdb:///file.duckdb."),
+    register: Optional[str] = typer.Option(None, "--register", help="Register the model as the next version of NAME."),
+    parent: Optional[str] = typer.Option(None, "--parent", help="The registered version this one descends from, "
+                                         "for lineage (models:/NAME/VERSION)."),
+    store: Optional[str] = store_option(),
     sep: Optional[str] = typer.Option(None, help="Column separator (guessed when left out)."),
     no_header: bool = typer.Option(False, "--no-header", help="The file has no header row."),
     columns: Optional[str] = typer.Option(None, help="Comma-separated column names for a file without header."),
@@ -60,25 +67,45 @@ def train_command(
                     keep_columns=tuple(keep or ()), checks=not skip_checks, sensitive=tuple(sensitive or ()),
                     sensitive_as_feature=sensitive_as_feature, threshold_objective=threshold_objective,
                     calibration=calibration, intended_use=intended_use)
+    source = _sql_source(sql, db, data)
     if resume is not None:
-        data, target, options, out, settings = _resumed(resume, data, target, options, settings)
+        data, target, options, out, settings, source = _resumed(resume, data, target, options, settings, source, db)
         settings["max_trials"] = max_trials or settings["max_trials"]
-    if data is None or target is None:
-        raise ConfigError("DATA and --target are required.", where="train",
+    if (data is None and source is None) or target is None:
+        raise ConfigError("DATA (or --sql) and --target are required.", where="train",
                           fix="run `mlwright train DATA --target COLUMN`, or `mlwright train --resume DIR`.")
-    out = out or Path("runs") / f"{data.name.split('.')[0]}-{time.strftime('%Y%m%d-%H%M%S')}"
-    model = train(data, target, time_limit=time_limit, metric=metric, task=task, out=out,
-                  resume=resume is not None, read_options=options, test=test, model_tests=tests, **settings)
+    stem = data.name.split('.')[0] if source is None else "sql"
+    out = out or Path("runs") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    model = train(source if source is not None else data, target, time_limit=time_limit, metric=metric, task=task,
+                  out=out, resume=resume is not None, read_options=options, test=test, model_tests=tests,
+                  store=store, register=register, parent=parent, **settings)
     _print_summary(model, out)
 
 
-def _resumed(run_dir: Path, data, target, options, settings):
+def _sql_source(sql: str | None, db: str | None, data: Path | None):
+    if sql is None:
+        if db is not None and data is None:
+            raise ConfigError("--db names a database but no --sql query was given.", where="--db",
+                              fix="add --sql 'SELECT ...', or pass a file as DATA.")
+        return None
+    if data is not None:
+        raise ConfigError("give either DATA or --sql, not both.", where="train", fix="drop one of them.")
+    from mlwright.data.sql import SqlQuery
+
+    return SqlQuery(sql, db or "")
+
+
+def _resumed(run_dir: Path, data, target, options, settings, source, db):
     facts_path = run_dir / "checkpoint" / "run.json"
     if not facts_path.exists():
         raise ConfigError("no checkpoint to resume here.", where=str(run_dir),
                           fix="pass the --out folder of an earlier `mlwright train`.")
     facts = json.loads(facts_path.read_text())
     data = data or (Path(facts["source"]) if facts.get("source") else None)
+    if source is None and data is None and facts.get("sql"):  # the query again; the URL as recorded unless --db
+        from mlwright.data.sql import SqlQuery
+
+        source = SqlQuery(facts["sql"]["query"], db or facts["sql"]["url"])
     settings = {**settings, "seed": facts["seed"], "folds": facts["folds"], "max_trials": facts["max_trials"],
                 "families": tuple(facts["families"]) or None, "max_latency_ms": facts["max_latency_ms"],
                 "holdout": facts["holdout"], "keep_columns": tuple(facts.get("keep_columns", ())),
@@ -86,7 +113,7 @@ def _resumed(run_dir: Path, data, target, options, settings):
                 "sensitive_as_feature": facts.get("sensitive_as_feature", False),
                 "threshold_objective": facts.get("threshold_objective"), "calibration": facts.get("calibration", "auto"),
                 "intended_use": facts.get("intended_use")}
-    return data, target or facts["target"], options or facts["read_options"], run_dir, settings
+    return data, target or facts["target"], options or facts["read_options"], run_dir, settings, source
 
 
 def _print_findings(model, out: Path) -> None:
@@ -133,5 +160,9 @@ def _print_summary(model, out: Path) -> None:
     for note in info["notes"]:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
     console.print(f"Model saved to [bold]{out / 'model'}[/]")
+    if info.get("run_id"):
+        console.print(f"Run [bold]{info['run_id'][:8]}[/] recorded (`mlwright runs show {info['run_id'][:8]}`)")
+    if info.get("registered"):
+        console.print(f"Registered as [bold]{info['registered']}[/]")
     if (out / "report.html").exists():
         console.print(f"Report: [bold]{out / 'report.html'}[/]   Model card: [bold]{out / 'MODEL_CARD.md'}[/]")

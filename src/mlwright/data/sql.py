@@ -126,7 +126,7 @@ def write_table(chunks: Iterable[pd.DataFrame], url: str, table: str, *, where: 
     except BaseException as exc:
         if created and engine.dialect.name in _DDL_COMMITS:
             _drop_table(engine, schema, name)
-        if isinstance(exc, SQLAlchemyError):
+        if isinstance(exc, (SQLAlchemyError, pd.errors.DatabaseError)):
             raise DatabaseError(f"the database refused the predictions: {database_message(exc)} Nothing was "
                                 "written.", where=place,
                                 fix="check that this user may create and insert into the table, and that "
@@ -163,6 +163,8 @@ def like_csv(frame: pd.DataFrame) -> pd.DataFrame:
 
 def database_message(exc: BaseException) -> str:
     """The first line of what the database said, without the driver's wrapping."""
+    if isinstance(exc, pd.errors.DatabaseError) and exc.__cause__ is not None:
+        exc = exc.__cause__  # pandas wraps the error of an insert in one of its own
     original = getattr(exc, "orig", None) or exc
     args = getattr(original, "args", ())
     if len(args) >= 2 and isinstance(args[0], int) and isinstance(args[1], str):
@@ -209,13 +211,14 @@ def _driver_text(query: str, connection: Connection) -> str:
 
 def _check_database_file(url: str, where: str) -> None:
     """SQLite and DuckDB create a missing file on connecting: for reading, that is a typo."""
-    if backend_of(url) not in _FILE_BACKENDS:
+    backend = backend_of(url)
+    if backend not in _FILE_BACKENDS:
         return
     database = make_url(normalize_url(url)).database
     if database and database != ":memory:" and not database.startswith("file:") and not Path(database).exists():
         raise DatabaseError(f"the database file {database} does not exist.", where=where,
-                            fix="check the path: sqlite:///relative/file.db, or four slashes for an absolute "
-                                "path (sqlite:////data/file.db).")
+                            fix=f"check the path: {backend}:///relative/file, or four slashes for an absolute "
+                                f"path ({backend}:////data/file).")
 
 
 def _check_unique(columns: list[str], where: str) -> None:
@@ -249,10 +252,12 @@ def _plain_values(column: pd.Series) -> pd.Series:
 
 
 def _table_columns(connection: Connection, schema: str | None, name: str) -> list[str] | None:
-    inspector = inspect_database(connection)
-    if not inspector.has_table(name, schema=schema):
+    if not inspect_database(connection).has_table(name, schema=schema):
         return None
-    return [str(column["name"]) for column in inspector.get_columns(name, schema=schema)]
+    # the names of an empty result, rather than the inspector's get_columns: duckdb-engine's
+    # one queries PostgreSQL catalogs that DuckDB lacks
+    qualified = f"{schema}.{name}" if schema else name  # checked by TABLE_NAME: nothing to quote
+    return [str(c) for c in connection.execute(text(f"SELECT * FROM {qualified} WHERE 1 = 0")).keys()]
 
 
 def _check_same_columns(existing: list[str], given: list[str], place: str) -> None:

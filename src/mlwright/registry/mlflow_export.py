@@ -21,9 +21,10 @@ request with a missing value), a category sent as numbers, dates sent as ``datet
 ``string`` is declared. With ``Any`` MLflow still checks that every column the model uses is
 there, drops extra columns, and passes the values as they are; mlwright then reads them exactly
 as ``TrainedModel.predict_table`` does, so predictions are identical. The kinds mlwright reads
-the columns as are kept in ``metadata.mlwright.columns``.
+the columns as are kept in ``metadata.mlwright.columns``. The price: MLflow passes over every
+value in Python (some microseconds a cell); ``mlwright predict`` scores large files faster.
 
-No input example is saved: MLflow would run the model at export time to check it.
+No input example is saved: an example needs real rows, which a model does not keep.
 """
 
 from __future__ import annotations
@@ -112,13 +113,19 @@ def export_mlflow(model_dir: str | Path, output: str | Path) -> Path:
 
 
 def _require_mlflow():
-    """MLflow's pyfunc module, or the error that names the extra to install."""
+    """MLflow's pyfunc module, or the error that says what to install."""
     try:
+        import mlflow
         import mlflow.pyfunc
-        from mlflow.types.schema import AnyType  # noqa: F401 - in MLflow 2.19 and later
     except ImportError:
-        raise OptionalDependencyError("exporting to MLflow needs MLflow 2.19 or later, which is not installed.",
-                                      where="--format mlflow", fix='pip install -U "mlwright[mlflow]"') from None
+        raise OptionalDependencyError("exporting to MLflow needs the mlflow package, which is not installed.",
+                                      where="--format mlflow", fix='pip install "mlwright[mlflow]"') from None
+    try:
+        from mlflow.types.schema import AnyType  # noqa: F401 - the signature's input type, MLflow 2.19 on
+    except ImportError:
+        raise OptionalDependencyError(f"exporting to MLflow needs MLflow 2.19 or later; {mlflow.__version__} is "
+                                      "installed.", where="--format mlflow",
+                                      fix='pip install -U "mlflow-skinny>=2.19"') from None
     return mlflow.pyfunc
 
 

@@ -1,13 +1,17 @@
-"""Batch scoring of a file in chunks, so that files larger than memory can be scored.
+"""Batch scoring in chunks, so that tables larger than memory can be scored.
 
-The output is written under a temporary name in the destination folder and renamed when
-complete: a failed run never leaves a partial file where the result belongs.
+The rows come from a file or an SQL query; the predictions go to a file, a database table, or
+both. Every destination is all or nothing: a file is written under a temporary name in its
+folder and renamed when complete, a table is written in one transaction. A failed run never
+leaves partial predictions where the result belongs.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -15,7 +19,8 @@ from typing import Any, Callable
 import pandas as pd
 
 from mlwright.data.readers import iter_table
-from mlwright.errors import ConfigError
+from mlwright.data.sql import SqlQuery, iter_sql, table_name, write_table
+from mlwright.errors import ConfigError, closest_name
 from mlwright.files import atomic_path
 from mlwright.predictor import TrainedModel
 from mlwright.serve.privacy_guard import personal_columns, warning_text
@@ -45,48 +50,138 @@ def output_format(path: Path) -> tuple[str, str | None, str | None]:
                       fix="end the output name with .csv, .tsv, .parquet (optionally .gz for text).")
 
 
-def score_file(model: TrainedModel, source: str | os.PathLike, out: str | os.PathLike, *, chunk_rows: int = 100_000,
-               read_options: dict[str, Any] | None = None,
-               on_chunk: Callable[[int], None] | None = None) -> ScoringReport:
-    out = Path(out)
-    kind, sep, compression = output_format(out)
+def score_file(model: TrainedModel, source: str | os.PathLike | SqlQuery, out: str | os.PathLike | None = None, *,
+               chunk_rows: int = 100_000, read_options: dict[str, Any] | None = None,
+               on_chunk: Callable[[int], None] | None = None, to_table: tuple[str, str] | None = None,
+               keep_columns: Sequence[str] = ()) -> ScoringReport:
+    """Score ``source`` (a file, or an ``SqlQuery`` read in chunks) into ``out`` (a file),
+    ``to_table`` (``(database URL, table name)``, created or appended to), or both.
+
+    ``keep_columns`` copies input columns (an id, say) in front of the prediction columns, so
+    that each prediction can be joined back to its row.
+    """
+    if out is None and to_table is None:
+        raise ConfigError("nowhere to write the predictions.", where="score_file",
+                          fix="pass an output file (out=...), a table (to_table=(url, table)), or both.")
+    keep = _kept_names(keep_columns)
+    file_format = output_format(Path(out)) if out is not None else None  # both checked before any row is read
+    if to_table is not None:
+        table_name(to_table[1])
     report = ScoringReport()
-    writer = None
-    masked: dict[str, str] | None = None
-    with atomic_path(out) as temporary:
-        for chunk in iter_table(source, chunk_rows=chunk_rows, **(read_options or {})):
-            if masked is None:  # the first chunk decides, so every row of a file is treated alike
-                masked = personal_columns(model, chunk)
-                report.warnings.extend(warning_text(column, evidence) for column, evidence in masked.items())
-            if masked:
-                chunk = chunk.assign(**{column: None for column in masked})
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                table = model.predict_table(chunk, where=str(source))
-            report.warnings.extend(str(w.message) for w in caught if str(w.message) not in report.warnings)
-            if kind == "parquet":
-                writer = _write_parquet(table, temporary, writer)
-            else:
-                table.to_csv(temporary, sep=sep, index=False, mode="a" if report.chunks else "w",
-                             header=not report.chunks, compression=compression)  # gzip members concatenate into one valid stream
-            report.rows += len(table)
-            report.chunks += 1
-            if on_chunk:
-                on_chunk(len(table))
-        if writer is not None:
-            writer.close()
-        if report.chunks == 0:
-            pd.DataFrame(columns=[model.target.name]).to_csv(temporary, index=False)
+    tables = _scored_chunks(model, source, report, chunk_rows=chunk_rows, read_options=read_options or {},
+                            keep=keep, on_chunk=on_chunk)
+    with ExitStack() as stack:
+        sink = None
+        if out is not None:
+            sink = _FileSink(stack.enter_context(atomic_path(out)), *file_format)
+            tables = sink.passing(tables)
+        if to_table is not None:
+            write_table(tables, *to_table)  # if writing the file fails, the table's transaction rolls back
+        else:
+            for _ in tables:
+                pass
+        if sink is not None:
+            sink.close(_empty_predictions(model, keep))
     return report
 
 
-def _write_parquet(table: pd.DataFrame, path: Path, writer):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def _scored_chunks(model: TrainedModel, source, report: ScoringReport, *, chunk_rows: int,
+                   read_options: dict[str, Any], keep: tuple[str, ...],
+                   on_chunk: Callable[[int], None] | None) -> Iterator[pd.DataFrame]:
+    where = str(source)
+    masked: dict[str, str] | None = None
+    for chunk in _read_chunks(source, chunk_rows, read_options):
+        if masked is None:  # the first chunk decides, so every row of a table is treated alike
+            _check_kept(keep, chunk, where)
+            masked = personal_columns(model, chunk)
+            report.warnings.extend(warning_text(column, evidence) for column, evidence in masked.items())
+        features = chunk.assign(**{column: None for column in masked}) if masked else chunk
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            table = model.predict_table(features, where=where)
+        report.warnings.extend(str(w.message) for w in caught if str(w.message) not in report.warnings)
+        if keep:
+            _check_no_clash(keep, table, where)
+            table = pd.concat([chunk[list(keep)], table], axis=1)  # the values as given, even masked ones
+        report.rows += len(table)
+        report.chunks += 1
+        if on_chunk:
+            on_chunk(len(table))
+        yield table
 
-    arrow = pa.Table.from_pandas(table, preserve_index=False)
-    if writer is None:
-        writer = pq.ParquetWriter(path, arrow.schema)
-    writer.write_table(arrow)
-    return writer
 
+def _read_chunks(source, chunk_rows: int, read_options: dict[str, Any]) -> Iterator[pd.DataFrame]:
+    if isinstance(source, SqlQuery):
+        if read_options:
+            raise ConfigError(f"{', '.join(sorted(read_options))} apply to files, not to SQL queries.",
+                              where=str(source), fix="leave out --sep, --no-header and --columns with --sql.")
+        return iter_sql(source, chunk_rows)
+    return iter_table(source, chunk_rows=chunk_rows, **read_options)
+
+
+def _kept_names(keep_columns: Sequence[str] | str) -> tuple[str, ...]:
+    if isinstance(keep_columns, str):  # one name, not its letters
+        keep_columns = (keep_columns,)
+    return tuple(dict.fromkeys(str(name) for name in keep_columns))
+
+
+def _check_kept(keep: tuple[str, ...], chunk: pd.DataFrame, where: str) -> None:
+    for name in keep:
+        if name not in chunk.columns:
+            guess = closest_name(name, chunk.columns)
+            hint = f"did you mean {guess!r}?" if guess else f"name one of the input's {chunk.shape[1]} columns."
+            raise ConfigError(f"no column {name!r} to keep beside the predictions.", where=where,
+                              fix=f"{hint} (--keep-column)")
+
+
+def _check_no_clash(keep: tuple[str, ...], table: pd.DataFrame, where: str) -> None:
+    clash = [name for name in keep if name in table.columns]
+    if clash:
+        raise ConfigError(f"kept column {clash[0]!r} has the name of a prediction column.", where=where,
+                          fix="keep other columns, or rename it in the input (SELECT ... AS another_name).")
+
+
+def _empty_predictions(model: TrainedModel, keep: tuple[str, ...]) -> pd.DataFrame:
+    """The header a table with no rows gets: the columns scoring would have written."""
+    names = list(keep) + [model.target.name]
+    if model.task.is_classification:
+        names += [f"proba_{label}" for label in model.classes_]
+    return pd.DataFrame(columns=names)
+
+
+class _FileSink:
+    """Appends chunks of predictions to a file in the format its name asks for."""
+
+    def __init__(self, path: Path, kind: str, sep: str | None, compression: str | None):
+        self.path, self.kind, self.sep, self.compression = path, kind, sep, compression
+        self.chunks = 0
+        self._parquet = None
+
+    def passing(self, tables: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        """Write each table as it goes by, for the next destination to take it too."""
+        for table in tables:
+            self.write(table)
+            yield table
+
+    def write(self, table: pd.DataFrame) -> None:
+        if self.kind == "parquet":
+            self._write_parquet(table)
+        else:
+            table.to_csv(self.path, sep=self.sep, index=False, mode="a" if self.chunks else "w",
+                         header=not self.chunks, compression=self.compression)  # gzip members concatenate into one valid stream
+        self.chunks += 1
+
+    def close(self, empty: pd.DataFrame) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        elif not self.chunks:
+            self.write(empty)
+
+    def _write_parquet(self, table: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        arrow = pa.Table.from_pandas(table, preserve_index=False)
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(self.path, arrow.schema)
+        self._parquet.write_table(arrow)

@@ -1,0 +1,47 @@
+"""`mlwright export`: write a trained model in another tool's format (MLflow pyfunc for now)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from mlwright.cli.common import console, friendly_errors
+from mlwright.errors import ConfigError, closest_name
+
+
+def _export_mlflow(model_dir: Path, output: Path) -> Path:
+    from mlwright.registry.mlflow_export import export_mlflow  # MLflow takes seconds to import
+
+    return export_mlflow(model_dir, output)
+
+
+#: Each format: the function that writes it, and how its users load the result.
+FORMATS = {"mlflow": (_export_mlflow, "mlflow.pyfunc.load_model({path})")}
+
+
+@friendly_errors
+def export_command(
+    model: str = typer.Argument(..., help="Model folder, or the run folder of `mlwright train`."),
+    format: str = typer.Option("mlflow", "--format", help=f"Format to write: {', '.join(FORMATS)}."),
+    output: Path = typer.Option(..., "--output", "-o", help="Folder to write; an earlier export there is replaced."),
+) -> None:
+    """Write MODEL to OUTPUT in another tool's format, predicting exactly as mlwright does."""
+    if format not in FORMATS:
+        guess = closest_name(format, FORMATS)
+        raise ConfigError(f"unknown export format {format!r}.", where="--format",
+                          fix=(f"did you mean {guess!r}? " if guess else "") + f"use one of: {', '.join(FORMATS)}.")
+    write, how_to_load = FORMATS[format]
+    written = write(_model_folder(model), output)
+    console.print(f"Exported the model to [bold]{escape(str(written))}[/] ({format}).", highlight=False)
+    literal = json.dumps(str(written.resolve()))  # a Python string literal, quotes and backslashes escaped
+    console.print(f"Load it with: {escape(how_to_load.format(path=literal))}", highlight=False, soft_wrap=True)
+
+
+def _model_folder(model: str) -> Path:
+    """The model directory MODEL names: the one place to teach the command other kinds of MODEL."""
+    from mlwright.registry.bundle import resolve_model_dir
+
+    return resolve_model_dir(model)

@@ -1,0 +1,182 @@
+"""`mlwright runs list|show|compare`: the experiment log, as tables."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from mlwright.cli.common import console, friendly_errors, number, store_option
+from mlwright.errors import ConfigError
+
+runs_app = typer.Typer(no_args_is_help=True, help="Every `train` is a run: list, show and compare them.")
+_STATUS_STYLE = {"finished": "green", "running": "cyan", "failed": "red"}
+
+
+@runs_app.command("list")
+@friendly_errors
+def list_command(
+    limit: int = typer.Option(20, "--limit", "-n", help="How many runs, newest first."),
+    status: Optional[str] = typer.Option(None, help="Only runs with this status: running, finished, failed."),
+    target: Optional[str] = typer.Option(None, help="Only runs that predict this column."),
+    store: Optional[str] = store_option(),
+) -> None:
+    """The latest runs: when, what they predicted, how they scored."""
+    from mlwright.registry.store import open_store
+
+    opened = open_store(store)
+    found = opened.runs.list(limit=limit, status=status, target=target)
+    counts = opened.runs.trial_counts([r.id for r in found])
+    table = Table(title=f"Runs in {opened.where}")
+    for column in ("run", "started (UTC)", "status", "target", "metric", "estimate", "trials", "s", "commit"):
+        table.add_column(column, justify="right" if column in ("estimate", "trials", "s") else "left",
+                         no_wrap=column in ("run", "started (UTC)", "status"),
+                         min_width=7 if column in ("target", "metric", "estimate") else None)
+    for run in found:
+        table.add_row(run.id[:8], run.started_at.strftime("%m-%d %H:%M"),
+                      f"[{_STATUS_STYLE.get(run.status, 'white')}]{run.status}[/]", run.target or "-",
+                      run.metric or "-", number(run.estimate, 4), str(counts.get(run.id, 0)),
+                      number(run.seconds, 0), ((run.git or {}).get("commit") or "-")[:7])
+    console.print(table)
+    if not found:
+        console.print("No runs yet: `mlwright train DATA --target COLUMN` records one.")
+
+
+@runs_app.command("show")
+@friendly_errors
+def show_command(
+    run_id: str = typer.Argument(..., help="Run id (the first characters are enough)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the whole record as JSON."),
+    store: Optional[str] = store_option(),
+) -> None:
+    """Everything recorded about one run: settings, data, findings, trials, metrics, timings, versions."""
+    from mlwright.registry.store import open_store
+
+    opened = open_store(store)
+    run = opened.runs.get(run_id)
+    trials = opened.runs.trials(run.id)
+    if as_json:
+        record = {**run.__dict__, "trials": trials}
+        console.print_json(json.dumps(record, default=str))
+        return
+    console.print(f"[bold]Run {run.id}[/]  [{_STATUS_STYLE.get(run.status, 'white')}]{run.status}[/]  "
+                  f"started {run.started_at:%Y-%m-%d %H:%M:%S} UTC by {run.user} on {run.host}", highlight=False)
+    if run.error:
+        console.print(f"[red]error:[/] {run.error}", highlight=False)
+    console.print(_facts_table("Run", _summary(run)))
+    console.print(_facts_table("Settings", {k: v for k, v in run.params.items() if v not in (None, [], {}, "")}))
+    if run.findings:
+        table = Table(title="Data findings")
+        for column in ("severity", "kind", "column", "action"):
+            table.add_column(column, overflow="fold")
+        for finding in run.findings:
+            column = finding["column"] if isinstance(finding["column"], str) else ", ".join(finding["column"] or [])
+            table.add_row(finding["severity"], finding["kind"], column or "-", finding["action"])
+        console.print(table)
+    console.print(_trials_table(trials))
+    for name, values in ((run.metrics or {}).get("sets") or {}).items():
+        console.print(_facts_table(f"Metrics on {name}", {k: number(v) for k, v in values.items()}))
+    if run.timings:
+        console.print(_facts_table("Timings (s)", {**run.timings.get("stages", {}), "total": run.timings.get("total")}))
+    if run.environment:
+        console.print(_facts_table("Environment", {"python": run.environment.get("python"),
+                                                   **(run.environment.get("packages") or {})}))
+
+
+@runs_app.command("compare")
+@friendly_errors
+def compare_command(
+    run_ids: list[str] = typer.Argument(..., help="Two or more run ids."),
+    store: Optional[str] = store_option(),
+) -> None:
+    """Runs side by side; the rows where they differ are highlighted."""
+    from mlwright.registry.store import open_store
+
+    if len(run_ids) < 2:
+        raise ConfigError("compare needs two runs or more.", where="runs compare",
+                          fix="pass two run ids: `mlwright runs compare ID1 ID2`.")
+    opened = open_store(store)
+    found = [opened.runs.get(r) for r in run_ids]
+    rows = comparison_rows(found, [opened.runs.trials(r.id) for r in found])
+    table = Table(title="Runs compared")
+    table.add_column("")
+    for run in found:
+        table.add_column(run.id[:8], overflow="fold")
+    for label, values in rows:
+        differ = len({str(v) for v in values}) > 1
+        style = "bold yellow" if differ else ""
+        table.add_row(label, *[f"[{style}]{v}[/]" if style else str(v) for v in values])
+    console.print(table, highlight=False)
+
+
+def comparison_rows(runs, trials_of) -> list[tuple[str, list]]:
+    """(label, one value per run) for every fact worth comparing; settings only where one differs."""
+    rows: list[tuple[str, list]] = []
+    for label, pick in (("status", lambda r: r.status), ("started (UTC)", lambda r: f"{r.started_at:%Y-%m-%d %H:%M}"),
+                        ("target", lambda r: r.target), ("task", lambda r: r.task), ("metric", lambda r: r.metric),
+                        ("data sha256", lambda r: ((r.data or {}).get("sha256") or "-")[:12]),
+                        ("rows", lambda r: (r.data or {}).get("rows")), ("columns", lambda r: (r.data or {}).get("columns")),
+                        ("estimate", lambda r: number(r.estimate)),
+                        ("out-of-fold", lambda r: number((r.metrics or {}).get("oof_score"))),
+                        ("latency ms", lambda r: number((r.metrics or {}).get("single_row_latency_ms"), 3)),
+                        ("seconds", lambda r: number(r.seconds, 1)),
+                        ("commit", lambda r: ((r.git or {}).get("commit") or "-")[:8])):
+        rows.append((label, [pick(r) for r in runs]))
+    rows.append(("trials", [len(t) for t in trials_of]))
+    rows.append(("ensemble", [", ".join(f"{n}×{w:.2f}" for n, w in ((r.metrics or {}).get("members") or {}).items())
+                              for r in runs]))
+    sets = sorted({s for r in runs for s in ((r.metrics or {}).get("sets") or {})})
+    for name in sets:
+        metrics = sorted({m for r in runs for m in (((r.metrics or {}).get("sets") or {}).get(name) or {})})
+        for metric in metrics:
+            rows.append((f"{name}: {metric}", [number((((r.metrics or {}).get("sets") or {}).get(name) or {})
+                                                     .get(metric)) for r in runs]))
+    settings = sorted({k for r in runs for k in r.params})
+    for key in settings:
+        values = [r.params.get(key) for r in runs]
+        if len({json.dumps(v, default=str) for v in values}) > 1:
+            rows.append((f"setting: {key}", [json.dumps(v, default=str) for v in values]))
+    packages = sorted({p for r in runs for p in ((r.environment or {}).get("packages") or {})})
+    for package in packages:
+        values = [((r.environment or {}).get("packages") or {}).get(package) for r in runs]
+        if len(set(values)) > 1:
+            rows.append((f"package: {package}", values))
+    return rows
+
+
+def _summary(run) -> dict:
+    data = run.data or {}
+    estimate = (run.metrics or {}).get("estimate") or {}
+    return {"target": run.target, "task": run.task, "metric": run.metric,
+            "source": json.dumps(run.source) if run.source else "-",
+            "data": f"{data.get('rows', '-')} rows × {data.get('columns', '-')} columns, "
+                    f"sha256 {(data.get('sha256') or '-')[:16]}",
+            "estimate": f"{number(estimate.get('value'))} ({estimate.get('method', '-')})" if estimate else "-",
+            "out-of-fold": number((run.metrics or {}).get("oof_score")),
+            "run folder": run.run_dir or "-", "resumable": "yes" if run.status == "failed" and run.resumable else "-",
+            "resumed from": run.resumed_from or "-",
+            "git": f"{run.git['commit'][:12]} on {run.git.get('branch')}{' (uncommitted changes)' if run.git.get('dirty') else ''}"
+            if run.git else "-"}
+
+
+def _facts_table(title: str, facts: dict) -> Table:
+    table = Table(title=title, show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("", overflow="fold")
+    for key, value in facts.items():
+        table.add_row(str(key), value if isinstance(value, str) else json.dumps(value, default=str))
+    return table
+
+
+def _trials_table(trials: list[dict]) -> Table:
+    table = Table(title=f"Trials ({len(trials)})")
+    for column in ("trial", "status", "score", "fit s", "ms/row", "configuration"):
+        table.add_column(column, justify="right" if column in ("score", "fit s", "ms/row") else "left",
+                         overflow="fold")
+    for trial in trials:
+        table.add_row(trial["name"], trial["status"], number(trial["score"]), number(trial["fit_seconds"], 2),
+                      number(trial["predict_ms_per_row"], 4),
+                      trial["error"] or json.dumps(trial["params"], default=str)[:200])
+    return table
