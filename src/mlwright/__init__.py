@@ -15,13 +15,26 @@ __version__ = "0.1.0"
 # a value the user chose is kept.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from mlwright.errors import MlwrightError  # noqa: E402
-from mlwright.estimators import AutoClassifier, AutoRegressor  # noqa: E402
-from mlwright.predictor import TrainedModel  # noqa: E402
-from mlwright.profile import profile_table  # noqa: E402
-from mlwright.registry.store import open_store  # noqa: E402
-from mlwright.registry.uris import load  # noqa: E402
-from mlwright.train import train  # noqa: E402
+#: Public names and the modules that define them. They are imported on first use, so that a
+#: command that only reads the store does not load every model library first.
+_PUBLIC = {
+    "AutoClassifier": "mlwright.estimators", "AutoRegressor": "mlwright.estimators",
+    "MlwrightError": "mlwright.errors", "TrainedModel": "mlwright.predictor", "load": "mlwright.registry.uris",
+    "open_store": "mlwright.registry.store", "profile_table": "mlwright.profile", "train": "mlwright.train",
+}
 
-__all__ = ["AutoClassifier", "AutoRegressor", "MlwrightError", "TrainedModel", "__version__", "load", "open_store",
-           "profile_table", "train"]
+__all__ = sorted([*_PUBLIC, "__version__"])
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'mlwright' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_PUBLIC[name]), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])

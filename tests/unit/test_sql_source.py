@@ -28,9 +28,11 @@ def duckdb_url(tmp_path) -> str:
 
 @pytest.fixture(params=["sqlite", "duckdb", "postgresql", "mariadb"])
 def any_url(request) -> str:
-    """The same test on the two database files and the two servers."""
-    return request.getfixturevalue({"sqlite": "sqlite_url", "duckdb": "duckdb_url", "postgresql": "postgres_url",
-                                    "mariadb": "mariadb_url"}[request.param])
+    """The same test on the two database files (created, empty) and the two servers."""
+    url = request.getfixturevalue({"sqlite": "sqlite_url", "duckdb": "duckdb_url", "postgresql": "postgres_url",
+                                   "mariadb": "mariadb_url"}[request.param])
+    run(url, "SELECT 1")  # connecting creates a database file; reading refuses a missing one
+    return url
 
 
 def run(url: str, *statements: str) -> None:
@@ -75,7 +77,8 @@ def test_values_come_out_as_a_csv_read_gives_them(typed):
     # SQLite stores dates as text (read as text, like a CSV); the others as dates (read as datetimes)
     if not typed.startswith("sqlite"):
         assert pd.api.types.is_datetime64_any_dtype(frame["born"])
-    assert pd.to_datetime(frame["born"]).tolist()[:3] == [pd.Timestamp("2021-03-04"), pd.NaT, pd.Timestamp("2022-12-31")]
+    dates = pd.to_datetime(frame["born"]).tolist()
+    assert dates[:3] == [pd.Timestamp("2021-03-04"), pd.NaT, pd.Timestamp("2022-12-31")]
 
 
 def test_reading_in_chunks_gives_the_frame_of_one_read(typed):
@@ -113,12 +116,12 @@ def test_servers_stream_through_a_server_side_cursor(server, request):
 
 
 def test_percent_and_colon_in_a_query_reach_the_database_as_written(any_url):
-    run(any_url, "CREATE TABLE t (a INTEGER)")  # the files exist once written to
     frame = read_sql(SqlQuery("SELECT 'a%b' AS p, '10:30' AS t", any_url))
     assert frame.iloc[0].tolist() == ["a%b", "10:30"]
 
 
 def test_a_syntax_error_names_the_place_and_the_database_message(database_url):
+    run(database_url, "SELECT 1")
     with pytest.raises(DatabaseError) as caught:
         read_sql(SqlQuery("SELEC 1", database_url))
     message = caught.value.message
@@ -158,6 +161,7 @@ def test_no_rows_is_a_data_error_and_a_statement_is_rolled_back(sqlite_url):
 
 
 def test_columns_with_the_same_name_are_refused(sqlite_url):
+    run(sqlite_url, "SELECT 1")
     with pytest.raises(DataError, match="same name: a"):
         read_sql(SqlQuery("SELECT 1 AS a, 2 AS a", sqlite_url))
 

@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from mlwright.cli.common import console, friendly_errors, read_options
+from mlwright.cli.common import console, friendly_errors, read_options, store_option
 from mlwright.errors import ConfigError
 
 #: Rows printed at most (every row goes to --output).
@@ -19,7 +19,7 @@ _WRITERS = {".csv": ",", ".tsv": "\t"}
 
 @friendly_errors
 def explain_command(
-    model: Path = typer.Argument(..., help="Model folder (or the run folder of `mlwright train`)."),
+    model: str = typer.Argument(..., help="Model folder, run folder, or registered model (models:/NAME/STAGE)."),
     rows: Path = typer.Argument(..., help="Rows to explain: CSV/TSV (any separator, gzip) or Parquet."),
     top: int = typer.Option(5, "--top", help="Contributions printed per row; the others are summed."),
     class_: Optional[str] = typer.Option(None, "--class", help="Class whose probability is explained "
@@ -29,6 +29,7 @@ def explain_command(
     sep: Optional[str] = typer.Option(None, help="Column separator of ROWS (guessed when left out)."),
     no_header: bool = typer.Option(False, "--no-header", help="ROWS has no header row."),
     columns: Optional[str] = typer.Option(None, help="Comma-separated column names for ROWS without header."),
+    store: Optional[str] = store_option(),
 ) -> None:
     """Explain MODEL's prediction for each row of ROWS: the base (an average row's output) plus
     each column's contribution adds up to the prediction."""
@@ -41,7 +42,7 @@ def explain_command(
                           fix="name the output file .csv or .tsv.")
     if top < 1:
         raise ConfigError(f"--top must be at least 1, got {top}.", where="--top", fix="pass --top 1 or more.")
-    loaded = load(model)
+    loaded = load(model, store=store)
     frame = read_table(rows, **read_options(sep, no_header, columns))
     table = explain_frame(loaded, frame, class_=class_, where=str(rows))
     _print_rows(top_contributions(table, top), loaded.target.name)

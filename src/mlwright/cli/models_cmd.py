@@ -51,8 +51,10 @@ def show_command(
         return
     found = opened.models.get(name, version)
     lineage = lineage_of(opened, found)
+    history = opened.models.history(found)
     if as_json:
-        console.print_json(json.dumps(lineage.as_dict(), default=str))
+        record = {**lineage.as_dict(), "history": [change.__dict__ for change in history]}
+        console.print_json(json.dumps(record, default=str))
         return
     facts = lineage.as_dict()
     run = facts["run"] or {}
@@ -71,13 +73,13 @@ def show_command(
     for key, value in rows.items():
         table.add_row(key, str(value))
     console.print(table, highlight=False)
-    history = Table(title="Stage history")
+    changes = Table(title="Stage history")
     for column in ("when (UTC)", "from", "to", "by", "why"):
-        history.add_column(column, overflow="fold")
-    for change in opened.models.history(found):
-        history.add_row(f"{change.changed_at:%Y-%m-%d %H:%M:%S}", change.from_stage, change.to_stage,
+        changes.add_column(column, overflow="fold")
+    for change in history:
+        changes.add_row(f"{change.changed_at:%Y-%m-%d %H:%M:%S}", change.from_stage, change.to_stage,
                         change.changed_by or "-", change.reason or "-")
-    console.print(history)
+    console.print(changes)
 
 
 @models_app.command("promote")

@@ -28,8 +28,9 @@ def predict_command(
     to_table: Optional[str] = typer.Option(None, "--to-table", help="Write the predictions to this table (name or "
                                            "schema.name): created, or appended to, in one transaction."),
     to_db: Optional[str] = typer.Option(None, "--to-db", help="Database URL for --to-table, when not --db."),
-    keep_column: Optional[list[str]] = typer.Option(None, "--keep-column", metavar="COLUMN", help="Input column copied in front of "
-                                                    "the predictions, such as an id (repeat for several)."),
+    keep_column: Optional[list[str]] = typer.Option(None, "--keep-column", metavar="COLUMN",
+                                                    help="Input column copied in front of the predictions, such "
+                                                         "as an id (repeat for several)."),
     chunk_rows: int = typer.Option(100_000, help="Rows scored at a time; bounds memory on large tables."),
     sep: Optional[str] = typer.Option(None, help="Column separator of DATA (guessed when left out)."),
     no_header: bool = typer.Option(False, "--no-header", help="DATA has no header row."),

@@ -10,12 +10,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mlwright.cli.common import console, friendly_errors, read_options
+from mlwright.cli.common import console, friendly_errors, read_options, store_option
 
 
 @friendly_errors
 def test_command(
-    model: Path = typer.Argument(..., help="Model folder (or the run folder of `mlwright train`)."),
+    model: str = typer.Argument(..., help="Model folder, run folder, or registered model (models:/NAME/STAGE)."),
     data: Path = typer.Argument(..., help="Labelled data to test on: CSV/TSV (any separator, gzip) or Parquet."),
     spec: Optional[Path] = typer.Option(None, "--spec", "-s", help="Tests to run: a .yml/.yaml file of declared "
                                         "tests or a .py file of check_* functions (default: refuses data it "
@@ -24,6 +24,7 @@ def test_command(
     sep: Optional[str] = typer.Option(None, help="Column separator of DATA (guessed when left out)."),
     no_header: bool = typer.Option(False, "--no-header", help="DATA has no header row."),
     columns: Optional[str] = typer.Option(None, help="Comma-separated column names for DATA without header."),
+    store: Optional[str] = store_option(),
 ) -> None:
     """Test MODEL on DATA: minimum metrics overall and per slice, invariance, directional
     expectations, refusing data it cannot score. Exit 0 when all pass, 1 when any fails,
@@ -34,7 +35,7 @@ def test_command(
     from mlwright.files import write_text_atomic
 
     suite = load_test_suite(spec) if spec is not None else None  # a bad spec fails before the model loads
-    loaded = load(model)
+    loaded = load(model, store=store)
     suite = suite or default_test_suite(loaded)
     results = run_model_tests(loaded, read_table(data, **read_options(sep, no_header, columns)), suite)
     _print_results(results, suite.source)

@@ -226,7 +226,7 @@ def _check_unique(columns: list[str], where: str) -> None:
     twice = [c for c in columns if c in seen or seen.add(c)]  # type: ignore[func-returns-value]
     if twice:
         raise DataError(f"the query returns columns with the same name: {', '.join(dict.fromkeys(twice))}.",
-                        where=where, fix="give each column its own name with AS, e.g. SELECT a.id AS a_id, b.id AS b_id.")
+                        where=where, fix="give each column its own name with AS: SELECT a.id AS a_id, b.id AS b_id.")
 
 
 def _plain_values(column: pd.Series) -> pd.Series:

@@ -21,7 +21,6 @@ from sqlalchemy.exc import IntegrityError
 
 from mlwright.errors import StoreError, closest_name
 from mlwright.registry.artifacts import ArtifactStore, digest_folder, verify_folder
-from mlwright.registry.bundle import MANIFEST
 from mlwright.registry.provenance import current_user
 from mlwright.registry.records import as_utc, now
 from mlwright.registry.tables import model_versions, registered_models, stage_changes
@@ -31,6 +30,7 @@ STAGES = (NONE, STAGING, PRODUCTION, ARCHIVED)
 #: Files of a run folder that travel with a registered model: the model, and what explains it.
 RUN_FILES = ("model", "report.html", "MODEL_CARD.md", "evaluation.json", "held_out.parquet", "profile.html",
              "profile.json", "leaderboard.csv")
+MANIFEST = "manifest.json"  # the model directory's (registry.bundle); not imported: it loads every model library
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
 _ATTEMPTS = 20
 
@@ -177,6 +177,12 @@ class ModelRegistry:
         for _ in range(_ATTEMPTS):
             try:
                 with self.engine.begin() as connection:
+                    # the name's row first, as every promotion of the name does: they queue on it.
+                    # Without it, InnoDB's locking reads over the name's versions deadlock (MariaDB
+                    # error 1213, not an IntegrityError). NO KEY UPDATE on PostgreSQL: registrations
+                    # (which only check the key) are not held up.
+                    connection.execute(select(registered_models.c.name).where(registered_models.c.name == name)
+                                       .with_for_update(key_share=True))
                     current = self._locked(connection, target.id)
                     if current.stage == stage:
                         return current
