@@ -89,6 +89,9 @@ def test_promote_then_use_the_production_model(project):
         ("production", "ann", "first one"), ("archived", history[1]["changed_by"], "replaced in production by version 2")]
     explained = run_cli("explain", "models:/churn/production", "new.csv", "--top", "2", "--store", store, cwd=folder)
     assert explained.returncode == 0, explained.stderr
+    exported = run_cli("export", "models:/churn/production", "-o", "exported", "--store", store, cwd=folder)
+    assert exported.returncode == 0, exported.stderr
+    assert (folder / "exported" / "MLmodel").exists()
     missing = run_cli("explain", "models:/churn/staging", "new.csv", "--store", store, cwd=folder)
     assert missing.returncode == 2 and "has no version 'staging'" in missing.stderr
 

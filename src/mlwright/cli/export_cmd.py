@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.markup import escape
 
-from mlwright.cli.common import console, friendly_errors
+from mlwright.cli.common import console, friendly_errors, store_option
 from mlwright.errors import ConfigError, closest_name
 
 
@@ -24,9 +25,10 @@ FORMATS = {"mlflow": (_export_mlflow, "mlflow.pyfunc.load_model({path})")}
 
 @friendly_errors
 def export_command(
-    model: str = typer.Argument(..., help="Model folder, or the run folder of `mlwright train`."),
+    model: str = typer.Argument(..., help="Model folder, run folder, or registered model (models:/NAME/STAGE)."),
     format: str = typer.Option("mlflow", "--format", help=f"Format to write: {', '.join(FORMATS)}."),
     output: Path = typer.Option(..., "--output", "-o", help="Folder to write; an earlier export there is replaced."),
+    store: Optional[str] = store_option(),
 ) -> None:
     """Write MODEL to OUTPUT in another tool's format, predicting exactly as mlwright does."""
     if format not in FORMATS:
@@ -34,14 +36,15 @@ def export_command(
         raise ConfigError(f"unknown export format {format!r}.", where="--format",
                           fix=(f"did you mean {guess!r}? " if guess else "") + f"use one of: {', '.join(FORMATS)}.")
     write, how_to_load = FORMATS[format]
-    written = write(_model_folder(model), output)
+    written = write(_model_folder(model, store), output)
     console.print(f"Exported the model to [bold]{escape(str(written))}[/] ({format}).", highlight=False)
     literal = json.dumps(str(written.resolve()))  # a Python string literal, quotes and backslashes escaped
     console.print(f"Load it with: {escape(how_to_load.format(path=literal))}", highlight=False, soft_wrap=True)
 
 
-def _model_folder(model: str) -> Path:
-    """The model directory MODEL names: the one place to teach the command other kinds of MODEL."""
+def _model_folder(model: str, store: str | None) -> Path:
+    """The model directory MODEL names: a folder, or a registered version (its files verified)."""
     from mlwright.registry.bundle import resolve_model_dir
+    from mlwright.registry.uris import model_folder
 
-    return resolve_model_dir(model)
+    return resolve_model_dir(model_folder(model, store=store))
