@@ -36,6 +36,7 @@ from mlwright.models.registry import select_families
 from mlwright.predictor import TrainedModel
 from mlwright.profile.screen import Screening, screen_training_table
 from mlwright.registry.recording import Laps, RunRecorder
+from mlwright.registry.versions import check_name
 from mlwright.progress import SearchProgress
 from mlwright.report.evidence import RunEvidence, encode_labels, training_sets
 from mlwright.report.run_report import write_run_report
@@ -70,6 +71,10 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
     """
     started = time.time()
     config = TrainConfig(target=target, time_limit=time_limit, metric=metric, task=task, **settings)
+    if register is not None:  # a bad name fails now, not after the search
+        if store is False:
+            raise ConfigError("register needs the store.", where="register", fix="leave store at its default or name one.")
+        check_name(register)
     run_dir = Path(out) if out is not None else None
     scratch = Path(tempfile.mkdtemp(prefix="mlwright-run-")) if register and run_dir is None else None
     recorder = RunRecorder.open(store, target=target, params=_config_facts(config, read_options),
