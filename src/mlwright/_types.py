@@ -9,7 +9,8 @@ from typing import Any, Union
 import numpy as np
 import pandas as pd
 
-#: Anything ``mlwright`` can read a table from: a path, a pandas or a polars DataFrame.
+#: Anything ``mlwright`` can read a table from: a path, a pandas or a polars DataFrame, or a
+#: ``mlwright.data.sql.SqlQuery``.
 DataSource = Union[str, "os.PathLike[str]", pd.DataFrame, Any]
 Frame = pd.DataFrame
 Array = np.ndarray

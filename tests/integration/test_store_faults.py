@@ -162,7 +162,7 @@ ALTERATIONS = {"changed": change_a_byte, "missing": delete_the_report, "added": 
 
 
 @pytest.mark.timeout(300)
-def test_altered_registered_files_are_refused(tmp_path, trained_run, monkeypatch):
+def test_altered_registered_files_are_refused(tmp_path, trained_run):
     url = f"sqlite:///{tmp_path / 'store.db'}"
     store = open_store(url)
     try:
@@ -181,10 +181,10 @@ def test_altered_registered_files_are_refused(tmp_path, trained_run, monkeypatch
             load(versions[kind].uri, store=url)
         assert "refusing to load" in str(refused.value)
 
-    # the command line: `predict` takes the store from MLWRIGHT_STORE (it has no --store option yet)
-    monkeypatch.setenv("MLWRIGHT_STORE", url)
+    # the command line, started together; MLWRIGHT_STORE names the session's store, so the
+    # refusal shows that --store was the one read
     commands = {kind: subprocess.Popen([sys.executable, "-m", "mlwright", "predict", versions[kind].uri, str(data),
-                                        "-o", str(tmp_path / f"{kind}.csv")],
+                                        "-o", str(tmp_path / f"{kind}.csv"), "--store", url],
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
                 for kind in named}
     for kind, process in commands.items():

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import sys
 import warnings
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Optional
 
 import typer
 from rich.console import Console
 
-from mlwright.errors import MlwrightError
+from mlwright.errors import ConfigError, MlwrightError
 
 console = Console()
 errors = Console(stderr=True)
@@ -50,6 +51,9 @@ def is_terminal() -> bool:
     return sys.stderr.isatty()
 
 
+SQL_HELP = "Read the rows of this SQL query (on --db) instead of a file."
+DB_HELP = "Database URL for --sql: postgresql://, mysql://, mariadb://, sqlite:///file.db or duckdb:///file.duckdb."
+
 #: The store option every command that reads or writes the store takes.
 STORE_HELP = ("Store URL: sqlite:///file.db, postgresql://user@host/db, mysql://user@host/db "
               "[default: MLWRIGHT_STORE, else .mlwright/store.db in this folder].")
@@ -64,3 +68,25 @@ def number(value, digits: int = 5) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "-"
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def data_or_query(data: Optional[Path], sql: Optional[str], db: Optional[str], options: dict[str, Any]):
+    """The file DATA, or the ``SqlQuery`` of --sql on --db: exactly one of them. Shared by the
+    commands that read a table."""
+    if data is not None and sql is not None:
+        raise ConfigError("both DATA and --sql given.", where="DATA / --sql",
+                          fix="read either a file or a query: leave one of them out.")
+    if data is None and sql is None:
+        raise ConfigError("no data given.", where="DATA / --sql",
+                          fix="pass a file (e.g. data.csv) or a query (--sql 'SELECT * FROM t' --db URL).")
+    if sql is None:
+        return data
+    if not db:
+        raise ConfigError("--sql needs a database to run on.", where="--db",
+                          fix="pass --db URL (e.g. postgresql://user@host:5432/db), or set MLWRIGHT_DB.")
+    if options:
+        raise ConfigError("--sep, --no-header and --columns describe files, not SQL queries.", where="--sql",
+                          fix="leave them out: a query's columns have names and types already.")
+    from mlwright.data.sql import SqlQuery
+
+    return SqlQuery(sql, db)

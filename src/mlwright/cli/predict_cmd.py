@@ -4,21 +4,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from mlwright.cli.common import console, errors, friendly_errors, is_terminal, read_options
+from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, errors, friendly_errors, is_terminal,
+                                 read_options, store_option)
 from mlwright.errors import ConfigError
-
-SQL_HELP = "Read the rows of this SQL query (on --db) instead of a file."
-DB_HELP = "Database URL for --sql: postgresql://, mysql://, mariadb://, sqlite:///file.db or duckdb:///file.duckdb."
 
 
 @friendly_errors
 def predict_command(
-    model: str = typer.Argument(..., help="Model folder (or the run folder of `mlwright train`)."),
+    model: str = typer.Argument(..., help="Model folder, run folder, or registered model (models:/NAME/STAGE)."),
     data: Optional[Path] = typer.Argument(None, help="File to score: CSV/TSV (any separator, gzip) or Parquet "
                                           "(or use --sql)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output file: .csv, .tsv, .parquet (.gz for "
@@ -35,6 +33,7 @@ def predict_command(
     sep: Optional[str] = typer.Option(None, help="Column separator of DATA (guessed when left out)."),
     no_header: bool = typer.Option(False, "--no-header", help="DATA has no header row."),
     columns: Optional[str] = typer.Option(None, help="Comma-separated column names for DATA without header."),
+    store: Optional[str] = store_option(),
 ) -> None:
     """Score DATA (or --sql) with MODEL and write one prediction column (plus proba_<class> columns)."""
     options = read_options(sep, no_header, columns)
@@ -43,7 +42,7 @@ def predict_command(
     from mlwright import load
     from mlwright.serve.batch import score_file
 
-    loaded = load(model)
+    loaded = load(model, store=store)
     with Progress(SpinnerColumn(), TextColumn("scoring {task.completed:,} rows"), TimeElapsedColumn(),
                   console=errors, disable=not is_terminal()) as progress:
         task = progress.add_task("scoring", total=None)
@@ -59,28 +58,6 @@ def predict_command(
 
         console.print(f"Wrote {report.rows:,} predictions to table [bold]{to_table}[/] on {redact(destination[0])}",
                       highlight=False)
-
-
-def data_or_query(data: Optional[Path], sql: Optional[str], db: Optional[str], options: dict[str, Any]):
-    """The file DATA, or the ``SqlQuery`` of --sql on --db: exactly one of them. Shared by the
-    commands that read a table."""
-    if data is not None and sql is not None:
-        raise ConfigError("both DATA and --sql given.", where="DATA / --sql",
-                          fix="read either a file or a query: leave one of them out.")
-    if data is None and sql is None:
-        raise ConfigError("no data given.", where="DATA / --sql",
-                          fix="pass a file (e.g. data.csv) or a query (--sql 'SELECT * FROM t' --db URL).")
-    if sql is None:
-        return data
-    if not db:
-        raise ConfigError("--sql needs a database to run on.", where="--db",
-                          fix="pass --db URL (e.g. postgresql://user@host:5432/db), or set MLWRIGHT_DB.")
-    if options:
-        raise ConfigError("--sep, --no-header and --columns describe files, not SQL queries.", where="--sql",
-                          fix="leave them out: a query's columns have names and types already.")
-    from mlwright.data.sql import SqlQuery
-
-    return SqlQuery(sql, db)
 
 
 def _table_destination(output: Optional[Path], to_table: Optional[str], url: Optional[str],

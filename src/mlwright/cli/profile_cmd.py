@@ -9,8 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from mlwright.cli.common import console, friendly_errors, read_options
-from mlwright.cli.predict_cmd import DB_HELP, SQL_HELP, data_or_query
+from mlwright.cli.common import DB_HELP, SQL_HELP, console, data_or_query, friendly_errors, read_options
 
 _STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 

@@ -10,7 +10,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from mlwright.cli.common import console, friendly_errors, read_options, store_option
+from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, friendly_errors, read_options,
+                                 store_option)
 from mlwright.errors import ConfigError
 
 _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
@@ -47,9 +48,8 @@ def train_command(
     calibration: str = typer.Option("auto", help="Probability calibration: auto (when it helps), platt, isotonic, none."),
     tests: Optional[Path] = typer.Option(None, "--tests", help="Model tests (YAML or Python) to run for the report."),
     intended_use: Optional[str] = typer.Option(None, "--intended-use", help="What the model is for, for the model card."),
-    sql: Optional[str] = typer.Option(None, "--sql", help="Train on the rows of this SQL query instead of a file."),
-    db: Optional[str] = typer.Option(None, "--db", envvar="MLWRIGHT_DB", help="Database URL for --sql: postgresql://, "
-                                     "mysql://, mariadb://, sqlite:///file.db or duckdb:///file.duckdb."),
+    sql: Optional[str] = typer.Option(None, "--sql", help=SQL_HELP),
+    db: Optional[str] = typer.Option(None, "--db", envvar="MLWRIGHT_DB", help=DB_HELP),
     register: Optional[str] = typer.Option(None, "--register", help="Register the model as the next version of NAME."),
     parent: Optional[str] = typer.Option(None, "--parent", help="The registered version this one descends from, "
                                          "for lineage (models:/NAME/VERSION)."),
@@ -67,7 +67,7 @@ def train_command(
                     keep_columns=tuple(keep or ()), checks=not skip_checks, sensitive=tuple(sensitive or ()),
                     sensitive_as_feature=sensitive_as_feature, threshold_objective=threshold_objective,
                     calibration=calibration, intended_use=intended_use)
-    source = _sql_source(sql, db, data)
+    source = data_or_query(data, sql, db, options) if sql is not None else None
     if resume is not None:
         data, target, options, out, settings, source = _resumed(resume, data, target, options, settings, source, db)
         settings["max_trials"] = max_trials or settings["max_trials"]
@@ -80,19 +80,6 @@ def train_command(
                   out=out, resume=resume is not None, read_options=options, test=test, model_tests=tests,
                   store=store, register=register, parent=parent, **settings)
     _print_summary(model, out)
-
-
-def _sql_source(sql: str | None, db: str | None, data: Path | None):
-    if sql is None:
-        if db is not None and data is None:
-            raise ConfigError("--db names a database but no --sql query was given.", where="--db",
-                              fix="add --sql 'SELECT ...', or pass a file as DATA.")
-        return None
-    if data is not None:
-        raise ConfigError("give either DATA or --sql, not both.", where="train", fix="drop one of them.")
-    from mlwright.data.sql import SqlQuery
-
-    return SqlQuery(sql, db or "")
 
 
 def _resumed(run_dir: Path, data, target, options, settings, source, db):

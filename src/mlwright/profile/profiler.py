@@ -208,6 +208,8 @@ def _where(data: Any) -> str:
 def _source_name(data: Any) -> str:
     if isinstance(data, (str, os.PathLike)):
         return Path(data).name
+    if hasattr(data, "describe"):  # an SqlQuery: "SQL query on postgresql://...", password hidden
+        return str(data)
     return f"{type(data).__module__.split('.')[0]} DataFrame"
 
 
