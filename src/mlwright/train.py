@@ -129,6 +129,8 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
     facts = _run_facts(data, prepared, config, metric_, read_options)
     facts["run_id"] = recorder.run_id if recorder is not None else None
     checkpoint, prior = _checkpoint(run_dir, resume, facts)
+    for result in prior if recorder is not None else ():  # a resumed run's record holds every trial it uses
+        recorder.on_trial(result, metric_)
     families = select_families(config.families, task_, len(train_rows))
     with SearchProgress(config.time_limit, metric_, enabled=progress) as bar:
         def on_result(result) -> None:

@@ -33,7 +33,8 @@ def frame(rows: int, seed: int) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     root = tmp_path_factory.mktemp("model_tests_cli")
-    mlwright.train(frame(500, 0), "label", out=root / "run", time_limit=8, families=("lightgbm",), progress=False)
+    mlwright.train(frame(500, 0), "label", out=root / "run", time_limit=120, max_trials=3, families=("lightgbm",),
+                   progress=False)
     data = root / "data.csv"
     frame(300, 1).to_csv(data, index=False)
     return root / "run", data

@@ -14,7 +14,8 @@ from mlwright._types import Task
 from mlwright.errors import ConfigError, SchemaError
 from mlwright.evaluate.model_tests import TestResult, default_test_suite, load_test_suite, run_model_tests
 
-TINY = dict(time_limit=8, families=("lightgbm",), progress=False)
+# a fixed number of trials and a budget that never binds: the same model however busy the machine
+TINY = dict(time_limit=120, max_trials=3, families=("lightgbm",), progress=False)
 
 
 def binary_frame(rows: int, seed: int) -> pd.DataFrame:
