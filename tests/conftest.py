@@ -47,14 +47,18 @@ def mixed_frame() -> pd.DataFrame:
     return make_mixed_frame()
 
 
-@pytest.fixture
-def regression_frame() -> pd.DataFrame:
-    rng = np.random.default_rng(1)
-    rows = 300
+def make_regression_frame(rows: int = 300, seed: int = 1) -> pd.DataFrame:
+    """A regression problem: a linear and a squared input, and a category that shifts the target."""
+    rng = np.random.default_rng(seed)
     a, b = rng.normal(size=rows), rng.normal(size=rows)
     group = rng.choice(["p", "q", "r"], size=rows)
     y = 3 * a - 2 * b ** 2 + (group == "p") * 2 + rng.normal(scale=0.3, size=rows)
     return pd.DataFrame({"a": a, "b": b, "group": group, "y": y})
+
+
+@pytest.fixture
+def regression_frame() -> pd.DataFrame:
+    return make_regression_frame()
 
 
 @pytest.fixture

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +29,20 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def replace_folder(staging: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
+    """Put the finished folder ``staging`` at ``target``, replacing what was there: the old folder
+    is renamed aside first and removed last, so ``target`` is always a whole folder, old or new."""
+    staging, target = Path(staging), Path(target)
+    if target.exists():
+        retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+        os.replace(target, retired)
+        os.replace(staging, target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(staging, target)
+    return target
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:

@@ -17,7 +17,7 @@ from mlflow.exceptions import MlflowException
 import mlwright
 from mlwright.errors import ModelFormatError, OptionalDependencyError
 from mlwright.registry.mlflow_export import export_mlflow
-from tests.conftest import FAST, make_mixed_frame, run_cli
+from tests.conftest import FAST, make_mixed_frame, make_regression_frame, run_cli
 
 
 def _multiclass_frame() -> pd.DataFrame:
@@ -31,17 +31,8 @@ def _multiclass_frame() -> pd.DataFrame:
     return pd.DataFrame({"a": a, "b": b, "visits": visits, "label": label})
 
 
-def _regression_frame() -> pd.DataFrame:
-    rng = np.random.default_rng(1)
-    rows = 240
-    a, b = rng.normal(size=rows), rng.normal(size=rows)
-    group = rng.choice(["p", "q", "r"], size=rows)
-    y = 3 * a - 2 * b ** 2 + (group == "p") * 2 + rng.normal(scale=0.3, size=rows)
-    return pd.DataFrame({"a": a, "b": b, "group": group, "y": y})
-
-
 PROBLEMS = {"binary": (lambda: make_mixed_frame(300), "label"), "multiclass": (_multiclass_frame, "label"),
-            "regression": (_regression_frame, "y")}
+            "regression": (lambda: make_regression_frame(240, 1), "y")}
 
 
 @pytest.fixture(scope="module")

@@ -19,32 +19,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-import mlwright
 from mlwright.registry.store import open_store
 from mlwright.registry.tables import model_versions
 from mlwright.registry.uris import load
 from mlwright.registry.versions import ARCHIVED, NONE, PRODUCTION
 from tests.conftest import make_mixed_frame
-
-ROWS = 400
-NAME = "churn"
-
-
-@pytest.fixture
-def artifacts(tmp_path, monkeypatch) -> Path:
-    """Registered files under the test's folder, for this process and the ones it starts."""
-    root = tmp_path / "artifacts"
-    monkeypatch.setenv("MLWRIGHT_ARTIFACTS", str(root))
-    return root
-
-
-@pytest.fixture(scope="module")
-def model_folder(tmp_path_factory) -> Path:
-    """One small trained run folder to register many times (the registry does not care which)."""
-    out = tmp_path_factory.mktemp("trained") / "run"
-    mlwright.train(make_mixed_frame(ROWS, seed=5), "label", out=out, store=False, time_limit=60, max_trials=2,
-                   families=("linear",), folds=3, progress=False)
-    return out
+from tests.store_fixtures import NAME, ROWS, artifacts, trained_run  # noqa: F401 - fixtures
 
 
 @dataclass
@@ -146,12 +126,12 @@ def stage_chains_are_consistent(store, versions) -> None:
 
 
 @pytest.mark.timeout(300)
-def test_concurrent_promotions_leave_one_production_version(database_url, artifacts, model_folder):
+def test_concurrent_promotions_leave_one_production_version(database_url, artifacts, trained_run):
     contenders = 6
     store = open_store(database_url)
     try:
         for _ in range(contenders + 1):
-            store.models.register(NAME, model_folder)
+            store.models.register(NAME, trained_run)
         store.models.promote(NAME, 1, PRODUCTION)  # something to replace
     finally:
         store.close()

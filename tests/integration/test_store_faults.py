@@ -16,7 +16,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, create_engine, inspect, select, text
 
-import mlwright
 from mlwright.data.databases import open_engine
 from mlwright.errors import StoreError
 from mlwright.registry import migrate
@@ -25,26 +24,7 @@ from mlwright.registry.store import open_store
 from mlwright.registry.tables import metadata, model_versions, runs
 from mlwright.registry.uris import load
 from tests.conftest import make_mixed_frame, run_cli
-
-ROWS = 400
-NAME = "churn"
-
-
-@pytest.fixture
-def artifacts(tmp_path, monkeypatch) -> Path:
-    """Registered files under the test's folder, for this process and the ones it starts."""
-    root = tmp_path / "artifacts"
-    monkeypatch.setenv("MLWRIGHT_ARTIFACTS", str(root))
-    return root
-
-
-@pytest.fixture(scope="module")
-def trained_run(tmp_path_factory) -> Path:
-    """One small trained run folder (model, report, card), registered by several tests."""
-    out = tmp_path_factory.mktemp("trained") / "run"
-    mlwright.train(make_mixed_frame(ROWS, seed=5), "label", out=out, store=False, time_limit=60, max_trials=2,
-                   families=("linear",), folds=3, progress=False)
-    return out
+from tests.store_fixtures import NAME, ROWS, artifacts, trained_run  # noqa: F401 - fixtures
 
 
 def poll(condition, *, seconds: float, what: str, process: subprocess.Popen | None = None):

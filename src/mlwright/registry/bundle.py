@@ -17,7 +17,6 @@ a half-written model; at load every checksum is verified before anything is read
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 import uuid
@@ -31,7 +30,7 @@ from mlwright.data.target import TargetInfo
 from mlwright.errors import ModelFormatError
 from mlwright.evaluate.decision import Decision
 from mlwright.features import TableEncoder
-from mlwright.files import file_sha256
+from mlwright.files import file_sha256, replace_folder
 from mlwright.models.registry import get_family
 from mlwright.predictor import Member, TrainedModel
 from mlwright.search.checkpoint import _plain
@@ -79,16 +78,10 @@ def _write_contents(model: TrainedModel, root: Path) -> None:
 
 
 def _swap_into_place(staging: Path, directory: Path) -> None:
-    if directory.exists():
-        if not (directory / MANIFEST).exists() and any(directory.iterdir()):
-            raise ModelFormatError("the folder exists and is not a model directory; refusing to replace it.",
-                                   where=str(directory), fix="choose an empty or new folder for the model.")
-        retired = directory.parent / f".{directory.name}.old-{uuid.uuid4().hex[:8]}"
-        os.replace(directory, retired)
-        os.replace(staging, directory)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(staging, directory)
+    if directory.exists() and not (directory / MANIFEST).exists() and any(directory.iterdir()):
+        raise ModelFormatError("the folder exists and is not a model directory; refusing to replace it.",
+                               where=str(directory), fix="choose an empty or new folder for the model.")
+    replace_folder(staging, directory)
 
 
 def resolve_model_dir(path: str | Path) -> Path:

@@ -45,6 +45,7 @@ import yaml
 
 from mlwright import __version__
 from mlwright.errors import ConfigError, ModelFormatError, OptionalDependencyError
+from mlwright.files import replace_folder
 from mlwright.predictor import TrainedModel
 from mlwright.registry.bundle import MANIFEST, load_model, resolve_model_dir, verify_checksums
 
@@ -211,10 +212,4 @@ def _check_target(output: Path, source: Path) -> None:
 
 def _swap_into_place(staging: Path, output: Path, source: Path) -> None:
     _check_target(output, source)  # again: the folder may have been filled while we exported
-    if output.exists():
-        retired = output.parent / f".{output.name}.old-{uuid.uuid4().hex[:8]}"
-        os.replace(output, retired)
-        os.replace(staging, output)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(staging, output)
+    replace_folder(staging, output)
