@@ -6,6 +6,7 @@ import json
 from typing import Optional
 
 import typer
+from rich import box
 from rich.table import Table
 
 from mlwright.cli.common import console, friendly_errors, number, store_option
@@ -29,16 +30,16 @@ def list_command(
     opened = open_store(store)
     found = opened.runs.list(limit=limit, status=status, target=target)
     counts = opened.runs.trial_counts([r.id for r in found])
-    table = Table(title=f"Runs in {opened.where}")
-    for column in ("run", "started (UTC)", "status", "target", "metric", "estimate", "trials", "s", "commit"):
-        table.add_column(column, justify="right" if column in ("estimate", "trials", "s") else "left",
-                         no_wrap=column in ("run", "started (UTC)", "status"),
-                         min_width=7 if column in ("target", "metric", "estimate") else None)
+    table = Table(title=f"Runs in {opened.where}", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True, show_edge=False)
+    for column in ("run", "started (UTC)", "status", "target", "metric", "estimate", "trials", "commit"):
+        table.add_column(column, justify="right" if column in ("estimate", "trials") else "left",
+                         no_wrap=True)
     for run in found:
         table.add_row(run.id[:8], run.started_at.strftime("%m-%d %H:%M"),
                       f"[{_STATUS_STYLE.get(run.status, 'white')}]{run.status}[/]", run.target or "-",
                       run.metric or "-", number(run.estimate, 4), str(counts.get(run.id, 0)),
-                      number(run.seconds, 0), ((run.git or {}).get("commit") or "-")[:7])
+                      ((run.git or {}).get("commit") or "-")[:7])
     console.print(table)
     if not found:
         console.print("No runs yet: `mlwright train DATA --target COLUMN` records one.")

@@ -90,7 +90,7 @@ def _infer_column(name: str, column: pd.Series) -> ColumnSpec:
         return ColumnSpec(name, CONSTANT, reason="holds a single value" if distinct else "is empty")
     if column.dtype.kind in "fiub":
         if _is_integer_id(name, present):
-            return ColumnSpec(name, IDENTIFIER, reason="every value is a distinct integer, like a row id")
+            return ColumnSpec(name, IDENTIFIER, reason="holds a distinct integer on every row, like a row id")
         return ColumnSpec(name, NUMERIC)
     if pd.api.types.is_datetime64_any_dtype(column) or _looks_like_dates(present):
         return ColumnSpec(name, DATETIME)
@@ -100,7 +100,7 @@ def _infer_column(name: str, column: pd.Series) -> ColumnSpec:
     if words >= 4 and unique_share > 0.3:
         return ColumnSpec(name, TEXT)
     if unique_share > 0.95 and len(present) > 50:
-        return ColumnSpec(name, IDENTIFIER, reason="almost every value is distinct, like a name or an id")
+        return ColumnSpec(name, IDENTIFIER, reason="holds a distinct value on almost every row, like a name or an id")
     order = _ordinal_order(set(text.str.lower().unique()))
     if order:
         return ColumnSpec(name, ORDINAL, order=order)
