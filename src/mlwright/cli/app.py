@@ -5,12 +5,13 @@ from __future__ import annotations
 import typer
 
 from mlwright.cli.explain_cmd import explain_command
-from mlwright.cli.models_cmd import models_app
 from mlwright.cli.export_cmd import export_command
+from mlwright.cli.models_cmd import models_app
 from mlwright.cli.predict_cmd import predict_command
 from mlwright.cli.profile_cmd import profile_command
 from mlwright.cli.report_cmd import report_command
 from mlwright.cli.runs_cmd import runs_app
+from mlwright.cli.serve_cmd import serve_command
 from mlwright.cli.test_cmd import test_command
 from mlwright.cli.train_cmd import train_command
 
@@ -25,6 +26,7 @@ app.command("test")(test_command)
 app.add_typer(runs_app, name="runs")
 app.add_typer(models_app, name="models")
 app.command("export")(export_command)
+app.command("serve")(serve_command)
 
 
 def main() -> None:

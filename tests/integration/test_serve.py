@@ -1,0 +1,117 @@
+"""The prediction service, started as a user starts it (`mlwright serve`) on a real port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pandas as pd
+import pytest
+
+import mlwright
+from tests.conftest import FAST, make_mixed_frame, run_cli
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("serve") / "run"
+    mlwright.train(make_mixed_frame(), "label", out=folder, store=False, **FAST)
+    return folder
+
+
+def _start(run_folder, keys: str = ""):
+    port = _free_port()
+    env = {**os.environ, "MLWRIGHT_API_KEYS": keys}
+    process = subprocess.Popen([sys.executable, "-m", "mlwright", "serve", str(run_folder), "--port", str(port),
+                                "--max-body-mb", "0.05"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            raise AssertionError(process.stderr.read().decode())
+        time.sleep(0.2)
+    process.kill()
+    raise AssertionError("the service did not answer /health within 60 s")
+
+
+@pytest.fixture(scope="module")
+def service(run_folder):
+    process, url = _start(run_folder)
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def test_predictions_equal_the_models_own(service, run_folder):
+    rows = make_mixed_frame(20, seed=9).drop(columns="label")
+    records = rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
+    answer = httpx.post(f"{service}/predict", json=records, timeout=30)
+    assert answer.status_code == 200, answer.text
+    expected = mlwright.load(run_folder).predict_table(rows)
+    body = answer.json()
+    assert body["predictions"] == expected["label"].tolist()
+    assert [p["yes"] for p in body["probabilities"]] == pytest.approx(expected["proba_yes"].tolist(), abs=1e-12)
+    one = httpx.post(f"{service}/predict?explain=3", json=records[0], timeout=30).json()
+    assert one["predictions"] == body["predictions"][:1] and len(one["explanations"][0]) <= 4
+
+
+def test_health_ready_and_metadata(service):
+    assert httpx.get(f"{service}/ready").json()["status"] == "ready"
+    metadata = httpx.get(f"{service}/metadata").json()
+    assert metadata["target"] == "label" and metadata["classes"] == ["no", "yes"]
+    assert {f["name"] for f in metadata["features"]} >= {"x1", "colour"}
+    assert next(f for f in metadata["features"] if f["name"] == "x1")["type"] == "number"
+
+
+def test_bad_input_gets_4xx_naming_row_and_field(service):
+    good = make_mixed_frame(2, seed=1).drop(columns="label").astype(object).to_dict(orient="records")
+    bad = [dict(good[0]), dict(good[1], x1="lots", extra_field=1)]
+    answer = httpx.post(f"{service}/predict", json=bad, timeout=30)
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == [{"row": 1, "field": "x1", "problem": "expected a number, got text (4 characters)"}]
+    missing = {k: v for k, v in good[0].items() if k != "colour"}
+    assert httpx.post(f"{service}/predict", json=missing).json()["detail"][0]["field"] == "colour"
+    extra = httpx.post(f"{service}/predict", json=dict(good[0], shoe_size=44))
+    assert extra.status_code == 200 and "shoe_size" in extra.headers["x-mlwright-warning"]
+    assert httpx.post(f"{service}/predict", content=b"{not json", headers={"content-type": "application/json"}
+                      ).status_code == 400
+    assert httpx.post(f"{service}/predict", content=b"a,b", headers={"content-type": "text/plain"}).status_code == 415
+    assert httpx.post(f"{service}/predict", json=[]).status_code == 422
+    assert httpx.post(f"{service}/predict", json=dict(good[0], x1="1e999")).status_code == 422
+    huge = httpx.post(f"{service}/predict", json=dict(good[0], note="x" * 100_000))
+    assert huge.status_code == 413
+
+
+def test_api_keys_are_required_when_configured(run_folder):
+    process, url = _start(run_folder, keys="k-one,k-two")
+    try:
+        assert httpx.get(f"{url}/health").status_code == 200  # the liveness probe stays open
+        assert httpx.get(f"{url}/metadata").status_code == 401
+        assert httpx.get(f"{url}/metadata", headers={"X-API-Key": "wrong"}).status_code == 401
+        assert httpx.get(f"{url}/metadata", headers={"X-API-Key": "k-two"}).status_code == 200
+        assert httpx.get(f"{url}/metadata", headers={"Authorization": "Bearer k-one"}).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        logged = process.stdout.read().decode() + process.stderr.read().decode()
+    assert "k-one" not in logged and "k-two" not in logged
+
+
+def test_serving_beyond_loopback_without_a_key_is_refused(run_folder):
+    refused = run_cli("serve", str(run_folder), "--host", "0.0.0.0", "--port", str(_free_port()))
+    assert refused.returncode == 2 and "API key" in refused.stderr
