@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import mlwright
+from mlwright.registry.store import open_store
 from tests.conftest import FAST, make_mixed_frame, run_cli
 
 
@@ -29,11 +30,12 @@ def run_folder(tmp_path_factory):
     return folder
 
 
-def _start(run_folder, keys: str = ""):
+def _start(run_folder, keys: str = "", *extra: str):
     port = _free_port()
     env = {**os.environ, "MLWRIGHT_API_KEYS": keys}
     process = subprocess.Popen([sys.executable, "-m", "mlwright", "serve", str(run_folder), "--port", str(port),
-                                "--max-body-mb", "0.05"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                "--max-body-mb", "0.05", *extra], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -115,3 +117,43 @@ def test_api_keys_are_required_when_configured(run_folder):
 def test_serving_beyond_loopback_without_a_key_is_refused(run_folder):
     refused = run_cli("serve", str(run_folder), "--host", "0.0.0.0", "--port", str(_free_port()))
     assert refused.returncode == 2 and "API key" in refused.stderr
+
+
+def test_metrics_count_requests_latency_and_predictions(service):
+    record = make_mixed_frame(1, seed=4).drop(columns="label").astype(object).to_dict(orient="records")[0]
+    for _ in range(3):
+        assert httpx.post(f"{service}/predict", json=record).status_code == 200
+    text = httpx.get(f"{service}/metrics").text
+    requests = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines()
+                if line.startswith("mlwright_requests_total{")}
+    assert requests['mlwright_requests_total{route="/predict",status="200"}'] >= 3
+    assert 'mlwright_request_seconds_bucket{le="0.005",route="/predict"}' in text
+    assert "mlwright_predicted_class_total{" in text and "mlwright_prediction_confidence_count" in text
+
+
+def test_a_promoted_version_is_picked_up_without_dropping_requests(run_folder, tmp_path, monkeypatch):
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    opened = open_store(store, artifacts=tmp_path / "artifacts")
+    first = opened.models.register("churn", run_folder)
+    opened.models.promote("churn", first.version, "production")
+    second = opened.models.register("churn", run_folder / "model")
+    monkeypatch.setenv("MLWRIGHT_STORE", store)
+    process, url = _start("models:/churn/production", "", "--reload-seconds", "0.3")
+    record = make_mixed_frame(1, seed=4).drop(columns="label").astype(object).to_dict(orient="records")[0]
+    try:
+        seen, statuses = [], []
+        with httpx.Client(timeout=30) as client:
+            for index in range(60):
+                if index == 10:
+                    opened.models.promote("churn", second.version, "production", reason="test")
+                answer = client.post(f"{url}/predict", json=record)
+                statuses.append(answer.status_code)
+                seen.append(answer.json().get("model"))
+                time.sleep(0.05)
+        assert set(statuses) == {200}
+        assert seen[0] == "models:/churn/1" and seen[-1] == "models:/churn/2"
+        assert seen == sorted(seen)  # never back to the old version once the new one served
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        opened.close()

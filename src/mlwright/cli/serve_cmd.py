@@ -24,6 +24,8 @@ def serve_command(
     api_key_file: Optional[Path] = typer.Option(None, "--api-key-file", help="File of API keys, one a line "
                                                 "(or set MLWRIGHT_API_KEYS, comma-separated)."),
     max_body_mb: float = typer.Option(10.0, "--max-body-mb", help="Largest request body accepted (MB); larger: 413."),
+    reload_seconds: float = typer.Option(10.0, "--reload-seconds", help="With models:/NAME/STAGE: how often to look "
+                                         "for a newly promoted version and swap it in (0: never)."),
     store: Optional[str] = store_option(),
 ) -> None:
     """Serve MODEL: POST /predict, GET /health, /ready, /metadata, and the OpenAPI page at /docs."""
@@ -37,6 +39,7 @@ def serve_command(
         raise ConfigError("--workers must be at least 1.", where="--workers", fix="pass --workers 1 or more.")
     os.environ["MLWRIGHT_SERVE_MODEL"] = model  # read again by each worker process (see serve.asgi)
     os.environ["MLWRIGHT_SERVE_MAX_BODY"] = str(int(max_body_mb * 1024 * 1024))
+    os.environ["MLWRIGHT_SERVE_RELOAD"] = str(reload_seconds)
     os.environ[KEYS_ENV] = ",".join(keys)
     if store:
         os.environ["MLWRIGHT_STORE"] = store

@@ -6,6 +6,7 @@
     GET  /health     the process answers
     GET  /ready      the model is loaded and scores a row
     GET  /metadata   the model's inputs (name, kind, required), target, classes, metrics
+    GET  /metrics    Prometheus: requests, latency histograms, rows scored, what was predicted
 
 Records are checked against the model's training schema before scoring: a value a column
 cannot hold is a 422 naming the row, the field and the problem; fields the model does not use
@@ -21,17 +22,21 @@ import hmac
 import json
 import math
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import pandas as pd
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from mlwright.data.schema import NUMERIC
 from mlwright.files import json_ready
+from mlwright.serve.metrics import CONTENT_TYPE_LATEST, ServiceMetrics
+from mlwright.serve.reload import RegistryWatcher, follows_registry
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 _OPEN_ROUTES = {"/health", "/docs", "/openapi.json"}
+_ROUTES = {"/predict", "/health", "/ready", "/metadata", "/metrics", "/docs", "/openapi.json"}
 
 
 @dataclass
@@ -39,6 +44,8 @@ class ServiceSettings:
     api_keys: tuple[str, ...] = ()
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     store: str | None = None
+    #: How often a service on models:/NAME/STAGE looks for a new version (0: never).
+    reload_seconds: float = 10.0
 
 
 @dataclass
@@ -70,18 +77,42 @@ def load_served_model(reference: str, store: str | None = None) -> LoadedModel:
 
 def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or ServiceSettings()
-    app = FastAPI(title=f"mlwright: {served.model.target.name}", version=served.version,
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        watcher = None
+        if settings.reload_seconds > 0 and follows_registry(served.reference):
+            watcher = RegistryWatcher(app, settings.reload_seconds)
+            watcher.start()
+        app.state.watcher = watcher
+        yield
+        if watcher is not None:
+            watcher.stop()
+
+    app = FastAPI(title=f"mlwright: {served.model.target.name}", version=served.version, lifespan=lifespan,
                   description=f"Predicts {served.model.target.name!r} ({served.model.task.value}) with {served.version}.")
     app.state.served, app.state.settings = served, settings
+    app.state.metrics = metrics = ServiceMetrics(served.model.task.is_classification)
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
+        started = time.perf_counter()
+        route = request.url.path if request.url.path in _ROUTES else "other"
         if settings.api_keys and request.url.path not in _OPEN_ROUTES and not _authorised(request, settings.api_keys):
-            return JSONResponse({"detail": "a valid API key is required (X-API-Key header)."}, status_code=401)
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > settings.max_body_bytes:
-            return JSONResponse({"detail": f"the body is over {settings.max_body_bytes} bytes."}, status_code=413)
-        return await call_next(request)
+            response = JSONResponse({"detail": "a valid API key is required (X-API-Key header)."}, status_code=401)
+        else:
+            length = request.headers.get("content-length")
+            if length is not None and length.isdigit() and int(length) > settings.max_body_bytes:
+                response = JSONResponse({"detail": f"the body is over {settings.max_body_bytes} bytes."},
+                                        status_code=413)
+            else:
+                response = await call_next(request)
+        metrics.observe_request(route, response.status_code, time.perf_counter() - started)
+        return response
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/health")
     def health() -> dict:
@@ -112,6 +143,9 @@ def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> 
         frame = pd.DataFrame(records, columns=[c.name for c in served.model.schema.used])
         started = time.perf_counter()
         table = served.model.predict_table(frame)
+        probabilities = table[[f"proba_{c}" for c in served.model.classes_]].to_numpy() \
+            if served.model.task.is_classification else None
+        metrics.observe_predictions(table[served.model.target.name].tolist(), probabilities)
         answer = _answer(served, table, frame, explain)
         answer["latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
         headers = {"X-Mlwright-Warning": f"ignored unknown fields: {', '.join(sorted(ignored))}"} if ignored else {}
