@@ -9,7 +9,6 @@ import sys
 import time
 
 import httpx
-import pandas as pd
 import pytest
 
 import mlwright
