@@ -63,12 +63,10 @@ class RunRecorder:
 
     def on_trial(self, result, metric) -> None:
         """Record a finished trial (called by the search for each one)."""
-        trial = {"name": result.spec.name, "family": result.spec.family, "origin": result.spec.origin,
-                 "status": result.status, "score": metric.to_value(result.score) if result.score is not None else None,
-                 "fit_seconds": result.fit_seconds, "predict_ms_per_row": result.predict_ms_per_row,
-                 "params": {k: v for k, v in result.spec.params.items() if not str(k).startswith("_")},
-                 "error": result.error}
-        self._quietly(self.store.runs.log_trial, self.run_id, trial)
+        from mlwright.search.leaderboard import trial_record
+
+        record = trial_record(result, metric)
+        self._quietly(self.store.runs.log_trial, self.run_id, {**record, "name": record.pop("model")})
 
     def finish(self, model, *, timings: dict, run_dir: Path | None) -> None:
         self._broken = None  # the end of the run is worth another try

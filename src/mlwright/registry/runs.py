@@ -73,7 +73,7 @@ class Run:
 
     @property
     def resumable(self) -> bool:
-        return bool(self.run_dir) and (Path(self.run_dir) / "checkpoint" / "run.json").exists()
+        return _resumable(self.run_dir)
 
 
 class RunLog:
@@ -158,8 +158,7 @@ class RunLog:
                                        .where(runs.c.status == RUNNING, runs.c.host == host)).all()
         lost = [row for row in alive if not _process_alive(row.pid, as_utc(row.started_at))]
         for row in lost:
-            resumable = row.run_dir and (Path(row.run_dir) / "checkpoint" / "run.json").exists()
-            how = f" Resume it with `mlwright train --resume {row.run_dir}`." if resumable else ""
+            how = f" Resume it with `mlwright train --resume {row.run_dir}`." if _resumable(row.run_dir) else ""
             with self.engine.begin() as connection:
                 connection.execute(update(runs).where(runs.c.id == row.id, runs.c.status == RUNNING).values(
                     status=FAILED, error=f"the training process (pid {row.pid}) ended without finishing: "
@@ -169,6 +168,11 @@ class RunLog:
     def _update(self, run_id: str, **values) -> None:
         with self.engine.begin() as connection:
             connection.execute(update(runs).where(runs.c.id == run_id).values(heartbeat_at=now(), **values))
+
+
+def _resumable(run_dir: str | None) -> bool:
+    """The run folder kept a checkpoint that `train --resume` can continue."""
+    return bool(run_dir) and (Path(run_dir) / "checkpoint" / "run.json").exists()
 
 
 def _process_alive(pid: int | None, started_at: datetime | None) -> bool:
