@@ -26,6 +26,7 @@ from mlwright.data.databases import normalize_url, open_engine, redact
 from mlwright.registry.artifacts import ArtifactStore, artifact_store_for
 from mlwright.registry.migrate import upgrade
 from mlwright.registry.runs import RunLog
+from mlwright.registry.served import ServedPredictions
 from mlwright.registry.tables import store_settings
 from mlwright.registry.versions import ModelRegistry
 
@@ -40,6 +41,7 @@ class Store:
     artifacts: ArtifactStore
     runs: RunLog
     models: ModelRegistry
+    served: ServedPredictions
 
     @property
     def where(self) -> str:
@@ -68,7 +70,7 @@ def open_store(url: str | None = None, *, artifacts: str | os.PathLike | None = 
     root = _artifact_root(engine, resolved, artifacts)
     artifact_store = artifact_store_for(root)
     return Store(url=resolved, engine=engine, artifacts=artifact_store, runs=RunLog(engine),
-                 models=ModelRegistry(engine, artifact_store))
+                 models=ModelRegistry(engine, artifact_store), served=ServedPredictions(engine))
 
 
 def _artifact_root(engine: Engine, url: str, override) -> str:

@@ -9,11 +9,13 @@ create them; a test checks that the two agree, so neither drifts from the other.
                       the artifact's digest, the parent version of a retrained model
     stage_changes     who moved which version to which stage, when and why
     store_settings    facts fixed when the store was created (where its artifacts live)
+    served_predictions every row a prediction service scored: inputs, output, model version,
+                      latency, request id (for monitoring; written in batches off the request path)
 """
 
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (JSON, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
                         UniqueConstraint)
 
 metadata = MetaData()
@@ -105,3 +107,23 @@ stage_changes = Table(
     Column("changed_by", String(255)),
     Column("reason", Text),
 )
+
+served_predictions = Table(
+    "served_predictions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(64), nullable=False),
+    Column("row_index", Integer, nullable=False),
+    Column("served_at", DateTime(timezone=True), nullable=False, index=True),
+    # what served it: the registry's name and number when the model came from the registry,
+    # and always the reference as served (a models:/ URI or a folder)
+    Column("model", Text, nullable=False),
+    Column("model_name", String(200)),
+    Column("model_version", Integer),
+    Column("inputs", JSON, nullable=False),
+    Column("prediction", JSON),
+    Column("probabilities", JSON),
+    Column("latency_ms", Float),
+    UniqueConstraint("request_id", "row_index", name="uq_served_predictions_request_row"),
+)
+Index("ix_served_predictions_model", served_predictions.c.model_name, served_predictions.c.model_version,
+      served_predictions.c.served_at)

@@ -1,42 +1,49 @@
 """The prediction service: a FastAPI application around one model.
 
-    POST /predict    one record (a JSON object) or a list of records; predictions, class
-                     probabilities and the model's version; ``?explain=N`` adds each row's N
-                     largest contributions
+    POST /predict    one record (a JSON object), a list of records, or CSV with a header row
+                     (Content-Type: text/csv); predictions, class probabilities, the model's
+                     version and the request id; ``?explain=N`` adds each row's N largest
+                     contributions; ``Accept: text/csv`` answers in CSV
     GET  /health     the process answers
     GET  /ready      the model is loaded and scores a row
-    GET  /metadata   the model's inputs (name, kind, required), target, classes, metrics
+    GET  /metadata   the model's inputs (name, kind, type, known values), target, classes, metrics
     GET  /metrics    Prometheus: requests, latency histograms, rows scored, what was predicted
 
-Records are checked against the model's training schema before scoring: a value a column
-cannot hold is a 422 naming the row, the field and the problem; fields the model does not use
-are ignored and named in an ``X-Mlwright-Warning`` header. Bodies over ``max_body_bytes`` are
-refused with 413 before they are read whole. With API keys, every route but /health needs one
-(``X-API-Key`` or ``Authorization: Bearer``), compared in constant time; nothing of a key or of
-a request's values is logged.
+The request body's schema in the OpenAPI spec (/openapi.json, /docs) is the model's training
+schema (see ``serve.records``): a record that breaks it is a 422 naming the row, the field and
+the problem. API keys, the body limit and request ids are the guard's (``serve.guard``). Every
+scored row is logged to the store off the request path (``serve.prediction_log``). Nothing of a
+key or of a request's values is written to the service's log.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
-import math
+import io
+import logging
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 
 from mlwright.data.schema import NUMERIC
+from mlwright.errors import MlwrightError
 from mlwright.files import json_ready
+from mlwright.serve.guard import ServiceGuard
 from mlwright.serve.metrics import CONTENT_TYPE_LATEST, ServiceMetrics
+from mlwright.serve.prediction_log import PredictionLogger, ServedRequest
+from mlwright.serve.records import BadBody, RecordSchema
 from mlwright.serve.reload import RegistryWatcher, follows_registry
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
-_OPEN_ROUTES = {"/health", "/docs", "/openapi.json"}
-_ROUTES = {"/predict", "/health", "/ready", "/metadata", "/metrics", "/docs", "/openapi.json"}
+MAX_EXPLAINED = 20
+log = logging.getLogger("mlwright.serve")
 
 
 @dataclass
@@ -46,37 +53,55 @@ class ServiceSettings:
     store: str | None = None
     #: How often a service on models:/NAME/STAGE looks for a new version (0: never).
     reload_seconds: float = 10.0
+    #: Log every scored row to the store (off the request path), spooling here when it is down.
+    log_predictions: bool = True
+    spool_dir: Path = Path(".mlwright/spool")
+    #: Refuse categories the model never saw (422) instead of scoring them as rare ones.
+    strict_categories: bool = False
+    #: Browser origins allowed to call the service (CORS); none by default.
+    cors_origins: tuple[str, ...] = ()
+    #: "python" (the model as trained) or "onnx" (the same model converted, run by onnxruntime).
+    runtime: str = "python"
 
 
 @dataclass
 class LoadedModel:
-    """The model a service scores with, and how it was named (a folder or a registry URI)."""
+    """The model a service scores with, how it was named (a folder or a registry URI), and the
+    schema of what callers may send it."""
 
     reference: str
     model: object
     version: str
+    inputs: RecordSchema
     loaded_at: float = field(default_factory=time.time)
 
 
-def load_served_model(reference: str, store: str | None = None) -> LoadedModel:
+def load_served_model(reference: str, settings: ServiceSettings | None = None) -> LoadedModel:
     from mlwright.registry.uris import is_model_uri, load
 
-    model = load(reference, store=store)
+    settings = settings or ServiceSettings()
+    model = load(reference, store=settings.store)
     version = reference
     if is_model_uri(reference):
         from mlwright.registry.store import open_store
         from mlwright.registry.uris import parse_model_uri
 
-        opened = open_store(store)
+        opened = open_store(settings.store)
         try:
             version = opened.models.get(*parse_model_uri(reference)).uri
         finally:
             opened.close()
-    return LoadedModel(reference=reference, model=model, version=version)
+    if settings.runtime == "onnx":
+        from mlwright.portable.onnx_runtime import OnnxModel
+
+        model = OnnxModel.from_trained(model)
+    return LoadedModel(reference=reference, model=model, version=version,
+                       inputs=RecordSchema(model, strict_categories=settings.strict_categories))
 
 
 def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or ServiceSettings()
+    metrics = ServiceMetrics(served.model.task.is_classification)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -84,41 +109,44 @@ def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> 
         if settings.reload_seconds > 0 and follows_registry(served.reference):
             watcher = RegistryWatcher(app, settings.reload_seconds)
             watcher.start()
+        if app.state.prediction_log is not None:
+            app.state.prediction_log.start()
         app.state.watcher = watcher
         yield
         if watcher is not None:
             watcher.stop()
+        if app.state.prediction_log is not None:
+            app.state.prediction_log.stop()
 
     app = FastAPI(title=f"mlwright: {served.model.target.name}", version=served.version, lifespan=lifespan,
-                  description=f"Predicts {served.model.target.name!r} ({served.model.task.value}) with {served.version}.")
-    app.state.served, app.state.settings = served, settings
-    app.state.metrics = metrics = ServiceMetrics(served.model.task.is_classification)
+                  description=f"Predicts {served.model.target.name!r} ({served.model.task.value}) "
+                              f"with {served.version}.")
+    app.state.served, app.state.settings, app.state.metrics = served, settings, metrics
+    app.state.prediction_log = PredictionLogger(settings.store, settings.spool_dir, on_outcome=metrics.observe_logged) \
+        if settings.log_predictions else None
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(ServiceGuard, api_keys=settings.api_keys, max_body_bytes=settings.max_body_bytes,
+                       metrics=metrics)
+    if settings.cors_origins:  # outermost, so that a browser's preflight needs no key
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type", "X-API-Key", "Authorization", "X-Request-ID"],
+                           expose_headers=["X-Request-ID", "X-Mlwright-Model", "X-Mlwright-Warning"])
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        started = time.perf_counter()
-        route = request.url.path if request.url.path in _ROUTES else "other"
-        if settings.api_keys and request.url.path not in _OPEN_ROUTES and not _authorised(request, settings.api_keys):
-            response = JSONResponse({"detail": "a valid API key is required (X-API-Key header)."}, status_code=401)
-        else:
-            length = request.headers.get("content-length")
-            if length is not None and length.isdigit() and int(length) > settings.max_body_bytes:
-                response = JSONResponse({"detail": f"the body is over {settings.max_body_bytes} bytes."},
-                                        status_code=413)
-            else:
-                response = await call_next(request)
-        metrics.observe_request(route, response.status_code, time.perf_counter() - started)
-        return response
+    @app.exception_handler(RequestValidationError)
+    async def invalid_parameters(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [{"row": None, "field": str(e["loc"][-1]), "problem": e["msg"]} for e in exc.errors()]
+        return JSONResponse({"detail": problems}, status_code=422)
 
-    @app.get("/metrics")
+    @app.get("/metrics", summary="Prometheus metrics")
     def prometheus() -> Response:
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/health")
+    @app.get("/health", summary="The process answers")
     def health() -> dict:
         return {"status": "ok"}
 
-    @app.get("/ready")
+    @app.get("/ready", summary="The model is loaded and scores a row",
+             responses={503: {"description": "The model cannot score yet."}})
     def ready() -> JSONResponse:
         model = app.state.served.model
         try:
@@ -127,28 +155,57 @@ def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> 
             return JSONResponse({"status": "not ready", "reason": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ready", "model": app.state.served.version})
 
-    @app.get("/metadata")
+    @app.get("/metadata", summary="The model's inputs, target, classes and metrics")
     def metadata() -> dict:
         return describe(app.state.served)
 
-    @app.post("/predict")
-    async def predict(request: Request, explain: int = 0) -> JSONResponse:
+    @app.post("/predict", summary="Score one record, a list of records, or CSV rows",
+              openapi_extra={"x-mlwright-predict": True})
+    async def predict(request: Request,
+                      explain: int = Query(0, ge=0, le=MAX_EXPLAINED,
+                                           description="Add each row's N largest contributions.")) -> Response:
+        request_id = request.scope["state"]["request_id"]
         body = await _read_body(request, settings.max_body_bytes)
-        if isinstance(body, JSONResponse):
+        if isinstance(body, Response):
             return body
-        served = app.state.served
-        records, problems, ignored = check_records(body, served.model)
-        if problems:
-            return JSONResponse({"detail": problems}, status_code=422)
-        frame = pd.DataFrame(records, columns=[c.name for c in served.model.schema.used])
+        served = app.state.served  # one read: a swap by the watcher never splits a request
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            checked = served.inputs.check_csv(body) if content_type == "text/csv" else served.inputs.check_json(body)
+        except BadBody as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=400)
+        if checked.problems:
+            return JSONResponse({"detail": checked.problems}, status_code=422)
         started = time.perf_counter()
-        table = served.model.predict_table(frame)
-        probabilities = table[[f"proba_{c}" for c in served.model.classes_]].to_numpy() \
-            if served.model.task.is_classification else None
-        metrics.observe_predictions(table[served.model.target.name].tolist(), probabilities)
-        answer = _answer(served, table, frame, explain)
-        answer["latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
-        headers = {"X-Mlwright-Warning": f"ignored unknown fields: {', '.join(sorted(ignored))}"} if ignored else {}
+        try:
+            table = served.model.predict_table(checked.frame)
+        except MlwrightError as exc:  # the model refused the values: the caller's to fix
+            return JSONResponse({"detail": [{"row": None, "field": getattr(exc, "where", None),
+                                             "problem": str(exc)}]}, status_code=422)
+        latency_ms = (time.perf_counter() - started) * 1000
+        model = served.model
+        predictions = table[model.target.name].tolist()
+        probabilities = table[[f"proba_{c}" for c in model.classes_]].to_numpy() \
+            if model.task.is_classification else None
+        metrics.observe_predictions(predictions, probabilities)
+        if app.state.prediction_log is not None:
+            app.state.prediction_log.add(ServedRequest(
+                request_id=request_id, served_at=time.time(), model=served.version, frame=checked.frame,
+                predictions=predictions, probabilities=probabilities, classes=tuple(model.classes_)
+                if model.task.is_classification else (), latency_ms=latency_ms))
+        headers = {"X-Mlwright-Model": served.version}
+        if checked.warnings():
+            headers["X-Mlwright-Warning"] = "; ".join(checked.warnings())[:2000]
+        if "text/csv" in request.headers.get("accept", ""):
+            out = io.StringIO()
+            table.to_csv(out, index=False)
+            return Response(out.getvalue(), media_type="text/csv", headers=headers)
+        answer = {"model": served.version, "request_id": request_id, "predictions": predictions}
+        if probabilities is not None:
+            answer["probabilities"] = [dict(zip(model.classes_, row)) for row in probabilities.tolist()]
+        if explain > 0:
+            answer["explanations"] = _explanations(model, checked.frame, explain)
+        answer["latency_ms"] = round(latency_ms, 3)
         return JSONResponse(json_ready(answer), headers=headers)
 
     return app
@@ -156,96 +213,84 @@ def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> 
 
 def describe(served: LoadedModel) -> dict:
     model = served.model
+    known = served.inputs.known
     return json_ready({
         "model": served.version, "target": model.target.name, "task": model.task.value,
         "classes": model.classes_ if model.task.is_classification else None, "metric": model.metric,
         "estimate": model.info.get("estimate"), "threshold": model.threshold,
         "features": [{"name": c.name, "kind": c.kind, "type": "number" if c.kind == NUMERIC else "string",
-                      "required": True, "nullable": True} for c in model.schema.used],
+                      "required": True, "nullable": True, **({"known_values": known[c.name]} if c.name in known else {})}
+                     for c in model.schema.used],
     })
 
 
-def check_records(body, model) -> tuple[list[dict], list[dict], set[str]]:
-    """The records of a body, the problems found (row, field, problem) and the unknown fields."""
-    rows = [body] if isinstance(body, dict) else body
-    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
-        return [], [{"row": None, "field": None,
-                     "problem": "send one record as a JSON object or a non-empty list of objects"}], set()
-    used = {c.name: c for c in model.schema.used}
-    problems, ignored, records = [], set(), []
-    for index, row in enumerate(rows):
-        ignored |= set(row) - set(used) - {model.target.name}
-        record = {}
-        for name, spec in used.items():
-            if name not in row:
-                problems.append({"row": index, "field": name, "problem": "missing (send null for an unknown value)"})
-                continue
-            value, problem = _value(row[name], spec.kind == NUMERIC)
-            if problem:
-                problems.append({"row": index, "field": name, "problem": problem})
-            record[name] = value
-        records.append(record)
-    return records, problems[:100], ignored
-
-
-def _value(value, numeric: bool):
-    if value is None:
-        return None, None
-    if isinstance(value, bool):
-        return (float(value), None) if numeric else (str(value).lower(), None)
-    if isinstance(value, (int, float)):
-        if not math.isfinite(float(value)) or abs(float(value)) > 1e300:
-            return None, "not a finite number"
-        return (float(value), None) if numeric else (str(value), None)
-    if isinstance(value, str):
-        if len(value) > 10_000:
-            return None, "longer than 10,000 characters"
-        if not numeric:
-            return value, None
-        try:
-            number = float(value)
-        except ValueError:
-            return None, f"expected a number, got text ({len(value)} characters)"
-        return (number, None) if math.isfinite(number) else (None, "not a finite number")
-    return None, f"expected a {'number' if numeric else 'string'}, got {type(value).__name__}"
-
-
 async def _read_body(request: Request, limit: int):
-    if "json" not in request.headers.get("content-type", "").lower():
-        return JSONResponse({"detail": "send the records as JSON (Content-Type: application/json)."}, status_code=415)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "text/csv" and not (content_type == "application/json" or content_type.endswith("+json")):
+        return JSONResponse({"detail": "send the records as JSON (Content-Type: application/json) "
+                                       "or CSV with a header row (Content-Type: text/csv)."}, status_code=415)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
             return JSONResponse({"detail": f"the body is over {limit} bytes."}, status_code=413)
         chunks.append(chunk)
-    try:
-        return json.loads(b"".join(chunks))
-    except (ValueError, UnicodeDecodeError):
-        return JSONResponse({"detail": "the body is not valid JSON."}, status_code=400)
+    return b"".join(chunks)
 
 
-def _answer(served: LoadedModel, table: pd.DataFrame, frame: pd.DataFrame, explain: int) -> dict:
-    model = served.model
-    answer: dict = {"model": served.version, "predictions": table[model.target.name].tolist()}
+def _explanations(model, frame: pd.DataFrame, top: int) -> list:
+    from mlwright.evaluate.explain.rows import explain_frame
+
+    why = explain_frame(model, frame.reset_index(drop=True), top=min(int(top), MAX_EXPLAINED))
+    return [group.drop(columns="row").to_dict(orient="records") for _, group in why.groupby("row", sort=True)]
+
+
+def _openapi(app: FastAPI) -> dict:
+    """FastAPI's spec, with /predict's body and answers described from the model's schema."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    served = app.state.served
+    spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    record = served.inputs.record_json_schema()
+    components = spec.setdefault("components", {}).setdefault("schemas", {})
+    components["Record"] = record
+    components["Prediction"] = _prediction_schema(served.model)
+    components["Problems"] = {"type": "object", "properties": {"detail": {"type": "array", "items": {
+        "type": "object", "properties": {"row": {"type": ["integer", "null"]}, "field": {"type": ["string", "null"]},
+                                         "problem": {"type": "string"}}}}}}
+    components["Message"] = {"type": "object", "properties": {"detail": {"type": "string"}}}
+    one = {"$ref": "#/components/schemas/Record"}
+    operation = spec["paths"]["/predict"]["post"]
+    operation.pop("x-mlwright-predict", None)
+    operation["requestBody"] = {"required": True, "content": {
+        "application/json": {"schema": {"oneOf": [one, {"type": "array", "items": one, "minItems": 1}]}},
+        "text/csv": {"schema": {"type": "string", "description": "CSV with a header row naming the inputs."}},
+    }}
+    message = {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}
+    operation["responses"] = {
+        "200": {"description": "Predictions, one per record, in order.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Prediction"}},
+                            "text/csv": {"schema": {"type": "string"}}}},
+        "400": {"description": "The body is not readable JSON or CSV.", "content": message},
+        "401": {"description": "An API key is required.", "content": message},
+        "413": {"description": "The body is over the size limit.", "content": message},
+        "415": {"description": "Send application/json or text/csv.", "content": message},
+        "422": {"description": "Records that break the schema: each problem names its row and field.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problems"}}}},
+    }
+    app.openapi_schema = spec
+    return spec
+
+
+def _prediction_schema(model) -> dict:
     if model.task.is_classification:
-        answer["probabilities"] = [dict(zip(model.classes_, row)) for row in
-                                   table[[f"proba_{c}" for c in model.classes_]].to_numpy().tolist()]
-    if explain > 0:
-        from mlwright.evaluate.explain.rows import explain_frame
-
-        why = explain_frame(model, frame.reset_index(drop=True), top=min(int(explain), 20))
-        answer["explanations"] = [group.drop(columns="row").to_dict(orient="records")
-                                  for _, group in why.groupby("row", sort=True)]
-    return answer
-
-
-def _authorised(request: Request, keys: tuple[str, ...]) -> bool:
-    given = request.headers.get("x-api-key") or ""
-    bearer = request.headers.get("authorization", "")
-    if not given and bearer.lower().startswith("bearer "):
-        given = bearer[7:].strip()
-    found = False
-    for key in keys:  # every key compared, in constant time: the answer's timing tells nothing
-        found |= hmac.compare_digest(given.encode(), key.encode())
-    return found
+        label = {"enum": [json_ready(c) for c in model.classes_]}
+        extra = {"probabilities": {"type": "array", "items": {"type": "object", "additionalProperties": {
+            "type": "number", "minimum": 0, "maximum": 1}}}}
+    else:
+        label, extra = {"type": "number"}, {}
+    return {"type": "object", "required": ["model", "request_id", "predictions"], "properties": {
+        "model": {"type": "string"}, "request_id": {"type": "string"},
+        "predictions": {"type": "array", "items": label}, **extra,
+        "explanations": {"type": "array", "items": {"type": "array", "items": {"type": "object"}}},
+        "latency_ms": {"type": "number"}}}

@@ -46,8 +46,9 @@ class RegistryWatcher:
             store.close()
         if current == served.version:
             return False
-        replacement = load_served_model(served.reference, store=settings.store)
+        replacement = load_served_model(served.reference, settings)
         self.app.state.served = replacement  # one assignment: requests see the old model or the new
+        self.app.openapi_schema = None  # the new version's inputs may differ: the spec is rebuilt
         log.warning("now serving %s (was %s)", replacement.version, served.version)
         return True
 
