@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 
 import httpx
+import pandas as pd
 import pytest
 
 import mlwright
@@ -29,9 +31,9 @@ def run_folder(tmp_path_factory):
     return folder
 
 
-def _start(run_folder, keys: str = "", *extra: str):
+def _start(run_folder, keys: str = "", *extra: str, store: str | None = None):
     port = _free_port()
-    env = {**os.environ, "MLWRIGHT_API_KEYS": keys}
+    env = {**os.environ, "MLWRIGHT_API_KEYS": keys, **({"MLWRIGHT_STORE": store} if store else {})}
     process = subprocess.Popen([sys.executable, "-m", "mlwright", "serve", str(run_folder), "--port", str(port),
                                 "--max-body-mb", "0.05", *extra], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)
@@ -51,8 +53,13 @@ def _start(run_folder, keys: str = "", *extra: str):
 
 
 @pytest.fixture(scope="module")
-def service(run_folder):
-    process, url = _start(run_folder)
+def service_store(tmp_path_factory):
+    return f"sqlite:///{tmp_path_factory.mktemp('service-store') / 'store.db'}"
+
+
+@pytest.fixture(scope="module")
+def service(run_folder, service_store, tmp_path_factory):
+    process, url = _start(run_folder, "", "--spool-dir", str(tmp_path_factory.mktemp("spool")), store=service_store)
     yield url
     process.terminate()
     process.wait(timeout=20)
@@ -156,3 +163,109 @@ def test_a_promoted_version_is_picked_up_without_dropping_requests(run_folder, t
         process.terminate()
         process.wait(timeout=20)
         opened.close()
+
+
+def _records(rows: int, seed: int) -> list[dict]:
+    frame = make_mixed_frame(rows, seed=seed).drop(columns="label")
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+def test_the_openapi_spec_describes_each_input_from_the_training_schema(service):
+    spec = httpx.get(f"{service}/openapi.json").json()
+    record = spec["components"]["schemas"]["Record"]
+    assert set(record["required"]) == set(record["properties"]) >= {"x1", "x2", "colour", "size"}
+    assert "number" in record["properties"]["x1"]["type"] and "null" in record["properties"]["x1"]["type"]
+    assert set(record["properties"]["colour"]["x-known-values"]) == {"red", "green", "blue"}
+    assert "row_id" not in record["properties"], "a column dropped at training is no input"
+    body = spec["paths"]["/predict"]["post"]["requestBody"]["content"]
+    assert set(body) == {"application/json", "text/csv"}
+    prediction = spec["components"]["schemas"]["Prediction"]["properties"]["predictions"]["items"]
+    assert prediction == {"enum": ["no", "yes"]}
+
+
+def test_csv_bodies_and_csv_answers(service, run_folder):
+    rows = make_mixed_frame(6, seed=12).drop(columns="label")
+    answer = httpx.post(f"{service}/predict", content=rows.to_csv(index=False).encode(),
+                        headers={"content-type": "text/csv", "accept": "text/csv"})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    returned = pd.read_csv(io.StringIO(answer.text))
+    expected = mlwright.load(run_folder).predict_table(rows)
+    assert returned["label"].tolist() == expected["label"].tolist()
+    assert returned["proba_yes"].to_numpy() == pytest.approx(expected["proba_yes"].to_numpy(), abs=1e-9)
+    broken = rows.drop(columns="x2").to_csv(index=False).encode()
+    refused = httpx.post(f"{service}/predict", content=broken, headers={"content-type": "text/csv"})
+    assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "x2"
+
+
+def test_served_rows_are_logged_to_the_store_with_the_callers_request_id(service, service_store):
+    records = _records(5, seed=21)
+    answer = httpx.post(f"{service}/predict", json=records, headers={"X-Request-ID": "trace-5150"})
+    assert answer.status_code == 200 and answer.headers["x-request-id"] == "trace-5150"
+    assert answer.json()["request_id"] == "trace-5150"
+    deadline, stored = time.time() + 20, None
+    while time.time() < deadline:
+        store = open_store(service_store)
+        try:
+            frame = store.served.frame()
+        finally:
+            store.close()
+        stored = frame[frame["request_id"] == "trace-5150"] if len(frame) else frame
+        if len(stored) == 5:
+            break
+        time.sleep(0.2)
+    assert len(stored) == 5, "every scored row reaches the store"
+    stored = stored.sort_values("row_index")
+    assert stored["prediction"].tolist() == answer.json()["predictions"]
+    assert stored["x1"].tolist() == pytest.approx([r["x1"] for r in records])
+    assert stored["latency_ms"].notna().all()
+
+
+def test_unseen_categories_warn_or_are_refused_with_strict_categories(service, run_folder, tmp_path):
+    record = dict(_records(1, seed=3)[0], colour="ultraviolet")
+    lenient = httpx.post(f"{service}/predict", json=record)
+    assert lenient.status_code == 200 and "ultraviolet" in lenient.headers["x-mlwright-warning"]
+    process, url = _start(run_folder, "", "--strict-categories", "--no-log-predictions")
+    try:
+        strict = httpx.post(f"{url}/predict", json=[_records(1, seed=3)[0], record])
+        assert strict.status_code == 422
+        assert strict.json()["detail"] == [{"row": 1, "field": "colour", "problem": strict.json()["detail"][0]["problem"]}]
+        spec = httpx.get(f"{url}/openapi.json").json()
+        assert set(spec["components"]["schemas"]["Record"]["properties"]["colour"]["enum"]) == {"red", "green", "blue", None}
+        assert "access-control-allow-origin" not in httpx.get(f"{url}/health", headers={"Origin": "https://a.example"}).headers
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_cors_only_for_configured_origins(run_folder):
+    process, url = _start(run_folder, "k-cors", "--cors-origin", "https://dash.example", "--no-log-predictions")
+    try:
+        preflight = httpx.options(f"{url}/predict", headers={"Origin": "https://dash.example",
+                                                             "Access-Control-Request-Method": "POST",
+                                                             "Access-Control-Request-Headers": "x-api-key"})
+        assert preflight.status_code == 200, "a browser's preflight needs no key"
+        assert preflight.headers["access-control-allow-origin"] == "https://dash.example"
+        other = httpx.get(f"{url}/health", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_metrics_add_up_across_workers(run_folder):
+    process, url = _start(run_folder, "", "--workers", "2", "--no-log-predictions")
+    try:
+        record = _records(1, seed=8)[0]
+        with httpx.Client() as client:  # new connections: uvicorn's workers share one socket
+            for _ in range(40):
+                assert httpx.post(f"{url}/predict", json=record).status_code == 200
+            scraped = [client.get(f"{url}/metrics").text for _ in range(4)]
+        counts = set()
+        for text in scraped:
+            for line in text.splitlines():
+                if line.startswith('mlwright_requests_total{route="/predict",status="200"}'):
+                    counts.add(float(line.split(" ")[1]))
+        assert counts == {40.0}, "every scrape sees all workers' requests"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -50,6 +50,10 @@ def backend_of(url: str) -> str:
     return make_url(normalize_url(url)).get_backend_name()
 
 
+#: Seconds to wait for a database server to accept a connection.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
 def open_engine(url: str, *, where: str = "database", serialize_sqlite_writes: bool = False) -> Engine:
     """An engine on ``url``, checked by one connection.
 
@@ -63,6 +67,9 @@ def open_engine(url: str, *, where: str = "database", serialize_sqlite_writes: b
     options: dict = {"pool_pre_ping": True}
     if backend == "sqlite":
         options["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
+    elif backend in ("postgresql", "mysql", "mariadb") and "connect_timeout" not in normalized:
+        # a server that drops packets would otherwise hold a connect for minutes
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     try:
         engine = create_engine(normalized, **options)
     except (NoSuchModuleError, ImportError) as exc:
