@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -69,6 +70,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--bodies", type=int, default=2000, help="distinct held-out rows cycled through")
     p.add_argument("--batch-rows", type=int, default=10_000)
     p.add_argument("--batch-repeats", type=int, default=5)
+    p.add_argument("--serve-args", default="", help="extra options for `mlwright serve`, e.g. '--no-log-predictions'")
     p.add_argument("--output", type=Path, default=RESULTS_DIR / "serve_load.json")
     return p.parse_args(argv)
 
@@ -149,13 +151,17 @@ def free_port() -> int:
 class Service:
     """`mlwright serve` in a subprocess of its own process group, stopped on exit."""
 
-    def __init__(self, model: Path, workers: int):
+    def __init__(self, model: Path, workers: int, folder: Path, extra: tuple[str, ...] = ()):
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
-        command = [sys.executable, "-m", "mlwright", "serve", str(model), "--host", HOST,
-                   "--port", str(self.port), "--workers", str(workers), "--reload-seconds", "0"]
+        command = [sys.executable, "-m", "mlwright", "serve", str(model.resolve()), "--host", HOST,
+                   "--port", str(self.port), "--workers", str(workers), *extra]
         self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        # run in a scratch folder: whatever the service keeps beside it (its store, the prediction
+        # log's spool) stays out of the project's own
+        environment = {k: v for k, v in os.environ.items() if k != "MLWRIGHT_STORE"}
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, cwd=folder,
+                                        env=environment, start_new_session=True)
 
     def __enter__(self) -> "Service":
         deadline = time.monotonic() + 120
@@ -244,7 +250,8 @@ def measure(ds: Dataset, args: argparse.Namespace, scratch: Path) -> dict:
               "members": _members(path), "distinct_bodies": min(args.bodies, len(records)),
               "in_process_ms": in_process_latency_ms(path, test), "autogluon_in_process_ms": autogluon_latency_ms(ds.name)}
     load = dict(seconds=args.duration, threads=args.wrk_threads, bodies=bodies)
-    with Service(path, workers=1) as service:
+    extra = tuple(shlex.split(args.serve_args))
+    with Service(path, 1, scratch, extra) as service:
         check_answer(service.url, records[0])
         wrk(service.url, **{**load, "seconds": args.warmup}, connections=args.connections_1)
         result["latency_1_worker"] = wrk(service.url, **load, connections=1)
@@ -252,10 +259,28 @@ def measure(ds: Dataset, args: argparse.Namespace, scratch: Path) -> dict:
         result["health_1_worker"] = wrk(f"{service.url}/health", seconds=args.duration, threads=1,
                                         connections=1, bodies=None)
         result["batch"] = batch_seconds(service.url, records, args.batch_rows, args.batch_repeats)
-    with Service(path, workers=2) as service:
+    with Service(path, 2, scratch, extra) as service:
         wrk(service.url, **{**load, "seconds": args.warmup}, connections=args.connections_2)
         result["throughput_2_workers"] = wrk(service.url, **load, connections=args.connections_2)
     return result
+
+
+def measure_with_retry(ds: Dataset, args: argparse.Namespace, scratch: Path) -> dict:
+    """``measure``, tried a second time when the service or wrk fails (a port taken between
+    choosing and binding it, a slow start); the second failure is recorded, not raised."""
+    error = ""
+    for attempt in (1, 2):
+        load_before = os.getloadavg()[0]
+        try:
+            result = measure(ds, args, scratch)
+        except (RuntimeError, subprocess.TimeoutExpired, httpx.HTTPError) as exc:
+            error = str(exc)
+            print(f"  attempt {attempt} failed: {error[:500]}", flush=True)
+            continue
+        # the machine's load around the measures: other work on the same cores shows up here
+        result["load_average_1min"] = [load_before, os.getloadavg()[0]]
+        return result
+    return {"dataset": ds.name, "error": error[:2000]}
 
 
 def _members(path: Path) -> list[str]:
@@ -316,11 +341,7 @@ def main(argv: list[str]) -> None:
     with tempfile.TemporaryDirectory(prefix="serve-load-") as scratch:
         for ds in chosen:
             print(f"{ds.name}", flush=True)
-            try:
-                results.append(measure(ds, args, Path(scratch)))
-            except (RuntimeError, subprocess.TimeoutExpired, httpx.HTTPError) as exc:
-                results.append({"dataset": ds.name, "error": str(exc)[:2000]})
-                print(f"  failed: {exc}", flush=True)
+            results.append(measure_with_retry(ds, args, Path(scratch)))
     table = markdown(results)
     print(table)
     print(json.dumps(verdict(results), indent=2))

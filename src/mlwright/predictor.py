@@ -104,11 +104,17 @@ class TrainedModel:
         """The prediction column named after the target and, for classifiers, ``proba_<class>`` columns."""
         frame = self._frame(data)
         raw = self.raw_predict(frame, where=where)
-        table = pd.DataFrame({self.target.name: self._labels(raw)}, index=frame.index)
+        columns = {self.target.name: self._labels(raw)}
         if self.task.is_classification:
-            for i, label in enumerate(self.classes_):
-                table[f"proba_{label}"] = raw[:, i]
-        return table
+            columns |= {f"proba_{label}": raw[:, i] for i, label in enumerate(self.classes_)}
+        # one constructor: adding columns one by one costs ~0.3 ms each, most of a row's latency
+        return pd.DataFrame(columns, index=frame.index, copy=False)  # the arrays are new: no copy needed
+
+    def predict_arrays(self, frame: pd.DataFrame, *, where: str = "data") -> tuple[np.ndarray, np.ndarray | None]:
+        """Labels (or values) and, for classifiers, the probabilities (rows x ``classes_``), as
+        arrays: ``predict_table`` without building a table, for the prediction service."""
+        raw = self.raw_predict(frame, where=where)
+        return self._labels(raw), (raw if self.task.is_classification else None)
 
     def _labels(self, raw: np.ndarray) -> np.ndarray:
         if not self.task.is_classification:

@@ -47,10 +47,11 @@ def read_table(source: Any, *, sep: str | None = None, header: bool | None = Non
                             fix="pass a file path (CSV, TSV, Parquet), a pandas or a polars DataFrame, or an "
                                 "SQL query (mlwright.data.sql.SqlQuery).")
         frame = read_sql(source)
-    names = [str(c).strip() for c in frame.columns]
-    if names != list(frame.columns):
+    given = frame.columns.tolist()  # one pass over the index: each pandas Index walk costs tens of µs a row
+    names = [str(c).strip() for c in given]
+    if names != given:
         frame = frame.set_axis(names, axis=1)
-    if not frame.columns.is_unique or frame.shape[1] == 0:
+    if len(set(names)) != len(names) or not names:
         _check_columns(frame, str(source) if not isinstance(source, pd.DataFrame) else "DataFrame")
     return frame
 

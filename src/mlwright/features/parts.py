@@ -194,8 +194,15 @@ class CategoricalPart(Part):
         if self.style == "linear":
             values = np.asarray(column, dtype=object)
             return [(values == c).astype(float) for c in self.categories]
-        lookup = {c: float(i) for i, c in enumerate(self.categories)}
-        return [codes_for(column, lookup, default=float(len(self.categories)))]
+        return [codes_for(column, self._codes(), default=float(len(self.categories)))]
+
+    def _codes(self) -> dict[str, float]:
+        """Category -> code, built once per list of categories rather than on every call (a
+        dict of up to 500 entries per column would be a good part of a row's latency)."""
+        cached = getattr(self, "_cached_codes", None)
+        if cached is None or cached[0] is not self.categories:
+            cached = self._cached_codes = (self.categories, {c: float(i) for i, c in enumerate(self.categories)})
+        return cached[1]
 
     def transform(self, column):
         return self._raw(column) if self.style == "linear" else super().transform(column)

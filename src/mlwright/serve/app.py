@@ -177,16 +177,14 @@ def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> 
         if checked.problems:
             return JSONResponse({"detail": checked.problems}, status_code=422)
         started = time.perf_counter()
+        model = served.model
         try:
-            table = served.model.predict_table(checked.frame)
+            labels, probabilities = model.predict_arrays(checked.frame)
         except MlwrightError as exc:  # the model refused the values: the caller's to fix
             return JSONResponse({"detail": [{"row": None, "field": getattr(exc, "where", None),
                                              "problem": str(exc)}]}, status_code=422)
         latency_ms = (time.perf_counter() - started) * 1000
-        model = served.model
-        predictions = table[model.target.name].tolist()
-        probabilities = table[[f"proba_{c}" for c in model.classes_]].to_numpy() \
-            if model.task.is_classification else None
+        predictions = labels.tolist()
         metrics.observe_predictions(predictions, probabilities)
         if app.state.prediction_log is not None:
             app.state.prediction_log.add(ServedRequest(
@@ -198,17 +196,26 @@ def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> 
             headers["X-Mlwright-Warning"] = "; ".join(checked.warnings())[:2000]
         if "text/csv" in request.headers.get("accept", ""):
             out = io.StringIO()
-            table.to_csv(out, index=False)
+            _table(model, labels, probabilities).to_csv(out, index=False)
             return Response(out.getvalue(), media_type="text/csv", headers=headers)
-        answer = {"model": served.version, "request_id": request_id, "predictions": predictions}
-        if probabilities is not None:
-            answer["probabilities"] = [dict(zip(model.classes_, row)) for row in probabilities.tolist()]
+        answer = {"model": served.version, "request_id": request_id, "predictions": json_ready(predictions)}
+        if probabilities is not None:  # built directly: json_ready over every number costs more than scoring
+            keys = [str(c) for c in model.classes_]
+            answer["probabilities"] = [dict(zip(keys, row)) for row in probabilities.tolist()]
         if explain > 0:
-            answer["explanations"] = _explanations(model, checked.frame, explain)
+            answer["explanations"] = json_ready(_explanations(model, checked.frame, explain))
         answer["latency_ms"] = round(latency_ms, 3)
-        return JSONResponse(json_ready(answer), headers=headers)
+        return JSONResponse(answer, headers=headers)
 
     return app
+
+
+def _table(model, labels, probabilities) -> pd.DataFrame:
+    """The answer as ``predict_table`` gives it: the target's column, then ``proba_<class>``."""
+    columns = {model.target.name: labels}
+    if probabilities is not None:
+        columns |= {f"proba_{c}": probabilities[:, i] for i, c in enumerate(model.classes_)}
+    return pd.DataFrame(columns)
 
 
 def describe(served: LoadedModel) -> dict:

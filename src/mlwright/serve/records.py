@@ -31,6 +31,8 @@ MAX_TEXT = 10_000
 MAX_PROBLEMS = 100
 #: Known values published per categorical field (the model may know more: rare ones share a code).
 MAX_LISTED_VALUES = 500
+#: Batches up to this many rows are built as one object array (the single-record path).
+SMALL_BATCH = 16
 
 _Number = Annotated[Optional[Union[StrictFloat, StrictInt, StrictBool]], Field(allow_inf_nan=False)]
 _Text = Optional[Union[Annotated[StrictStr, Field(max_length=MAX_TEXT)], StrictInt]]
@@ -65,6 +67,7 @@ class RecordSchema:
         self.columns = list(model.schema.used)
         self.names = [c.name for c in self.columns]
         self.kinds = {c.name: c.kind for c in self.columns}
+        self._text_names = [c.name for c in self.columns if c.kind != NUMERIC]
         self.target = model.target.name
         self.known = known_values(model)
         self.strict = strict_categories
@@ -113,7 +116,21 @@ class RecordSchema:
                 raise BadBody("the body is not valid JSON.") from None
             return CheckedRecords(None, problems=_fold(exc.errors(include_url=False)))
         ignored = set().union(*(row.keys() for row in rows)) - set(self.names) - {self.target}
-        return self._checked(pd.DataFrame(rows, columns=self.names), ignored)
+        return self._checked(self._frame(rows), ignored)
+
+    def _frame(self, rows: list[dict]) -> pd.DataFrame:
+        """The rows as a frame; integers sent for categories become their text, as in a CSV."""
+        for name in self._text_names:
+            for row in rows:
+                value = row[name]
+                if value is not None and not isinstance(value, str):
+                    row[name] = str(value)
+        if len(rows) <= SMALL_BATCH:  # an object array: a third of the cost of column inference
+            values = np.empty((len(rows), len(self.names)), dtype=object)
+            for i, row in enumerate(rows):
+                values[i] = [row[name] for name in self.names]
+            return pd.DataFrame(values, columns=self.names, copy=False)
+        return pd.DataFrame({name: [row[name] for row in rows] for name in self.names})
 
     def check_csv(self, body: bytes) -> CheckedRecords:
         """Validate a CSV body with a header row; values are read as text, then as the model reads them."""
