@@ -108,3 +108,17 @@ def test_knn_fast_path_matches_scikit_learn(task, weights):
         assert (exact > 0).all(), "no class gets probability zero"
     else:
         np.testing.assert_allclose(exact, learner.model_.predict(X[:1]), atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["extra_trees", "random_forest", "knn"])
+def test_single_rows_match_batches_at_large_scales(name):
+    """Leaf values near 1e5 kept in float32, or distances from the expanded square formula, once
+    made a row scored alone differ from the same row in a batch by 1e-3."""
+    family = FAMILIES[name]
+    X, y, _ = data_for(Task.REGRESSION)
+    X, y = np.nan_to_num(X) * 4e4, y * 1e5 + 8e4
+    learner = family.make(dict(family.portfolio[0]), Task.REGRESSION)
+    learner.fit(FitData(X=X[:200], y=y[:200], task=Task.REGRESSION, n_classes=0))
+    batch = learner.predict(X[:100])  # training rows included: exact matches for k-NN
+    rows = np.concatenate([learner.predict(X[i:i + 1]) for i in range(100)])
+    np.testing.assert_allclose(rows, batch, rtol=1e-12, atol=0)

@@ -182,9 +182,9 @@ def test_cli_export_loads_in_a_fresh_process(exported, tmp_path):
 
 
 def test_unknown_format_is_a_one_line_error(exported, tmp_path):
-    result = run_cli("export", str(exported["binary"][0]), "--format", "onnx", "-o", str(tmp_path / "out"))
+    result = run_cli("export", str(exported["binary"][0]), "--format", "pmml", "-o", str(tmp_path / "out"))
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
-    assert "'onnx'" in lines[0] and "mlflow" in lines[0] and "Fix:" in lines[0]
+    assert "'pmml'" in lines[0] and "mlflow" in lines[0] and "onnx" in lines[0] and "Fix:" in lines[0]
     assert not (tmp_path / "out").exists()

@@ -269,3 +269,28 @@ def test_metrics_add_up_across_workers(run_folder):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_the_onnx_runtime_serves_the_same_answers(tmp_path):
+    frame = make_mixed_frame(300, seed=2).drop(columns=["when", "note"])
+    mlwright.train(frame, "label", out=tmp_path / "run", store=False, **FAST)
+    rows = make_mixed_frame(30, seed=13).drop(columns=["when", "note", "label"])
+    records = rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
+    process, url = _start(tmp_path / "run", "", "--runtime", "onnx", "--no-log-predictions")
+    try:
+        answer = httpx.post(f"{url}/predict", json=records, timeout=30)
+        assert answer.status_code == 200, answer.text
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    expected = mlwright.load(tmp_path / "run").predict_table(rows)
+    assert answer.json()["predictions"] == expected["label"].tolist()
+    served = [p["yes"] for p in answer.json()["probabilities"]]
+    assert served == pytest.approx(expected["proba_yes"].tolist(), abs=1e-5)
+
+
+def test_a_model_with_no_onnx_form_is_refused_before_listening(run_folder):
+    refused = run_cli("serve", str(run_folder), "--runtime", "onnx", "--port", str(_free_port()))
+    assert refused.returncode != 0
+    assert "when" in refused.stderr or "note" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -1,4 +1,5 @@
-"""`mlwright export`: write a trained model in another tool's format (MLflow pyfunc for now)."""
+"""`mlwright export`: write a trained model in another tool's format (MLflow pyfunc, ONNX), or
+the build context of a container image that serves it (docker)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,24 @@ def _export_mlflow(model_dir: Path, output: Path) -> Path:
     return export_mlflow(model_dir, output)
 
 
-#: Each format: the function that writes it, and how its users load the result.
-FORMATS = {"mlflow": (_export_mlflow, "mlflow.pyfunc.load_model({path})")}
+def _export_onnx(model_dir: Path, output: Path) -> Path:
+    from mlwright.portable.onnx_export import export_onnx  # onnx loads only when asked for
+
+    return export_onnx(model_dir, output)
+
+
+def _export_docker(model_dir: Path, output: Path) -> Path:
+    from mlwright.portable.docker_export import export_docker
+
+    return export_docker(model_dir, output)
+
+
+#: Each format: the function that writes it, and the next step for its users.
+FORMATS = {"mlflow": (_export_mlflow, "Load it with: mlflow.pyfunc.load_model({path})"),
+           "onnx": (_export_onnx, "Load it with: onnxruntime.InferenceSession({path} + '/model.onnx'), or serve "
+                                  "the model with `mlwright serve MODEL --runtime onnx`"),
+           "docker": (_export_docker, "Build it with: docker build -t my-model {path}; run it with an API key "
+                                      "(docker run -p 8000:8000 -e MLWRIGHT_API_KEYS=... my-model): see its README.md")}
 
 
 @friendly_errors
@@ -35,11 +52,11 @@ def export_command(
         guess = closest_name(format, FORMATS)
         raise ConfigError(f"unknown export format {format!r}.", where="--format",
                           fix=(f"did you mean {guess!r}? " if guess else "") + f"use one of: {', '.join(FORMATS)}.")
-    write, how_to_load = FORMATS[format]
+    write, next_step = FORMATS[format]
     written = write(_model_folder(model, store), output)
     console.print(f"Exported the model to [bold]{escape(str(written))}[/] ({format}).", highlight=False)
     literal = json.dumps(str(written.resolve()))  # a Python string literal, quotes and backslashes escaped
-    console.print(f"Load it with: {escape(how_to_load.format(path=literal))}", highlight=False, soft_wrap=True)
+    console.print(escape(next_step.format(path=literal)), highlight=False, soft_wrap=True)
 
 
 def _model_folder(model: str, store: str | None) -> Path:

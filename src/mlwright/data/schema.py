@@ -26,7 +26,7 @@ SENSITIVE = "sensitive"
 DROPPED_KINDS = (IDENTIFIER, CONSTANT, LEAK, PERSONAL, DUPLICATE, SENSITIVE)
 _DATE_PATTERN = re.compile(r"\d{1,4}[-/.:]\d{1,2}")
 #: ISO 8601 without a time zone: NumPy reads these exactly as pandas does.
-_PLAIN_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?")
+_PLAIN_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?")
 #: Orders people write categories in; a column whose values all belong to one scale is ordinal.
 ORDINAL_SCALES: tuple[tuple[str, ...], ...] = (
     ("very low", "low", "medium", "high", "very high"),
@@ -237,17 +237,25 @@ def _read_small_frame(frame: pd.DataFrame, used, positions: list[int]) -> tuple[
 
 def _small_dates(raw: np.ndarray) -> np.ndarray:
     """Dates of a few rows: NumPy reads ISO 8601 in microseconds, where building a Series to
-    clean and parse costs milliseconds; anything else goes through ``parse_dates``."""
-    stamps = np.empty(len(raw), dtype="datetime64[ns]")
+    clean and parse costs milliseconds; anything else goes through ``parse_dates``.
+
+    Microseconds, as ``parse_dates`` gives them: years 1 to 9999 fit (nanoseconds would wrap
+    past 2262 silently), and a date that does not exist (2021-02-30) is missing, as in a batch.
+    """
+    stamps = np.empty(len(raw), dtype="datetime64[us]")
     for i, value in enumerate(raw):
         value = clean_value(value)
         if isinstance(value, str) and _PLAIN_ISO_DATE.fullmatch(value):
-            stamps[i] = np.datetime64(value, "ns")
+            try:
+                stamps[i] = np.datetime64(value, "us")
+            except ValueError:
+                stamps[i] = np.datetime64("NaT")
         elif isinstance(value, float):  # missing
             stamps[i] = np.datetime64("NaT")
         else:
             parsed = parse_dates(pd.Series([value], dtype=object))
-            stamps[i] = parsed.to_numpy(dtype="datetime64[ns]")[0] if pd.api.types.is_datetime64_any_dtype(parsed) else np.datetime64("NaT")
+            stamps[i] = parsed.to_numpy(dtype="datetime64[us]")[0] if pd.api.types.is_datetime64_any_dtype(parsed) \
+                else np.datetime64("NaT")
     return stamps
 
 

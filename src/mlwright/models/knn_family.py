@@ -48,7 +48,9 @@ class KNNLearner(SklearnLearner):
         distances = np.sqrt(np.maximum(
             (X ** 2).sum(axis=1)[:, None] - 2 * X @ fit_X.T + (fit_X ** 2).sum(axis=1)[None, :], 0.0))
         nearest = np.argpartition(distances, k - 1, axis=1)[:, :k]
-        near_distances = np.take_along_axis(distances, nearest, axis=1)
+        # the expanded formula above picks the neighbours fast but loses digits near zero (an
+        # exact match must get all the weight): their distances are computed again exactly
+        near_distances = np.sqrt(((X[:, None, :] - fit_X[nearest]) ** 2).sum(axis=2))
         weights = self._weights(near_distances)
         if self.task is Task.REGRESSION:
             return (targets[nearest] * weights).sum(axis=1) / weights.sum(axis=1)

@@ -42,7 +42,7 @@ class PackedForest:
             feature=np.concatenate(parts["feature"]).astype(np.int32),
             threshold=np.concatenate(parts["threshold"]).astype(np.float64),
             missing_left=np.concatenate(parts["missing_left"]),
-            values=np.concatenate(parts["values"]).astype(np.float32), roots=np.asarray(roots, dtype=np.int32))
+            values=np.concatenate(parts["values"]).astype(np.float64), roots=np.asarray(roots, dtype=np.int32))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Mean over trees of the leaf values: class shares (rows x classes) or a (rows x 1) value."""

@@ -65,7 +65,8 @@ def float32_cut(threshold: float) -> float:
 
 
 def float32_below(value: float) -> float:
-    """The float32 just below ``value`` (a float32): ``float32(x) < value`` is ``float32(x) <= float32_below(value)``."""
+    """The float32 just below ``value`` (a float32): ``float32(x) < value`` is ``float32(x) <= float32_below(value)``
+    (XGBoost's strict splits become ``<=`` splits)."""
     return float(np.nextafter(np.float32(value), np.float32(-np.inf)))
 
 

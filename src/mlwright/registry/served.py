@@ -34,8 +34,9 @@ class ServedPredictions:
             ids = sorted({r["request_id"] for r in rows})
             for start in range(0, len(ids), _LOOKUP_CHUNK):
                 chunk = ids[start:start + _LOOKUP_CHUNK]
-                stored |= set(connection.execute(select(table.c.request_id, table.c.row_index)
-                                                 .where(table.c.request_id.in_(chunk))).tuples())
+                found = connection.execute(select(table.c.request_id, table.c.row_index)
+                                           .where(table.c.request_id.in_(chunk))).all()
+                stored |= {(request_id, row_index) for request_id, row_index in found}
             new = [r for r in rows if (r["request_id"], r["row_index"]) not in stored]
             new = list({(r["request_id"], r["row_index"]): r for r in new}.values())
             if new:

@@ -30,7 +30,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from mlwright.data.schema import NUMERIC
 from mlwright.errors import MlwrightError
@@ -137,7 +137,7 @@ def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> 
         problems = [{"row": None, "field": str(e["loc"][-1]), "problem": e["msg"]} for e in exc.errors()]
         return JSONResponse({"detail": problems}, status_code=422)
 
-    @app.get("/metrics", summary="Prometheus metrics")
+    @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
     def prometheus() -> Response:
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 

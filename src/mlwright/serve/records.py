@@ -34,7 +34,10 @@ MAX_LISTED_VALUES = 500
 #: Batches up to this many rows are built as one object array (the single-record path).
 SMALL_BATCH = 16
 
-_Number = Annotated[Optional[Union[StrictFloat, StrictInt, StrictBool]], Field(allow_inf_nan=False)]
+#: Integers beyond this are no float: refused here rather than overflowing later.
+_LARGEST = int(1.7976931348623157e308)
+_Number = Optional[Union[Annotated[StrictFloat, Field(allow_inf_nan=False)],
+                         Annotated[StrictInt, Field(ge=-_LARGEST, le=_LARGEST)], StrictBool]]
 _Text = Optional[Union[Annotated[StrictStr, Field(max_length=MAX_TEXT)], StrictInt]]
 
 
@@ -52,12 +55,18 @@ class CheckedRecords:
     unseen: dict[str, set[str]] = field(default_factory=dict)
 
     def warnings(self) -> list[str]:
-        notes = [f"ignored fields the model does not use: {', '.join(sorted(self.ignored)[:20])}"] if self.ignored else []
+        notes = [f"ignored fields the model does not use: {', '.join(_printable(n) for n in sorted(self.ignored)[:20])}"] \
+            if self.ignored else []
         for name, values in sorted(self.unseen.items()):
             shown = ", ".join(ascii(v)[:40] for v in sorted(values)[:5])
-            notes.append(f"field {name!r}: values the model never saw, scored as rare: {shown}"
+            notes.append(f"field {_printable(name)!r}: values the model never saw, scored as rare: {shown}"
                          + (" ..." if len(values) > 5 else ""))
         return notes
+
+
+def _printable(text: str) -> str:
+    """Text fit for an HTTP header: non-ASCII and control characters as escapes."""
+    return ascii(str(text))[1:-1]
 
 
 class RecordSchema:
@@ -135,7 +144,7 @@ class RecordSchema:
     def check_csv(self, body: bytes) -> CheckedRecords:
         """Validate a CSV body with a header row; values are read as text, then as the model reads them."""
         try:
-            frame = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=True, encoding="utf-8")
+            frame = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=True, encoding="utf-8", index_col=False)
         except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise BadBody(f"the body is not readable CSV with a header row ({type(exc).__name__}).") from None
         frame.columns = [str(c) for c in frame.columns]
@@ -211,16 +220,20 @@ def _fold(errors: list[dict]) -> list[dict]:
         name = loc[1] if len(loc) > 1 and isinstance(loc[1], str) else None
         key = (row, name)
         problem = _problem(error["type"], error.get("input"))
-        if key not in problems or error["type"] in ("missing", "finite_number", "string_too_long"):
+        if key not in problems or error["type"] in _SPECIFIC:
             problems[key] = problem
     listed = [{"row": row, "field": name, "problem": problem} for (row, name), problem in problems.items()]
     return sorted(listed, key=_order)[:MAX_PROBLEMS]
 
 
+#: Errors that say more than "wrong type": the one kept when a union gives several.
+_SPECIFIC = ("missing", "finite_number", "string_too_long", "less_than_equal", "greater_than_equal")
+
+
 def _problem(kind: str, given) -> str:
     if kind == "missing":
         return "missing (send null for an unknown value)"
-    if kind == "finite_number":
+    if kind in ("finite_number", "less_than_equal", "greater_than_equal"):
         return "not a finite number"
     if kind == "string_too_long":
         return f"longer than {MAX_TEXT:,} characters"
