@@ -13,6 +13,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import and_, func, insert, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from mlwright.registry.tables import served_predictions as table
 
@@ -26,9 +27,19 @@ class ServedPredictions:
 
     def write(self, rows: list[dict]) -> int:
         """Store rows (dicts with the table's columns but ``id``) in one transaction; returns how
-        many were new."""
+        many were new. New rows, the usual case, go in with one insert; only when some are
+        already there (a replay, a caller reusing a request id) are they looked up and skipped."""
         if not rows:
             return 0
+        rows = list({(r["request_id"], r["row_index"]): r for r in rows}.values())
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(insert(table), rows)
+            return len(rows)
+        except IntegrityError:
+            return self._write_new(rows)
+
+    def _write_new(self, rows: list[dict]) -> int:
         with self.engine.begin() as connection:
             stored: set[tuple[str, int]] = set()
             ids = sorted({r["request_id"] for r in rows})
@@ -38,7 +49,6 @@ class ServedPredictions:
                                            .where(table.c.request_id.in_(chunk))).all()
                 stored |= {(request_id, row_index) for request_id, row_index in found}
             new = [r for r in rows if (r["request_id"], r["row_index"]) not in stored]
-            new = list({(r["request_id"], r["row_index"]): r for r in new}.values())
             if new:
                 connection.execute(insert(table), new)
         return len(new)

@@ -23,6 +23,7 @@ import json
 import logging
 import math
 import os
+import sys
 import threading
 import time
 import uuid
@@ -42,6 +43,8 @@ BATCH_ROWS = 2_000
 #: Seconds between retries while the store cannot be reached.
 RETRY_SECONDS = 5.0
 PENDING, CLAIMED = ".jsonl", ".claimed-"
+#: Seconds a thread may hold the GIL while another waits for it (Python's default: 0.005).
+SWITCH_INTERVAL = 0.0005
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class ServedRequest:
     probabilities: np.ndarray | None
     classes: tuple
     latency_ms: float
+    #: The records as the caller sent them (JSON bodies): converting the frame back to records
+    #: costs about a millisecond a request, which the writer would spend holding the GIL.
+    records: list[dict] | None = None
 
 
 class PredictionLogger:
@@ -82,6 +88,10 @@ class PredictionLogger:
     # --- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> None:
+        # The writer shares the GIL with the request loop. Python hands the GIL over every 5 ms
+        # by default, so a request arriving while the writer converts a batch could wait that
+        # long at each step; a shorter interval bounds the wait at a fraction of a millisecond.
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -215,7 +225,11 @@ def rows_of(requests: list[ServedRequest]) -> list[dict]:
     for request in requests:
         name, version = _registry_name(request.model)
         served_at = datetime.fromtimestamp(request.served_at, tz=timezone.utc)
-        records = request.frame.to_dict(orient="records")
+        if request.records is not None:
+            names = request.frame.columns.tolist()
+            records = [{name: record[name] for name in names} for record in request.records]
+        else:
+            records = request.frame.to_dict(orient="records")
         for index, record in enumerate(records):
             probabilities = None
             if request.probabilities is not None:

@@ -51,6 +51,8 @@ class CheckedRecords:
 
     frame: pd.DataFrame | None
     problems: list[dict] = field(default_factory=list)
+    #: JSON bodies: the validated records the frame was built from (for the prediction log).
+    records: list[dict] | None = None
     ignored: set[str] = field(default_factory=set)
     unseen: dict[str, set[str]] = field(default_factory=dict)
 
@@ -125,7 +127,9 @@ class RecordSchema:
                 raise BadBody("the body is not valid JSON.") from None
             return CheckedRecords(None, problems=_fold(exc.errors(include_url=False)))
         ignored = set().union(*(row.keys() for row in rows)) - set(self.names) - {self.target}
-        return self._checked(self._frame(rows), ignored)
+        checked = self._checked(self._frame(rows), ignored)
+        checked.records = rows
+        return checked
 
     def _frame(self, rows: list[dict]) -> pd.DataFrame:
         """The rows as a frame; integers sent for categories become their text, as in a CSV."""

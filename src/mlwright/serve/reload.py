@@ -7,6 +7,7 @@ one version and half by the other. A version that fails to load is logged and th
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 
@@ -49,6 +50,7 @@ class RegistryWatcher:
         replacement = load_served_model(served.reference, settings)
         self.app.state.served = replacement  # one assignment: requests see the old model or the new
         self.app.openapi_schema = None  # the new version's inputs may differ: the spec is rebuilt
+        gc.freeze()  # the new model's objects join the long-lived ones (see app._settle_garbage_collector)
         log.warning("now serving %s (was %s)", replacement.version, served.version)
         return True
 
