@@ -40,6 +40,8 @@ log = logging.getLogger("mlwright.serve")
 
 #: Rows written to the store in one transaction at most.
 BATCH_ROWS = 2_000
+#: Queued requests that wake the writer before its next cycle.
+WAKE_REQUESTS = 1_000
 #: Seconds between retries while the store cannot be reached.
 RETRY_SECONDS = 5.0
 PENDING, CLAIMED = ".jsonl", ".claimed-"
@@ -82,7 +84,7 @@ class PredictionLogger:
 
     def add(self, request: ServedRequest) -> None:
         self._queue.append(request)
-        if len(self._queue) >= 256:
+        if len(self._queue) >= WAKE_REQUESTS:
             self._wake.set()
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -129,10 +131,14 @@ class PredictionLogger:
             self._drain_queue(final=final)
 
     def _drain_queue(self, *, final: bool) -> None:
-        while self._queue:
+        """Write what was queued when the drain began; what arrives meanwhile waits for the next
+        cycle (or, at the end, is drained too): a transaction per cycle, not one per straggler."""
+        waiting = len(self._queue)
+        while self._queue and (waiting > 0 or final):
             requests = []
             rows = 0
-            while self._queue and rows < BATCH_ROWS:
+            while self._queue and rows < BATCH_ROWS and (waiting > 0 or final):
+                waiting -= 1
                 request = self._queue.popleft()
                 requests.append(request)
                 rows += len(request.frame)
