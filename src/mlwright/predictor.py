@@ -38,16 +38,18 @@ class Member:
     learner: Learner
 
 
-class TrainedModel:
-    """A weighted ensemble of models behind the feature encoders it was trained with."""
+class Predicts:
+    """The prediction surface every model that answers like mlwright's offers, built on four
+    things it has: ``target``, ``schema``, ``decision`` and ``raw_predict`` (the model's
+    calibrated probabilities or values for a read frame). One implementation for the trained
+    model and its ONNX form, so both give the same columns, labels and types."""
 
-    def __init__(self, *, schema: Schema, target: TargetInfo, metric: str, encoders: dict[str, TableEncoder],
-                 members: list[Member], leaderboard: pd.DataFrame, info: dict[str, Any],
-                 decision: Decision | None = None):
-        self.schema, self.target, self.metric = schema, target, metric
-        self.encoders, self.members = encoders, members
-        self._leaderboard, self.info = leaderboard, info
-        self.decision = decision or Decision()
+    target: TargetInfo
+    schema: Schema
+    decision: Decision
+
+    def raw_predict(self, frame: pd.DataFrame, *, where: str = "data") -> np.ndarray:
+        raise NotImplementedError
 
     @property
     def task(self) -> Task:
@@ -60,28 +62,6 @@ class TrainedModel:
     @property
     def feature_names_in_(self) -> list[str]:
         return [c.name for c in self.schema.used]
-
-    def leaderboard(self) -> pd.DataFrame:
-        """Every trial of the search: validation score, fit time, latency, ensemble weight."""
-        return self._leaderboard.copy()
-
-    def without_member(self, name: str) -> None:
-        """Drop one member: the others' weights are renormalised, an encoder no member uses any
-        more goes, and the leaderboard's ensemble weights follow."""
-        self.members = [m for m in self.members if m.name != name]
-        total = sum(m.weight for m in self.members)
-        for member in self.members:
-            member.weight /= total
-        styles = {m.style for m in self.members}
-        self.encoders = {style: encoder for style, encoder in self.encoders.items() if style in styles}
-        weights = {m.name: m.weight for m in self.members}
-        self._leaderboard["ensemble_weight"] = self._leaderboard["model"].map(weights).fillna(0.0).round(4)
-
-    def only(self, member: Member) -> "TrainedModel":
-        """A view with ``member`` alone at its own weight (for timing it; predictions are scaled)."""
-        return TrainedModel(schema=self.schema, target=self.target, metric=self.metric,
-                            encoders={member.style: self.encoders[member.style]}, members=[member],
-                            leaderboard=self._leaderboard, info={}, decision=self.decision)
 
     @property
     def threshold(self) -> float | None:
@@ -124,6 +104,44 @@ class TrainedModel:
             values = values.astype(np.int64)
         return values
 
+
+    def _frame(self, data: DataSource) -> pd.DataFrame:
+        return read_table(data)
+
+
+class TrainedModel(Predicts):
+    """A weighted ensemble of models behind the feature encoders it was trained with."""
+
+    def __init__(self, *, schema: Schema, target: TargetInfo, metric: str, encoders: dict[str, TableEncoder],
+                 members: list[Member], leaderboard: pd.DataFrame, info: dict[str, Any],
+                 decision: Decision | None = None):
+        self.schema, self.target, self.metric = schema, target, metric
+        self.encoders, self.members = encoders, members
+        self._leaderboard, self.info = leaderboard, info
+        self.decision = decision or Decision()
+
+    def leaderboard(self) -> pd.DataFrame:
+        """Every trial of the search: validation score, fit time, latency, ensemble weight."""
+        return self._leaderboard.copy()
+
+    def without_member(self, name: str) -> None:
+        """Drop one member: the others' weights are renormalised, an encoder no member uses any
+        more goes, and the leaderboard's ensemble weights follow."""
+        self.members = [m for m in self.members if m.name != name]
+        total = sum(m.weight for m in self.members)
+        for member in self.members:
+            member.weight /= total
+        styles = {m.style for m in self.members}
+        self.encoders = {style: encoder for style, encoder in self.encoders.items() if style in styles}
+        weights = {m.name: m.weight for m in self.members}
+        self._leaderboard["ensemble_weight"] = self._leaderboard["model"].map(weights).fillna(0.0).round(4)
+
+    def only(self, member: Member) -> "TrainedModel":
+        """A view with ``member`` alone at its own weight (for timing it; predictions are scaled)."""
+        return TrainedModel(schema=self.schema, target=self.target, metric=self.metric,
+                            encoders={member.style: self.encoders[member.style]}, members=[member],
+                            leaderboard=self._leaderboard, info={}, decision=self.decision)
+
     def raw_predict(self, frame: pd.DataFrame, *, where: str = "data") -> np.ndarray:
         """The model's output on an already read frame: calibrated probabilities, or values."""
         blended = self.blend(frame, where=where)
@@ -155,9 +173,6 @@ class TrainedModel:
         from mlwright.registry.bundle import save_model
 
         return save_model(self, Path(path))
-
-    def _frame(self, data: DataSource) -> pd.DataFrame:
-        return read_table(data)
 
     def __repr__(self) -> str:
         members = ", ".join(f"{m.name}×{m.weight:.2f}" for m in self.members)

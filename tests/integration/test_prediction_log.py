@@ -4,13 +4,13 @@ spooled locally, replayed once it is back, never stored twice."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
 
 import numpy as np
 import pandas as pd
-import pytest
 from sqlalchemy.engine import make_url
 
 from mlwright.registry.store import open_store
@@ -123,10 +123,7 @@ def test_a_spool_left_by_a_dead_process_is_replayed_once(sqlite_url, tmp_path):
         store.close()
 
 
-@pytest.mark.parametrize("alive", [True])
-def test_a_live_workers_spool_is_left_to_it(sqlite_url, tmp_path, alive):
-    import os
-
+def test_a_live_workers_spool_is_left_to_it(sqlite_url, tmp_path):
     spool = tmp_path / "spool"
     spool.mkdir()
     other = spool / f"predictions-{os.getppid()}-0000beef.jsonl"  # a running process's own file

@@ -90,7 +90,7 @@ def _applies(requirement: Requirement, extras: set[str]) -> bool:
 
 
 def render_lock(lock: dict[str, str]) -> str:
-    lines = [f"# Exact versions of every package the mlwright service runs with, as installed where this",
+    lines = ["# Exact versions of every package the mlwright service runs with, as installed where this",
              f"# image was exported (Python {platform.python_version()}, mlwright {mlwright.__version__}).",
              "# Installed with --no-deps: this list is already complete."]
     return "\n".join(lines + [f"{name}=={version}" for name, version in lock.items()]) + "\n"

@@ -18,20 +18,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlwright._types import DataSource, Task
-from mlwright.data.readers import read_table
+from mlwright._types import DataSource
 from mlwright.data.schema import NUMERIC, Schema, conform_columns
 from mlwright.data.target import TargetInfo
 from mlwright.errors import ModelFormatError
 from mlwright.evaluate.decision import Decision
 from mlwright.portable.onnx_export import DESCRIPTION_FILE, FORMAT, GRAPH_FILE, build_onnx
-from mlwright.predictor import MlwrightWarning, TrainedModel
+from mlwright.predictor import MlwrightWarning, Predicts, TrainedModel
 
 #: Rows up to which onnxruntime runs on one thread: starting threads costs more than it saves.
 FEW_ROWS = 256
 
 
-class OnnxModel:
+class OnnxModel(Predicts):
     """Predicts through onnxruntime; built from a ``TrainedModel`` or loaded from an export folder."""
 
     def __init__(self, graph: bytes, description: dict[str, Any], trained: TrainedModel | None = None):
@@ -68,18 +67,6 @@ class OnnxModel:
         return cls(graph, description)
 
     @property
-    def task(self) -> Task:
-        return self.target.task
-
-    @property
-    def classes_(self) -> list:
-        return list(self.target.classes)
-
-    @property
-    def threshold(self) -> float | None:
-        return self.decision.threshold
-
-    @property
     def info(self) -> dict[str, Any]:
         return self.trained.info if self.trained is not None else {"estimate": self.description.get("estimate")}
 
@@ -91,34 +78,6 @@ class OnnxModel:
     @property
     def encoders(self) -> dict:
         return self.trained.encoders if self.trained is not None else {}
-
-    @property
-    def feature_names_in_(self) -> list[str]:
-        return [c.name for c in self.schema.used]
-
-    def predict_table(self, data: DataSource, *, where: str = "data") -> pd.DataFrame:
-        """As ``TrainedModel.predict_table``: the target-named prediction and ``proba_<class>`` columns."""
-        frame = read_table(data)
-        raw = self.raw_predict(frame, where=where)
-        columns = {self.target.name: self._labels(raw)}
-        if self.task.is_classification:
-            columns |= {f"proba_{label}": raw[:, i] for i, label in enumerate(self.classes_)}
-        return pd.DataFrame(columns, index=frame.index, copy=False)
-
-    def predict_arrays(self, frame: pd.DataFrame, *, where: str = "data") -> tuple[np.ndarray, np.ndarray | None]:
-        """As ``TrainedModel.predict_arrays``: labels (or values), and probabilities for classifiers."""
-        raw = self.raw_predict(frame, where=where)
-        return self._labels(raw), (raw if self.task.is_classification else None)
-
-    def predict(self, data: DataSource) -> pd.Series:
-        frame = read_table(data)
-        return pd.Series(self._labels(self.raw_predict(frame)), index=frame.index, name=self.target.name)
-
-    def predict_proba(self, data: DataSource) -> pd.DataFrame:
-        if not self.task.is_classification:
-            raise TypeError("predict_proba is for classifiers; this model predicts numbers: use predict.")
-        frame = read_table(data)
-        return pd.DataFrame(self.raw_predict(frame), columns=self.classes_, index=frame.index)
 
     def raw_predict(self, frame: pd.DataFrame, *, where: str = "data") -> np.ndarray:
         """Calibrated probabilities (rows x classes) or values, from the graph."""
@@ -163,14 +122,6 @@ class OnnxModel:
     @property
     def _output(self) -> str:
         return "probabilities" if self.task.is_classification else "value"
-
-    def _labels(self, raw: np.ndarray) -> np.ndarray:
-        if not self.task.is_classification:
-            return raw
-        values = np.asarray(self.classes_, dtype=object)[self.decision.label_indices(raw)]
-        if all(isinstance(c, (int, np.integer)) for c in self.classes_):
-            values = values.astype(np.int64)
-        return values
 
     def __repr__(self) -> str:
         members = ", ".join(f"{m['name'] if isinstance(m, dict) else m.name}" for m in self.members)
