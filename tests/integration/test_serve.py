@@ -192,6 +192,10 @@ def test_csv_bodies_and_csv_answers(service, run_folder):
     expected = mlwright.load(run_folder).predict_table(rows)
     assert returned["label"].tolist() == expected["label"].tolist()
     assert returned["proba_yes"].to_numpy() == pytest.approx(expected["proba_yes"].to_numpy(), abs=1e-9)
+    flags = rows.assign(x1=["True", "false", "TRUE", "0", "1", "False"]).to_csv(index=False).encode()
+    as_numbers = httpx.post(f"{service}/predict", content=flags, headers={"content-type": "text/csv"})
+    expected_flags = mlwright.load(run_folder).predict_table(rows.assign(x1=[1.0, 0.0, 1.0, 0.0, 1.0, 0.0]))
+    assert as_numbers.status_code == 200 and as_numbers.json()["predictions"] == expected_flags["label"].tolist()
     broken = rows.drop(columns="x2").to_csv(index=False).encode()
     refused = httpx.post(f"{service}/predict", content=broken, headers={"content-type": "text/csv"})
     assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "x2"

@@ -166,7 +166,9 @@ class RecordSchema:
         for name in self.names:
             column = frame[name]
             if self.kinds[name] == NUMERIC:
-                numbers = pd.to_numeric(column, errors="coerce")
+                # true/false as a CSV reader gives them for a boolean column (as the training file was read)
+                flags = column.str.strip().str.lower().map({"true": "1", "false": "0"})
+                numbers = pd.to_numeric(flags.fillna(column), errors="coerce")
                 bad = column.notna() & ~np.isfinite(numbers.fillna(0.0).to_numpy(dtype=float))
                 bad |= column.notna() & numbers.isna()
                 problems += [{"row": int(i), "field": name, "problem": "expected a finite number"}
