@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 import httpx
 import pandas as pd
@@ -50,6 +51,17 @@ def _start(run_folder, keys: str = "", *extra: str, store: str | None = None):
         time.sleep(0.2)
     process.kill()
     raise AssertionError("the service did not answer /health within 60 s")
+
+
+@contextmanager
+def _serving(model, keys: str = "", *extra: str, store: str | None = None):
+    """A service for one test: its URL, and the process stopped afterwards whatever happens."""
+    process, url = _start(model, keys, *extra, store=store)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -228,22 +240,17 @@ def test_unseen_categories_warn_or_are_refused_with_strict_categories(service, r
     record = dict(_records(1, seed=3)[0], colour="ultraviolet")
     lenient = httpx.post(f"{service}/predict", json=record)
     assert lenient.status_code == 200 and "ultraviolet" in lenient.headers["x-mlwright-warning"]
-    process, url = _start(run_folder, "", "--strict-categories", "--no-log-predictions")
-    try:
+    with _serving(run_folder, "", "--strict-categories", "--no-log-predictions") as url:
         strict = httpx.post(f"{url}/predict", json=[_records(1, seed=3)[0], record])
         assert strict.status_code == 422
         assert strict.json()["detail"] == [{"row": 1, "field": "colour", "problem": strict.json()["detail"][0]["problem"]}]
         spec = httpx.get(f"{url}/openapi.json").json()
         assert set(spec["components"]["schemas"]["Record"]["properties"]["colour"]["enum"]) == {"red", "green", "blue", None}
         assert "access-control-allow-origin" not in httpx.get(f"{url}/health", headers={"Origin": "https://a.example"}).headers
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_cors_only_for_configured_origins(run_folder):
-    process, url = _start(run_folder, "k-cors", "--cors-origin", "https://dash.example", "--no-log-predictions")
-    try:
+    with _serving(run_folder, "k-cors", "--cors-origin", "https://dash.example", "--no-log-predictions") as url:
         preflight = httpx.options(f"{url}/predict", headers={"Origin": "https://dash.example",
                                                              "Access-Control-Request-Method": "POST",
                                                              "Access-Control-Request-Headers": "x-api-key"})
@@ -251,14 +258,10 @@ def test_cors_only_for_configured_origins(run_folder):
         assert preflight.headers["access-control-allow-origin"] == "https://dash.example"
         other = httpx.get(f"{url}/health", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_metrics_add_up_across_workers(run_folder):
-    process, url = _start(run_folder, "", "--workers", "2", "--no-log-predictions")
-    try:
+    with _serving(run_folder, "", "--workers", "2", "--no-log-predictions") as url:
         record = _records(1, seed=8)[0]
         with httpx.Client() as client:  # new connections: uvicorn's workers share one socket
             for _ in range(40):
@@ -270,9 +273,6 @@ def test_metrics_add_up_across_workers(run_folder):
                 if line.startswith('mlwright_requests_total{route="/predict",status="200"}'):
                     counts.add(float(line.split(" ")[1]))
         assert counts == {40.0}, "every scrape sees all workers' requests"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_the_onnx_runtime_serves_the_same_answers(tmp_path):
@@ -280,13 +280,9 @@ def test_the_onnx_runtime_serves_the_same_answers(tmp_path):
     mlwright.train(frame, "label", out=tmp_path / "run", store=False, **FAST)
     rows = make_mixed_frame(30, seed=13).drop(columns=["when", "note", "label"])
     records = rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
-    process, url = _start(tmp_path / "run", "", "--runtime", "onnx", "--no-log-predictions")
-    try:
+    with _serving(tmp_path / "run", "", "--runtime", "onnx", "--no-log-predictions") as url:
         answer = httpx.post(f"{url}/predict", json=records, timeout=30)
         assert answer.status_code == 200, answer.text
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
     expected = mlwright.load(tmp_path / "run").predict_table(rows)
     assert answer.json()["predictions"] == expected["label"].tolist()
     served = [p["yes"] for p in answer.json()["probabilities"]]
