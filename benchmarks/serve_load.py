@@ -205,10 +205,23 @@ def wrk(url: str, *, seconds: int, connections: int, threads: int, bodies: Path 
         raise RuntimeError(f"wrk failed ({run.returncode}): {run.stderr.strip() or run.stdout.strip()}")
     raw = json.loads(found.group(1))
     errors = sum(raw[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts"))
-    return {"command": " ".join(command[:-2] if bodies else command), "requests": raw["requests"],
+    # recorded without this machine's paths, nor the port chosen afresh each run
+    shown = [_portable(LUA_SCRIPT) if part == str(LUA_SCRIPT) else
+             re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", part) if part == url else part for part in command]
+    return {"command": " ".join(shown[:-2] if bodies else shown), "requests": raw["requests"],
             "rps": raw["requests"] / (raw["duration_us"] / 1e6), "p50_ms": raw["p50_us"] / 1000,
             "p90_ms": raw["p90_us"] / 1000, "p99_ms": raw["p99_us"] / 1000, "max_ms": raw["max_us"] / 1000,
             "errors": errors, "raw": raw}
+
+
+def _portable(path: Path) -> str:
+    """A path as the results file records it: relative to the project (or to the datasets'
+    folder beside it), never this machine's absolute path."""
+    path = Path(path).resolve()
+    for root, shown in ((REPO_ROOT, ""), (REPO_ROOT.parent, "../")):
+        if path.is_relative_to(root):
+            return shown + str(path.relative_to(root))
+    return path.name
 
 
 def check_answer(url: str, record: dict) -> None:
@@ -350,7 +363,7 @@ def main(argv: list[str]) -> None:
         "command": "python benchmarks/serve_load.py " + " ".join(argv), "started": started.isoformat(timespec="seconds"),
         "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(),
                     "wrk": subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0]},
-        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "settings": {k: _portable(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "targets": TARGETS, "verdict": verdict(results), "table": table, "results": results,
     }, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.output.relative_to(REPO_ROOT) if args.output.is_relative_to(REPO_ROOT) else args.output}")
