@@ -83,12 +83,16 @@ class Predicts:
     def predict_table(self, data: DataSource, *, where: str = "data") -> pd.DataFrame:
         """The prediction column named after the target and, for classifiers, ``proba_<class>`` columns."""
         frame = self._frame(data)
-        raw = self.raw_predict(frame, where=where)
-        columns = {self.target.name: self._labels(raw)}
-        if self.task.is_classification:
-            columns |= {f"proba_{label}": raw[:, i] for i, label in enumerate(self.classes_)}
+        return self.prediction_table(*self.predict_arrays(frame, where=where), index=frame.index)
+
+    def prediction_table(self, labels: np.ndarray, probabilities: np.ndarray | None, index=None) -> pd.DataFrame:
+        """``predict_arrays``' answer as ``predict_table`` gives it: the target's column, then
+        ``proba_<class>`` columns for classifiers."""
+        columns = {self.target.name: labels}
+        if probabilities is not None:
+            columns |= {f"proba_{label}": probabilities[:, i] for i, label in enumerate(self.classes_)}
         # one constructor: adding columns one by one costs ~0.3 ms each, most of a row's latency
-        return pd.DataFrame(columns, index=frame.index, copy=False)  # the arrays are new: no copy needed
+        return pd.DataFrame(columns, index=index, copy=False)  # the arrays are new: no copy needed
 
     def predict_arrays(self, frame: pd.DataFrame, *, where: str = "data") -> tuple[np.ndarray, np.ndarray | None]:
         """Labels (or values) and, for classifiers, the probabilities (rows x ``classes_``), as

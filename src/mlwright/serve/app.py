@@ -198,7 +198,7 @@ def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> 
             headers["X-Mlwright-Warning"] = "; ".join(checked.warnings())[:2000]
         if "text/csv" in request.headers.get("accept", ""):
             out = io.StringIO()
-            _table(model, labels, probabilities).to_csv(out, index=False)
+            model.prediction_table(labels, probabilities).to_csv(out, index=False)
             return Response(out.getvalue(), media_type="text/csv", headers=headers)
         answer = {"model": served.version, "request_id": request_id, "predictions": json_ready(predictions)}
         if probabilities is not None:  # built directly: json_ready over every number costs more than scoring
@@ -223,14 +223,6 @@ def _settle_garbage_collector() -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-def _table(model, labels, probabilities) -> pd.DataFrame:
-    """The answer as ``predict_table`` gives it: the target's column, then ``proba_<class>``."""
-    columns = {model.target.name: labels}
-    if probabilities is not None:
-        columns |= {f"proba_{c}": probabilities[:, i] for i, c in enumerate(model.classes_)}
-    return pd.DataFrame(columns)
 
 
 def describe(served: LoadedModel) -> dict:

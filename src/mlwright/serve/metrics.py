@@ -51,8 +51,9 @@ class ServiceMetrics:
     def observe_predictions(self, labels, probabilities: np.ndarray | None) -> None:
         self.rows.inc(len(labels))
         if self.classification:
-            for label in labels:
-                self.predicted.labels(class_=str(label)).inc()
+            classes, counts = np.unique(np.asarray(labels, dtype=str), return_counts=True)
+            for label, count in zip(classes.tolist(), counts.tolist()):  # one update a class, not a row
+                self.predicted.labels(class_=label).inc(count)
             if probabilities is not None and len(probabilities):
                 for value in probabilities.max(axis=1):
                     self.confidence.observe(float(value))

@@ -74,7 +74,7 @@ class PredictionLogger:
         self.on_outcome = on_outcome or (lambda outcome, rows: None)
         self._queue: deque[ServedRequest] = deque()
         self._wake, self._stopping = threading.Event(), threading.Event()
-        self._writing = threading.Lock()  # one writer at a time: the thread, or flush() from outside
+        self._writing = threading.Lock()  # the writer's work, and a stop's final drain, one at a time
         self._thread = threading.Thread(target=self._loop, name="mlwright-prediction-log", daemon=True)
         self._store = None
         self._next_try = 0.0
@@ -103,14 +103,6 @@ class PredictionLogger:
         self._thread.join(timeout=timeout)
         if self._store is not None:
             self._store.close()
-
-    def flush(self) -> None:
-        """Write what is queued now (tests and shutdown)."""
-        self._drain(final=True)
-
-    @property
-    def pending(self) -> int:
-        return len(self._queue)
 
     # --- the writer thread ------------------------------------------------------------------
 

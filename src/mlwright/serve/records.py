@@ -169,8 +169,7 @@ class RecordSchema:
                 # true/false as a CSV reader gives them for a boolean column (as the training file was read)
                 flags = column.str.strip().str.lower().map({"true": "1", "false": "0"})
                 numbers = pd.to_numeric(flags.fillna(column), errors="coerce")
-                bad = column.notna() & ~np.isfinite(numbers.fillna(0.0).to_numpy(dtype=float))
-                bad |= column.notna() & numbers.isna()
+                bad = column.notna() & ~np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan))
                 problems += [{"row": int(i), "field": name, "problem": "expected a finite number"}
                              for i in np.flatnonzero(bad.to_numpy())[:MAX_PROBLEMS]]
                 frame[name] = numbers
