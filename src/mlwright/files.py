@@ -75,3 +75,21 @@ def json_ready(value, *, digits: int | None = None):
             return None
         return round(value, digits) if digits is not None else value
     return value
+
+
+def check_export_folder(output: Path, source: Path, *, what: str, is_export) -> None:
+    """Refuse an export's target that would lose something: a folder inside the model it exports,
+    a file, or a folder that holds anything but an earlier export of the same kind (``is_export``
+    recognises one; ``what`` names the kind in the message, e.g. "an MLflow export")."""
+    from mlwright.errors import ConfigError, ModelFormatError
+
+    output, source = Path(output), Path(source)
+    if output.resolve().is_relative_to(source.resolve()):
+        raise ConfigError("the export would be written inside the model it exports.", where=str(output),
+                          fix="choose an --output folder outside the model directory.")
+    if output.exists() and not output.is_dir():
+        raise ModelFormatError(f"a file with this name exists; {what} is a folder.", where=str(output),
+                               fix="choose another --output path.")
+    if output.is_dir() and any(output.iterdir()) and not is_export(output):
+        raise ModelFormatError(f"the folder exists and is not {what}; refusing to replace it.",
+                               where=str(output), fix="choose an empty or new folder for --output, or delete it.")

@@ -93,3 +93,12 @@ def test_an_export_replaces_the_previous_one_whole(exported):
     result = run_cli("export", str(exported / "run"), "--format", "docker", "--output", str(exported / "image"))
     assert result.returncode == 0, result.stderr
     assert not (exported / "image" / "stale.txt").exists()
+
+
+def test_a_folder_that_is_no_export_is_never_replaced(exported, tmp_path):
+    precious = tmp_path / "notes"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("years of work")
+    refused = run_cli("export", str(exported / "run"), "--format", "docker", "--output", str(precious))
+    assert refused.returncode == 2 and "not an mlwright docker export" in refused.stderr
+    assert (precious / "thesis.txt").read_text() == "years of work"

@@ -27,7 +27,7 @@ from packaging.utils import canonicalize_name
 
 import mlwright
 from mlwright.errors import ConfigError
-from mlwright.files import replace_folder
+from mlwright.files import check_export_folder, replace_folder
 
 PORT = 8000
 #: System libraries the wheels expect: LightGBM and XGBoost link OpenMP's runtime.
@@ -37,6 +37,7 @@ SYSTEM_PACKAGES = ("libgomp1",)
 def export_docker(model_dir: Path, output: Path) -> Path:
     """Write the build context for MODEL to ``output`` (replacing an earlier export there)."""
     model_dir, output = Path(model_dir), Path(output)
+    check_export_folder(output, model_dir, what="an mlwright docker export", is_export=is_export)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = output.parent / f".{output.name}.tmp-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
@@ -52,6 +53,11 @@ def export_docker(model_dir: Path, output: Path) -> Path:
         return replace_folder(staging, output)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def is_export(folder: Path) -> bool:
+    """A folder this export wrote: only such a folder is replaced by a new export."""
+    return all((Path(folder) / name).is_file() for name in ("Dockerfile", "requirements.lock", "model/manifest.json"))
 
 
 def locked_requirements(root: str) -> dict[str, str]:

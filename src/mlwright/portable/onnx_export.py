@@ -28,8 +28,7 @@ import numpy as np
 import onnx
 
 from mlwright import __version__
-from mlwright.errors import ConfigError, ModelFormatError
-from mlwright.files import file_sha256, json_ready, replace_folder
+from mlwright.files import check_export_folder, file_sha256, json_ready, replace_folder
 from mlwright.portable.onnx_decision import blend, calibrate, label_index
 from mlwright.portable.onnx_features import INPUT_TYPES, add_inputs, column_refusals, encode
 from mlwright.portable.onnx_graph import DOUBLE, INT64, Graph
@@ -147,12 +146,4 @@ def is_export(folder: Path) -> bool:
 
 
 def _check_target(output: Path, source: Path) -> None:
-    if output.resolve().is_relative_to(source.resolve()):
-        raise ConfigError("the export would be written inside the model it exports.", where=str(output),
-                          fix="choose an --output folder outside the model directory.")
-    if output.exists() and not output.is_dir():
-        raise ModelFormatError("a file with this name exists; an ONNX export is a folder.", where=str(output),
-                               fix="choose another --output path.")
-    if output.is_dir() and any(output.iterdir()) and not is_export(output):
-        raise ModelFormatError("the folder exists and is not an mlwright ONNX export; refusing to replace it.",
-                               where=str(output), fix="choose an empty or new folder for --output, or delete it.")
+    check_export_folder(output, source, what="an mlwright ONNX export", is_export=is_export)

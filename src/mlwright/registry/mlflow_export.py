@@ -44,8 +44,8 @@ import pandas as pd
 import yaml
 
 from mlwright import __version__
-from mlwright.errors import ConfigError, ModelFormatError, OptionalDependencyError
-from mlwright.files import replace_folder
+from mlwright.errors import OptionalDependencyError
+from mlwright.files import check_export_folder, replace_folder
 from mlwright.predictor import TrainedModel
 from mlwright.registry.bundle import MANIFEST, load_model, resolve_model_dir, verify_checksums
 
@@ -199,15 +199,7 @@ def is_export(folder: Path) -> bool:
 
 
 def _check_target(output: Path, source: Path) -> None:
-    if output.resolve().is_relative_to(source.resolve()):
-        raise ConfigError("the export would be written inside the model it exports.", where=str(output),
-                          fix="choose an --output folder outside the model directory.")
-    if output.exists() and not output.is_dir():
-        raise ModelFormatError("a file with this name exists; an MLflow model is a folder.", where=str(output),
-                               fix="choose another --output path.")
-    if output.is_dir() and any(output.iterdir()) and not is_export(output):
-        raise ModelFormatError("the folder exists and is not an mlwright MLflow export; refusing to replace it.",
-                               where=str(output), fix="choose an empty or new folder for --output, or delete it.")
+    check_export_folder(output, source, what="an mlwright MLflow export", is_export=is_export)
 
 
 def _swap_into_place(staging: Path, output: Path, source: Path) -> None:
