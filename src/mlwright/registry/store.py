@@ -24,6 +24,8 @@ from sqlalchemy.exc import IntegrityError
 
 from mlwright.data.databases import normalize_url, open_engine, redact
 from mlwright.registry.artifacts import ArtifactStore, artifact_store_for
+from mlwright.registry.decisions import RetrainDecisions
+from mlwright.registry.drift_log import DriftLog
 from mlwright.registry.migrate import upgrade
 from mlwright.registry.runs import RunLog
 from mlwright.registry.served import ServedPredictions
@@ -42,6 +44,8 @@ class Store:
     runs: RunLog
     models: ModelRegistry
     served: ServedPredictions
+    drift: DriftLog
+    decisions: RetrainDecisions
 
     @property
     def where(self) -> str:
@@ -70,7 +74,8 @@ def open_store(url: str | None = None, *, artifacts: str | os.PathLike | None = 
     root = _artifact_root(engine, resolved, artifacts)
     artifact_store = artifact_store_for(root)
     return Store(url=resolved, engine=engine, artifacts=artifact_store, runs=RunLog(engine),
-                 models=ModelRegistry(engine, artifact_store), served=ServedPredictions(engine))
+                 models=ModelRegistry(engine, artifact_store), served=ServedPredictions(engine),
+                 drift=DriftLog(engine), decisions=RetrainDecisions(engine))
 
 
 def _artifact_root(engine: Engine, url: str, override) -> str:

@@ -11,11 +11,14 @@ create them; a test checks that the two agree, so neither drifts from the other.
     store_settings    facts fixed when the store was created (where its artifacts live)
     served_predictions every row a prediction service scored: inputs, output, model version,
                       latency, request id (for monitoring; written in batches off the request path)
+    drift_checks      one row per `monitor`: which model, which data, how many rows, the verdict
+    drift_features    each checked feature's statistic, p-value and verdict: the drift time series
+    retrain_decisions champion against challenger: scores, paired test, promoted or not, and why
 """
 
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
                         UniqueConstraint)
 
 metadata = MetaData()
@@ -127,3 +130,61 @@ served_predictions = Table(
 )
 Index("ix_served_predictions_model", served_predictions.c.model_name, served_predictions.c.model_version,
       served_predictions.c.served_at)
+
+drift_checks = Table(
+    "drift_checks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("checked_at", DateTime(timezone=True), nullable=False, index=True),
+    # the model as checked (a models:/ URI or a folder), and its registry name and number if any
+    Column("model", Text, nullable=False),
+    Column("model_name", String(200)),
+    Column("model_version", Integer),
+    Column("current", JSON),
+    Column("reference", JSON),
+    Column("rows", Integer, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("verdict", String(20), nullable=False),
+    Column("summary", JSON),
+)
+Index("ix_drift_checks_model_name", drift_checks.c.model_name, drift_checks.c.checked_at)
+
+drift_features = Table(
+    "drift_features", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("check_id", Integer, ForeignKey("drift_checks.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("feature", String(255), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("statistic", String(30)),
+    Column("value", Float),
+    Column("p_value", Float),
+    Column("psi", Float),
+    Column("weight", Float),
+    Column("verdict", String(20), nullable=False),
+    Column("missing_rate", Float),
+    Column("new_category_rate", Float),
+    Column("details", JSON),
+    UniqueConstraint("check_id", "feature", name="uq_drift_features_check_feature"),
+)
+
+retrain_decisions = Table(
+    "retrain_decisions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("model_name", String(200), ForeignKey("registered_models.name"), nullable=False),
+    Column("champion_id", Integer, ForeignKey("model_versions.id")),
+    Column("challenger_id", Integer, ForeignKey("model_versions.id")),
+    Column("promoted", Boolean, nullable=False),
+    Column("metric", String(50)),
+    Column("champion_score", Float),
+    Column("challenger_score", Float),
+    Column("difference", Float),
+    Column("ci_low", Float),
+    Column("ci_high", Float),
+    Column("p_value", Float),
+    Column("margin", Float),
+    Column("holdout_rows", Integer),
+    Column("reason", Text, nullable=False),
+    Column("evidence", JSON),
+    Column("decided_by", String(255)),
+)
+Index("ix_retrain_decisions_model_name", retrain_decisions.c.model_name, retrain_decisions.c.decided_at)
