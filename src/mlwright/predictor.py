@@ -5,6 +5,7 @@ Reports, the registry and serving live elsewhere and use this public surface.
 
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,11 +119,25 @@ class TrainedModel(Predicts):
 
     def __init__(self, *, schema: Schema, target: TargetInfo, metric: str, encoders: dict[str, TableEncoder],
                  members: list[Member], leaderboard: pd.DataFrame, info: dict[str, Any],
-                 decision: Decision | None = None):
+                 decision: Decision | None = None, reference: dict | Path | None = None):
         self.schema, self.target, self.metric = schema, target, metric
         self.encoders, self.members = encoders, members
         self._leaderboard, self.info = leaderboard, info
         self.decision = decision or Decision()
+        self._reference = reference
+
+    @property
+    def reference(self) -> dict | None:
+        """The training data's distributions (see ``mlwright.profile.reference``), which drift
+        monitoring compares new data with; None for a model saved before they were kept. Read
+        from the model folder on first use: serving never needs it."""
+        if isinstance(self._reference, Path):
+            self._reference = json.loads(self._reference.read_text(encoding="utf-8"))
+        return self._reference
+
+    @reference.setter
+    def reference(self, value: dict | None) -> None:
+        self._reference = value
 
     def leaderboard(self) -> pd.DataFrame:
         """Every trial of the search: validation score, fit time, latency, ensemble weight."""

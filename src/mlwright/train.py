@@ -34,6 +34,7 @@ from mlwright.evaluate.threshold import DEFAULT_FOR_METRIC, choose_threshold, pa
 from mlwright.execution import Executor, LocalExecutor
 from mlwright.models.registry import select_families
 from mlwright.predictor import TrainedModel
+from mlwright.profile.reference import build_reference
 from mlwright.profile.screen import Screening, screen_training_table
 from mlwright.registry.recording import Laps, RunRecorder
 from mlwright.registry.versions import check_name
@@ -153,6 +154,7 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
         held_out = model.raw_predict(prepared.frame.iloc[holdout_rows]) if len(holdout_rows) else None
         model.info.update(_estimate(prepared, holdout_rows, held_out, context, results, metric_, config))
         model.info.update(_screening_facts(screening))
+        model.reference = _reference(prepared, shipped_oof, model, metric_)
         if recorder is not None:
             model.info["run_id"] = recorder.run_id
         model.info["train_seconds"] = round(time.time() - started, 2)
@@ -175,6 +177,16 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
             write_run_report(run_dir, model, evidence, intended_use=config.intended_use)
             laps.mark("report")
     return model
+
+
+def _reference(prepared: PreparedData, shipped_oof: np.ndarray, model: TrainedModel, metric: Metric) -> dict:
+    """What drift monitoring compares later data with: the training columns, the shipped
+    model's out-of-fold output and the estimated metric."""
+    estimate = model.info["estimate"]
+    return build_reference({name: prepared.frame[name].to_numpy() for name in prepared.frame.columns},
+                           prepared.schema, task=model.task, classes=list(model.classes_), predictions=shipped_oof,
+                           metric={"name": metric.name, "value": estimate["value"],
+                                   "greater_is_better": metric.greater_is_better, "method": estimate["method"]})
 
 
 def _describe_source(data: DataSource) -> dict:

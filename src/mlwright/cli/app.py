@@ -7,6 +7,7 @@ import typer
 from mlwright.cli.explain_cmd import explain_command
 from mlwright.cli.export_cmd import export_command
 from mlwright.cli.models_cmd import models_app
+from mlwright.cli.monitor_cmd import monitor_command
 from mlwright.cli.predict_cmd import predict_command
 from mlwright.cli.profile_cmd import profile_command
 from mlwright.cli.report_cmd import report_command
@@ -27,6 +28,7 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(models_app, name="models")
 app.command("export")(export_command)
 app.command("serve")(serve_command)
+app.command("monitor")(monitor_command)
 
 
 def main() -> None:

@@ -17,8 +17,11 @@ console = Console()
 errors = Console(stderr=True)
 
 
-def friendly_errors(command: Callable) -> Callable:
-    """Print an ``MlwrightError`` as one line and exit 2, instead of a traceback."""
+def friendly_errors(command: Callable | None = None, *, exit_code: int = 2) -> Callable:
+    """Print an ``MlwrightError`` as one line and exit with ``exit_code`` (2), instead of a
+    traceback. Commands whose exit codes carry results (`monitor`) choose another code."""
+    if command is None:
+        return functools.partial(friendly_errors, exit_code=exit_code)
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any):
@@ -29,7 +32,7 @@ def friendly_errors(command: Callable) -> Callable:
                 return command(*args, **kwargs)
         except MlwrightError as exc:
             errors.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+            raise typer.Exit(exit_code) from None
         except KeyboardInterrupt:
             errors.print("[yellow]interrupted[/]")
             raise typer.Exit(130) from None

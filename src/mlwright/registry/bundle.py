@@ -9,6 +9,9 @@
     training.json          facts of the run (timings, estimate, notes)
     decision.json          the probability calibrator and decision threshold (absent before
                            these existed: the model then blends and takes the top class)
+    reference.json         the training data's distributions and the model's out-of-fold output,
+                           for drift monitoring (absent in older models: monitoring then needs
+                           a reference file)
 
 A directory is written under a temporary name and renamed into place, so a crash never leaves
 a half-written model; at load every checksum is verified before anything is read.
@@ -39,6 +42,7 @@ FORMAT = "mlwright.model"
 FORMAT_VERSION = 1
 SUPPORTED_VERSIONS = (1,)
 MANIFEST = "manifest.json"
+REFERENCE = "reference.json"
 
 
 def save_model(model: TrainedModel, directory: Path) -> Path:
@@ -68,6 +72,9 @@ def _write_contents(model: TrainedModel, root: Path) -> None:
     _dump(root / "leaderboard.json", json.loads(model.leaderboard().to_json(orient="records")))
     _dump(root / "training.json", model.info)
     _dump(root / "decision.json", model.decision.to_state())
+    if model.reference is not None:  # compact: thousands of numbers, read only by monitoring
+        (root / REFERENCE).write_text(json.dumps(model.reference, separators=(",", ":"), default=_plain),
+                                      encoding="utf-8")
     files = {str(p.relative_to(root)): file_sha256(p) for p in sorted(root.rglob("*")) if p.is_file()}
     _dump(root / MANIFEST, {
         "format": FORMAT, "format_version": FORMAT_VERSION, "mlwright_version": __version__,
@@ -113,7 +120,7 @@ def load_model(path: str | Path) -> TrainedModel:
     decision = Decision.from_state(_read_json(root / "decision.json") if "decision.json" in manifest["files"] else None)
     return TrainedModel(schema=schema, target=target, metric=manifest["metric"], encoders=encoders,
                         members=members, leaderboard=leaderboard, info=_read_json(root / "training.json"),
-                        decision=decision)
+                        decision=decision, reference=root / REFERENCE if REFERENCE in manifest["files"] else None)
 
 
 def verify_checksums(root: Path, files: dict[str, str]) -> None:

@@ -54,10 +54,14 @@ class ServedPredictions:
         return len(new)
 
     def frame(self, *, model_name: str | None = None, model_version: int | None = None,
-              since: datetime | None = None, until: datetime | None = None, limit: int | None = None) -> pd.DataFrame:
+              models: list[str] | None = None, since: datetime | None = None, until: datetime | None = None,
+              limit: int | None = None) -> pd.DataFrame:
         """Stored rows, oldest first: one column per input, then ``prediction``, ``proba_<class>``
-        columns, and the request's facts (``request_id``, ``served_at``, ``model``, ``latency_ms``)."""
+        columns, and the request's facts (``request_id``, ``served_at``, ``model``, ``latency_ms``).
+        ``models`` keeps the rows served as one of these references (a folder, a URI)."""
         conditions = []
+        if models is not None:
+            conditions.append(table.c.model.in_(models))
         if model_name is not None:
             conditions.append(table.c.model_name == model_name)
         if model_version is not None:

@@ -1,0 +1,1 @@
+"""Watch deployed models and retrain them: drift, performance, champion against challenger."""
