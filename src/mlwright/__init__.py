@@ -19,6 +19,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 #: command that only reads the store does not load every model library first.
 _PUBLIC = {
     "AutoClassifier": "mlwright.estimators", "AutoRegressor": "mlwright.estimators",
+    "check_drift": "mlwright.monitor.check",
     "MlwrightError": "mlwright.errors", "TrainedModel": "mlwright.predictor", "load": "mlwright.registry.uris",
     "open_store": "mlwright.registry.store", "profile_table": "mlwright.profile", "train": "mlwright.train",
 }
