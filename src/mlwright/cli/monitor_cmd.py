@@ -7,13 +7,15 @@ could not run (bad input, unreachable store).
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.table import Table
 
-from mlwright.cli.common import DB_HELP, SQL_HELP, console, friendly_errors, number, read_options, store_option
+from mlwright.cli.common import (DB_HELP, SQL_HELP, console, errors, friendly_errors, is_terminal, number, read_options,
+                                 store_option)
 from mlwright.errors import ConfigError
 
 ERROR_EXIT = 3
@@ -63,8 +65,10 @@ def monitor_command(
 
     opened = open_store(store)
     try:
-        report = check_drift(model, source, reference=reference, settings=settings, logged=logged, since=since,
-                             until=until, labels=labels, store=opened, read_options=options)
+        with errors.status("reading the rows and comparing them with the reference ...") if is_terminal() \
+                else nullcontext():
+            report = check_drift(model, source, reference=reference, settings=settings, logged=logged, since=since,
+                                 until=until, labels=labels, store=opened, read_options=options)
         if output is not None:
             write_drift_page(report, output, opened)
     finally:
