@@ -21,7 +21,8 @@ _PUBLIC = {
     "AutoClassifier": "mlwright.estimators", "AutoRegressor": "mlwright.estimators",
     "check_drift": "mlwright.monitor.check",
     "MlwrightError": "mlwright.errors", "TrainedModel": "mlwright.predictor", "load": "mlwright.registry.uris",
-    "open_store": "mlwright.registry.store", "profile_table": "mlwright.profile", "train": "mlwright.train",
+    "open_store": "mlwright.registry.store", "profile_table": "mlwright.profile",
+    "retrain": "mlwright.monitor.retrain", "train": "mlwright.train",
 }
 
 __all__ = sorted([*_PUBLIC, "__version__"])

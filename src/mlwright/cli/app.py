@@ -11,6 +11,7 @@ from mlwright.cli.monitor_cmd import monitor_command
 from mlwright.cli.predict_cmd import predict_command
 from mlwright.cli.profile_cmd import profile_command
 from mlwright.cli.report_cmd import report_command
+from mlwright.cli.retrain_cmd import retrain_command
 from mlwright.cli.runs_cmd import runs_app
 from mlwright.cli.serve_cmd import serve_command
 from mlwright.cli.test_cmd import test_command
@@ -28,6 +29,7 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(models_app, name="models")
 app.command("export")(export_command)
 app.command("serve")(serve_command)
+app.command("retrain")(retrain_command)
 app.command("monitor")(monitor_command)
 
 
