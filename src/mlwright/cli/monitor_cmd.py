@@ -47,6 +47,8 @@ def monitor_command(
     alpha: Optional[float] = typer.Option(None, help="Significance a shift must reach [default: 0.01]."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     sep: Optional[str] = typer.Option(None, help="Column separator of the files (guessed when left out)."),
+    no_header: bool = typer.Option(False, "--no-header", help="The files have no header row."),
+    columns: Optional[str] = typer.Option(None, help="Comma-separated column names for files without header."),
     store: Optional[str] = store_option(),
 ) -> None:
     """Compare CURRENT with MODEL's training data: drift per input column, in the predictions and,
@@ -56,8 +58,8 @@ def monitor_command(
 
     settings = load_settings(config, weights=_weights(weight), numeric_statistic=numeric_statistic,
                              categorical_statistic=categorical_statistic, alpha=alpha)
-    options = read_options(sep, False, None)
-    source = _current(current, sql, db, logged)
+    options = read_options(sep, no_header, columns)
+    source = _current(current, sql, db, logged, options)
     if not logged and (since or until or labels):
         raise ConfigError("--since, --until and --labels apply to logged predictions.", where="--logged",
                           fix="add --logged, or leave them out (a file's own target column is used as labels).")
@@ -80,7 +82,7 @@ def monitor_command(
     raise typer.Exit(report.status)
 
 
-def _current(current: Optional[Path], sql: Optional[str], db: Optional[str], logged: bool):
+def _current(current: Optional[Path], sql: Optional[str], db: Optional[str], logged: bool, options: dict):
     if logged:
         if current is not None or sql is not None:
             raise ConfigError("--logged reads the service's log: no CURRENT file or --sql with it.", where="--logged",
@@ -91,7 +93,7 @@ def _current(current: Optional[Path], sql: Optional[str], db: Optional[str], log
                           fix="pass a file, --sql QUERY --db URL, or --logged --since 24h.")
     from mlwright.cli.common import data_or_query
 
-    return data_or_query(current, sql, db, {})
+    return data_or_query(current, sql, db, options)
 
 
 def _weights(pairs: Optional[list[str]]) -> dict[str, float] | None:

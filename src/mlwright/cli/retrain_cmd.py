@@ -8,7 +8,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from mlwright.cli.common import DB_HELP, SQL_HELP, console, data_or_query, friendly_errors, number, store_option
+from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, friendly_errors, number, read_options,
+                                 store_option)
 from mlwright.errors import ConfigError
 
 
@@ -38,6 +39,9 @@ def retrain_command(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for the challenger's run and the report "
                                        "[default: .mlwright/retrain/NAME-TIME]."),
     by: Optional[str] = typer.Option(None, "--by", help="Who decided [default: MLWRIGHT_USER or the login name]."),
+    sep: Optional[str] = typer.Option(None, help="Column separator of the files (guessed when left out)."),
+    no_header: bool = typer.Option(False, "--no-header", help="The files have no header row."),
+    columns: Optional[str] = typer.Option(None, help="Comma-separated column names for files without header."),
     store: Optional[str] = store_option(),
 ) -> None:
     """Train a challenger with the champion's settings on NEW_DATA, compare both on the most recent
@@ -48,10 +52,12 @@ def retrain_command(
     if combine_with is not None and combine_training:
         raise ConfigError("both --combine-with and --combine-training given.", where="--combine-with",
                           fix="add either the champion's training data or another file, not both.")
-    source = data_or_query(new_data, sql, db, {})
+    options = read_options(sep, no_header, columns)
+    source = data_or_query(new_data, sql, db, options)
     outcome = retrain(model, source, promote_if_better=promote_if_better, margin=margin, alpha=alpha,
                       combine=TRAINING if combine_training else combine_with, window=window, time_column=time_column,
-                      holdout=holdout, time_limit=time_limit, store=store, out=out, by=by)
+                      holdout=holdout, time_limit=time_limit, store=store, out=out, by=by,
+                      read_options=options)
     _print_outcome(outcome)
 
 

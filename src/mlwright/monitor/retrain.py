@@ -94,13 +94,14 @@ class _Plan:
     time_limit: float | None
     by: str
     progress: bool | None
+    read_options: dict
 
 
 def retrain(model: str, new_data: DataSource, *, promote_if_better: bool = False, margin: float = 0.0,
             alpha: float = 0.05, combine: DataSource | None = None, window: int | None = None,
             time_column: str | None = None, holdout: float = 0.2, time_limit: float | None = None,
             store: str | Store | None = None, out: str | os.PathLike | None = None, by: str | None = None,
-            progress: bool | None = None) -> RetrainOutcome:
+            progress: bool | None = None, read_options: dict | None = None) -> RetrainOutcome:
     """Train a challenger for the registered ``model`` (``models:/NAME/production``,
     ``models:/NAME/3`` or ``NAME`` for its production version) on ``new_data``, compare it with
     the champion on the most recent ``holdout`` share of ``new_data``, and promote it when
@@ -112,11 +113,13 @@ def retrain(model: str, new_data: DataSource, *, promote_if_better: bool = False
     as they come (earlier data first, then the new file in its order). ``time_limit`` defaults
     to the champion's. The challenger's run folder, its training table and the comparison
     report go to ``out`` (by default ``.mlwright/retrain/NAME-TIME`` in the working folder).
+    ``read_options`` (``sep``, ``header``, ``columns``) say how to read ``new_data`` and a
+    ``combine`` file.
     """
     _check_options(margin=margin, alpha=alpha, holdout=holdout, window=window, time_limit=time_limit)
     plan = _Plan(promote_if_better=bool(promote_if_better), margin=float(margin), alpha=float(alpha), combine=combine,
                  window=window, time_column=time_column, holdout=float(holdout), time_limit=time_limit,
-                 by=by or current_user(), progress=progress)
+                 by=by or current_user(), progress=progress, read_options=dict(read_options or {}))
     opened = store if isinstance(store, Store) else open_store(store)
     try:
         return _retrain(opened, model, new_data, plan, out)
@@ -134,9 +137,9 @@ def _retrain(opened: Store, model: str, new_data: DataSource, plan: _Plan, out) 
     run = _champion_run(opened, champion)
     champion_model = load_model(opened.models.folder(champion))
     settings = challenger_settings(run, plan.time_limit)
-    new = _read_new(new_data, champion_model, plan.time_column)
+    new = _read_new(new_data, champion_model, plan.time_column, plan.read_options)
     new_rows, held_out, how = split_recent(new, plan.holdout, plan.time_column, where=_where(new_data))
-    earlier, sources = _earlier_data(plan.combine, run, champion_model)
+    earlier, sources = _earlier_data(plan.combine, run, champion_model, plan.read_options)
     training, facts = _training_table(earlier, new_rows, held_out, plan.window, plan.time_column,
                                       learned_from=_learned_from(champion_model))
     out = _out_folder(out, champion.name)
@@ -256,11 +259,11 @@ def challenger_settings(run: Run, time_limit: float | None) -> dict[str, Any]:
             "time_limit": float(time_limit if time_limit is not None else params.get("time_limit") or 120.0)}
 
 
-def _read_new(new_data: DataSource, champion_model, time_column: str | None) -> pd.DataFrame:
+def _read_new(new_data: DataSource, champion_model, time_column: str | None, read_options: dict) -> pd.DataFrame:
     """NEW_DATA with the columns the champion learned from (and the time column): both models
     must be able to answer its rows, and the challenger learns from the same inputs."""
     where = _where(new_data)
-    frame = read_table(new_data)
+    frame = read_table(new_data, **read_options)
     target = champion_model.target.name
     needed = [target] + [c.name for c in champion_model.schema.used]
     missing = [c for c in needed if c not in frame.columns]
@@ -309,13 +312,13 @@ def _by_time(frame: pd.DataFrame, time_column: str | None, where: str) -> pd.Dat
     return frame.iloc[order].reset_index(drop=True)
 
 
-def _earlier_data(combine, run: Run, champion_model) -> tuple[pd.DataFrame | None, list[dict]]:
+def _earlier_data(combine, run: Run, champion_model, read_options: dict) -> tuple[pd.DataFrame | None, list[dict]]:
     """The rows to learn from before the new ones, and where they came from."""
     if combine is None:
         return None, []
     if isinstance(combine, str) and combine == TRAINING:
         return _champion_training_data(run), [{"role": "the champion's training data", **(run.source or {})}]
-    frame = read_table(combine)
+    frame = read_table(combine, **read_options)
     if champion_model.target.name not in frame.columns:
         raise DataError(f"the target column {champion_model.target.name!r} is missing.", where=_where(combine),
                         fix="combine with a table that has the labels, or leave --combine-with out.")
