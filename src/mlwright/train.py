@@ -25,6 +25,7 @@ from mlwright.data.splits import choose_folds, holdout_split, make_folds, wants_
 from mlwright.data.target import DEFAULT_METRIC
 from mlwright.ensemble.caruana import blend, cross_fitted_score, select_ensemble
 from mlwright.errors import BudgetError, ConfigError
+from mlwright.evaluate.bootstrap import bootstrap_intervals
 from mlwright.evaluate.calibration import choose_calibration
 from mlwright.evaluate.decision import Decision
 from mlwright.evaluate.fairness import resolve_sensitive
@@ -152,7 +153,7 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
         shipped_oof, decided = _decide(model, context, results, metric_, config)
         # the held-out output, scored once: the estimate and the report both read it
         held_out = model.raw_predict(prepared.frame.iloc[holdout_rows]) if len(holdout_rows) else None
-        model.info.update(_estimate(prepared, holdout_rows, held_out, context, results, metric_, config))
+        model.info.update(_estimate(prepared, holdout_rows, held_out, context, results, metric_, config, shipped_oof))
         model.info.update(_screening_facts(screening))
         model.reference = _reference(prepared, shipped_oof, model, metric_)
         if recorder is not None:
@@ -185,7 +186,7 @@ def _reference(prepared: PreparedData, shipped_oof: np.ndarray, model: TrainedMo
     estimate = model.info["estimate"]
     return build_reference({name: prepared.frame[name].to_numpy() for name in prepared.frame.columns},
                            prepared.schema, task=model.task, classes=list(model.classes_), predictions=shipped_oof,
-                           metric={"name": metric.name, "value": estimate["value"],
+                           metric={"name": metric.name, "value": estimate["value"], "interval": estimate["interval"],
                                    "greater_is_better": metric.greater_is_better, "method": estimate["method"]})
 
 
@@ -301,17 +302,22 @@ def _final_model(prepared, context, train_rows, results, metric, config, budget)
                         members=members, leaderboard=build_leaderboard(results, metric, final_weights), info=info)
 
 
-def _estimate(prepared, holdout_rows, held_out, context, results, metric, config) -> dict:
-    """The honest estimate: rows that neither the fits nor the ensemble selection saw."""
+def _estimate(prepared, holdout_rows, held_out, context, results, metric, config, shipped_oof) -> dict:
+    """The honest estimate: rows that neither the fits nor the ensemble selection saw. Its
+    bootstrap interval goes with it: monitoring weighs a later drop against this uncertainty."""
     if len(holdout_rows):
-        value = metric.value(prepared.y[holdout_rows], held_out)
+        y, output = prepared.y[holdout_rows], held_out
+        value = metric.value(y, output)
         how = f"holdout of {len(holdout_rows)} rows kept out of the search, the ensemble selection and the refit"
     else:
         oofs = {r.spec.name: r.oof for r in results if r.ok}
+        y, output = context.y, shipped_oof
         value = cross_fitted_score(oofs, context.y, metric, config.ensemble_rounds, config.seed)
         how = (f"out-of-fold predictions of {len(context.y)} rows, ensemble chosen on one half and scored "
                "on the other (too few rows to keep a holdout)")
-    return {"estimate": {"metric": metric.name, "value": value, "method": how}}
+    interval = bootstrap_intervals(context.task, y, output, (metric.name,), seed=config.seed)[metric.name]
+    return {"estimate": {"metric": metric.name, "value": value, "method": how,
+                         "interval": list(interval) if interval else None, "rows": int(len(y))}}
 
 
 def _meet_latency(model: TrainedModel, raw, context: SearchContext, results, metric: Metric,

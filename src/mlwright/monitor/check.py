@@ -278,7 +278,7 @@ def _verdict(features: list[dict], prediction: dict | None, performance: dict | 
         reasons.append(f"Performance fell: {performance['metric']} {performance['current']:.4g} "
                        f"(95% interval {performance['ci_low']:.4g} to {performance['ci_high']:.4g}) against "
                        f"{performance['training']:.4g} estimated at training, {-performance['relative_change']:.1%} "
-                       f"worse ({performance['verdict']}).")
+                       f"worse, p = {performance['p_value']:.2g} ({performance['verdict']}).")
     if not reasons:
         judged = " and performance" if performance and performance.get("training") is not None else ""
         reasons.append(f"No input, prediction{judged} moved beyond the thresholds ({len(checked)} inputs checked "

@@ -54,10 +54,10 @@ def from_table(data: DataSource, read_options: dict | None = None) -> CurrentDat
 
 
 def describe(data) -> dict:
+    if isinstance(data, pd.DataFrame):  # before the query check: a DataFrame has describe() too
+        return {"kind": "frame", "where": "a DataFrame"}
     if hasattr(data, "describe"):
         return {"kind": "sql", "where": "SQL query", **data.describe()}
-    if isinstance(data, pd.DataFrame):
-        return {"kind": "frame", "where": "a DataFrame"}
     return {"kind": "file", "where": str(data)}
 
 
