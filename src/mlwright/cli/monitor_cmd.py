@@ -44,7 +44,7 @@ def monitor_command(
                                                help="Weight of a column (0 leaves it out, 2 doubles it); repeat."),
     numeric_statistic: Optional[str] = typer.Option(None, help="wasserstein (default), psi or ks."),
     categorical_statistic: Optional[str] = typer.Option(None, help="jensen_shannon (default) or psi."),
-    alpha: Optional[float] = typer.Option(None, help="Significance a shift must reach [default: 0.01]."),
+    alpha: Optional[float] = typer.Option(None, help="Significance a shift must reach (0.01 when left out)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     sep: Optional[str] = typer.Option(None, help="Column separator of the files (guessed when left out)."),
     no_header: bool = typer.Option(False, "--no-header", help="The files have no header row."),

@@ -30,15 +30,15 @@ def retrain_command(
                                           "training data (refused when that file changed since)."),
     window: Optional[int] = typer.Option(None, "--window", help="Train on the most recent N rows only, after "
                                          "combining."),
-    time_column: Optional[str] = typer.Option(None, "--time-column", help="Column that orders rows in time [default: "
-                                              "the order of the file]."),
+    time_column: Optional[str] = typer.Option(None, "--time-column", help="Column that orders rows in time (by default "
+                                              "the order of the file)."),
     holdout: float = typer.Option(0.2, "--holdout", help="Share of the new data, its most recent rows, that both "
                                   "models are judged on; the challenger never learns from it."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Training budget in seconds [default: the "
-                                               "champion's]."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Training budget in seconds (by default the "
+                                               "champion's)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for the challenger's run and the report "
-                                       "[default: .mlwright/retrain/NAME-TIME]."),
-    by: Optional[str] = typer.Option(None, "--by", help="Who decided [default: MLWRIGHT_USER or the login name]."),
+                                       "(by default .mlwright/retrain/NAME-TIME)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Who decided (by default MLWRIGHT_USER or the login name)."),
     sep: Optional[str] = typer.Option(None, help="Column separator of the files (guessed when left out)."),
     no_header: bool = typer.Option(False, "--no-header", help="The files have no header row."),
     columns: Optional[str] = typer.Option(None, help="Comma-separated column names for files without header."),
