@@ -2,7 +2,8 @@
 shift must also reach, feature weights, and the performance drop that matters.
 
 A shift is flagged only when it is both large (the statistic at or above its threshold) and
-real (its test's p-value under ``alpha``). Size alone would flag the noise of a few dozen rows;
+real (its test's p-value under ``alpha``, after the columns' p-values are adjusted for their
+number, Benjamini–Hochberg). Size alone would flag the noise of a few dozen rows;
 significance alone flags every trifle in a million logged predictions. The defaults were chosen
 on the shared datasets (see BENCHMARKS.md, "Drift monitoring"): a mean moved by half a standard
 deviation or a category's share doubled is found, untouched resamples stay quiet.
