@@ -57,6 +57,10 @@ def train_command(
     sep: Optional[str] = typer.Option(None, help="Column separator (guessed when left out)."),
     no_header: bool = typer.Option(False, "--no-header", help="The file has no header row."),
     columns: Optional[str] = typer.Option(None, help="Comma-separated column names for a file without header."),
+    backend: str = typer.Option("local", help="Where trials run: local (this process) or dask (a Dask cluster)."),
+    address: Optional[str] = typer.Option(None, help="With --backend dask: the scheduler (tcp://host:8786); without "
+                                          "it a local cluster of --workers processes is started."),
+    workers: int = typer.Option(2, help="With --backend dask and no --address: worker processes to start."),
 ) -> None:
     """Train the best model for TARGET within --time-limit seconds; write the model, the report and the model card."""
     from mlwright.train import train
@@ -76,10 +80,33 @@ def train_command(
                           fix="run `mlwright train DATA --target COLUMN`, or `mlwright train --resume DIR`.")
     stem = data.name.split('.')[0] if source is None else "sql"
     out = out or Path("runs") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-    model = train(source if source is not None else data, target, time_limit=time_limit, metric=metric, task=task,
-                  out=out, resume=resume is not None, read_options=options, test=test, model_tests=tests,
-                  store=store, register=register, parent=parent, **settings)
+    executor = _executor(backend, address, workers)
+    if executor is not None and jobs is None:
+        settings["n_jobs"] = 1  # one thread per trial: the cluster runs trials side by side
+    try:
+        model = train(source if source is not None else data, target, time_limit=time_limit, metric=metric,
+                      task=task, out=out, resume=resume is not None, read_options=options, test=test,
+                      model_tests=tests, store=store, register=register, parent=parent, executor=executor, **settings)
+    finally:
+        if executor is not None:
+            executor.shutdown()
     _print_summary(model, out)
+
+
+def _executor(backend: str, address: Optional[str], workers: int):
+    """None for the local backend (train's default); a Dask executor, connected, for dask."""
+    if backend == "local":
+        if address is not None:
+            raise ConfigError("--address needs --backend dask.", where="--address",
+                              fix="add --backend dask, or leave --address out.")
+        return None
+    if backend != "dask":
+        raise ConfigError(f"unknown backend {backend!r}.", where="--backend", fix="use local or dask.")
+    if workers < 1:
+        raise ConfigError(f"--workers must be at least 1, not {workers}.", where="--workers", fix="e.g. --workers 2.")
+    from mlwright.execution.dask import DaskExecutor
+
+    return DaskExecutor(address, workers=workers)
 
 
 def _resumed(run_dir: Path, data, target, options, settings, source, db):

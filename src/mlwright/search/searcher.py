@@ -43,7 +43,7 @@ class Searcher:
         in_flight: dict[Any, tuple[TrialSpec, Any]] = {}
         while True:
             while len(in_flight) < self.executor.slots:
-                candidate = self._next_candidate()
+                candidate = self._next_candidate(running=len(in_flight))
                 if candidate is None:
                     break
                 spec, tuner_trial = candidate
@@ -72,10 +72,11 @@ class Searcher:
         if self.on_result:
             self.on_result(result)
 
-    def _next_candidate(self) -> tuple[TrialSpec, Any] | None:
+    def _next_candidate(self, running: int = 0) -> tuple[TrialSpec, Any] | None:
+        """The next trial to start, or None; ``running`` trials are in flight and count against max_trials."""
         deadline = self.budget.search_end(self.results, len(self.context.folds), self.final_share)
         nothing_yet = not any(r.ok for r in self.results)
-        if len(self.results) >= self.max_trials or (time.time() >= deadline and not nothing_yet):
+        if len(self.results) + running >= self.max_trials or (time.time() >= deadline and not nothing_yet):
             return None
         while self._pending_portfolio:
             family, params = self._pending_portfolio.pop(0)
