@@ -5,7 +5,7 @@ Every run uses one thread per trial, so the only difference between one and two 
 trials running side by side. The time is the search stage's (from the run's record of stage
 times), median of ``--repeat`` runs.
 
-Usage: python benchmarks/dask_speedup.py [--dataset pmlb_adult] [--rows 20000] [--trials 8] [--repeat 3]
+Usage: python benchmarks/dask_speedup.py [--dataset pmlb_adult] [--rows 20000] [--trials 8] [--repeat 3] [--sizes-only]
 """
 
 from __future__ import annotations
