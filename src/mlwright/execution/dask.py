@@ -17,6 +17,7 @@ of trials in flight is the cluster's worker threads.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import CancelledError
 from typing import Any
 
 from mlwright.errors import ConfigError
@@ -86,7 +87,7 @@ class DaskExecutor:
         futures = set(futures)
         try:
             done, _ = _distributed().wait(list(futures), timeout=timeout, return_when="FIRST_COMPLETED")
-        except Exception:  # distributed raises when any future was cancelled: sort them by hand
+        except CancelledError:  # distributed raises when any future was cancelled: sort them by hand
             done = {f for f in futures if f.status in ("finished", "error", "cancelled", "lost")}
         return set(done), futures - set(done)
 

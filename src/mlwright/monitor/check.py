@@ -9,6 +9,7 @@ which keeps the time series the drift page draws.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,11 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
+from sqlalchemy.exc import SQLAlchemyError
 
 from mlwright._types import DataSource
 from mlwright.data.readers import read_table
 from mlwright.data.schema import DATETIME, TEXT, conform_columns
-from mlwright.errors import ConfigError, MlwrightError, ModelFormatError
+from mlwright.errors import ConfigError, ModelFormatError
+from mlwright.files import json_ready
 from mlwright.monitor.performance import compare_performance
 from mlwright.monitor.settings import ACTION, IGNORED, STABLE, STATUS, WARNING, MonitorSettings
 from mlwright.monitor.sources import CurrentData, from_log, from_table, when
@@ -314,50 +317,29 @@ def record_check(store, report: DriftReport) -> int:
     if report.performance:
         perf = report.performance
         rows.append({"feature": PERFORMANCE, "kind": PERFORMANCE, "statistic": perf["metric"],
-                     "value": _finite(perf["current"]), "p_value": None, "psi": None, "weight": 1.0,
+                     "value": json_ready(perf["current"]), "p_value": None, "psi": None, "weight": 1.0,
                      "verdict": perf["verdict"], "missing_rate": None, "new_category_rate": None,
-                     "details": _plain(perf)})
+                     "details": json_ready(perf)})
     summary = {"reasons": report.reasons, "notes": report.notes, "reference_rows": report.reference_rows,
-               "settings": report.settings.to_dict(), "prediction": _plain(report.prediction),
-               "performance": _plain(report.performance)}
+               "settings": report.settings.to_dict(), "prediction": json_ready(report.prediction),
+               "performance": json_ready(report.performance)}
     try:
         return store.drift.record({"checked_at": report.checked_at, "model": report.model,
                                    "model_name": report.model_name, "model_version": report.model_version,
                                    "current": report.current, "reference": report.reference, "rows": report.rows,
                                    "status": report.status, "verdict": report.verdict, "summary": summary}, rows)
-    except MlwrightError:
-        raise
-    except Exception as exc:  # the check itself stands; say what was not kept
-        import warnings
-
+    except SQLAlchemyError as exc:  # the store went away: the check itself stands; say what was not kept
         warnings.warn(f"the check was not recorded in store {store.where}: {exc}", stacklevel=2)
         return None
 
 
 def _feature_row(entry: dict) -> dict:
     return {"feature": entry["feature"], "kind": entry["kind"], "statistic": entry["statistic"],
-            "value": _finite(entry["value"]), "p_value": _finite(entry["p_value"]), "psi": _finite(entry["psi"]),
-            "weight": entry["weight"], "verdict": entry["verdict"], "missing_rate": _finite(entry["missing_rate"]),
-            "new_category_rate": _finite(entry["new_category_rate"]),
-            "details": _plain({k: entry.get(k) for k in ("note", "ks", "p_raw", "reference_missing_rate", "new_categories",
+            "value": json_ready(entry["value"]), "p_value": json_ready(entry["p_value"]), "psi": json_ready(entry["psi"]),
+            "weight": entry["weight"], "verdict": entry["verdict"], "missing_rate": json_ready(entry["missing_rate"]),
+            "new_category_rate": json_ready(entry["new_category_rate"]),
+            "details": json_ready({k: entry.get(k) for k in ("note", "ks", "p_raw", "reference_missing_rate", "new_categories",
                                                      "histogram", "warning_at", "action_at", "test")})}
-
-
-def _finite(value):
-    return float(value) if value is not None and np.isfinite(value) else None
-
-
-def _plain(value):
-    """JSON-safe: NaN and infinities as null (every database's JSON refuses them)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (float, np.floating)):
-        return float(value) if np.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 def drift_history(report: DriftReport, store=None, *, checks: int = 100) -> pd.DataFrame:
