@@ -19,7 +19,7 @@ from mlwright import __version__
 from mlwright._types import DataSource, Task
 from mlwright.config import DEFAULT_LATENCY_TARGET_MS, FINAL_STAGE_SHARE, TrainConfig, report_reserve
 from mlwright.data.prepare import PreparedData, prepare_training_data
-from mlwright.data.readers import read_table
+from mlwright.data.readers import describe_source, read_table
 from mlwright.data.schema import SENSITIVE
 from mlwright.data.splits import choose_folds, holdout_split, make_folds, wants_holdout
 from mlwright.data.target import DEFAULT_METRIC
@@ -80,7 +80,7 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
     run_dir = Path(out) if out is not None else None
     scratch = Path(tempfile.mkdtemp(prefix="mlwright-run-")) if register and run_dir is None else None
     recorder = RunRecorder.open(store, target=target, params=_config_facts(config, read_options),
-                                source=_describe_source(data), run_dir=run_dir or scratch,
+                                source=describe_source(data), run_dir=run_dir or scratch,
                                 resumed_from=_resumed_run(store, run_dir) if resume else None)
     if recorder is not None:
         recorder.parent_version(parent)  # an unknown parent fails now, not after the search
@@ -188,15 +188,6 @@ def _reference(prepared: PreparedData, shipped_oof: np.ndarray, model: TrainedMo
                            prepared.schema, task=model.task, classes=list(model.classes_), predictions=shipped_oof,
                            metric={"name": metric.name, "value": estimate["value"], "interval": estimate["interval"],
                                    "greater_is_better": metric.greater_is_better, "method": estimate["method"]})
-
-
-def _describe_source(data: DataSource) -> dict:
-    """Where the training data came from, for the run record."""
-    if hasattr(data, "describe"):
-        return data.describe()
-    if isinstance(data, (str, os.PathLike)):
-        return {"kind": "file", "path": str(Path(data).resolve())}
-    return {"kind": type(data).__name__}
 
 
 def _resumed_run(store, run_dir: Path | None) -> str | None:
@@ -364,8 +355,9 @@ def _run_facts(data, prepared: PreparedData, config: TrainConfig, metric: Metric
     source = str(Path(data).resolve()) if isinstance(data, (str, os.PathLike)) else None
     facts = {"data": prepared.fingerprint, "source": source, **_config_facts(config, read_options),
              "task": prepared.target.task.value, "metric": metric.name}
-    if hasattr(data, "describe"):
-        facts["sql"] = data.describe()
+    described = describe_source(data)
+    if described["kind"] == "sql":
+        facts["sql"] = described
     return facts
 
 

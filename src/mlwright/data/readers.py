@@ -26,6 +26,19 @@ _PARQUET_SUFFIXES = {".parquet", ".pq"}
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
+def describe_source(source) -> dict:
+    """Where a table came from, as records keep it: a file's full path, a query (its password
+    hidden), or the kind and size of a frame. Frames are checked first: a DataFrame has a
+    ``describe`` method too, which is not a query's."""
+    if isinstance(source, (str, os.PathLike)):
+        return {"kind": "file", "path": str(Path(source).resolve())}
+    if isinstance(source, pd.DataFrame) or _is_polars(source):
+        return {"kind": type(source).__name__, "rows": int(len(source))}
+    if hasattr(source, "describe"):
+        return source.describe()
+    return {"kind": type(source).__name__}
+
+
 def read_table(source: Any, *, sep: str | None = None, header: bool | None = None,
                columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Return ``source`` as a pandas DataFrame with string column names.

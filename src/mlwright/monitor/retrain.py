@@ -30,7 +30,7 @@ import pandas as pd
 
 from mlwright._types import DataSource
 from mlwright.data.prepare import fingerprint
-from mlwright.data.readers import read_table
+from mlwright.data.readers import describe_source, read_table
 from mlwright.errors import ConfigError, DataError, StoreError
 from mlwright.evaluate.metrics import get_metric
 from mlwright.monitor.paired import PairedComparison, compare_paired
@@ -150,7 +150,7 @@ def _retrain(opened: Store, model: str, new_data: DataSource, plan: _Plan, out) 
     comparison, notes = score_both(champion_model, challenger_model, held_out, seed=settings.get("seed", 0),
                                    where=f"the held-out rows of {_where(new_data)}")
     verdict = decide(comparison, margin=plan.margin, alpha=plan.alpha, promote_if_better=plan.promote_if_better)
-    data = {"new_data": _describe(new_data), "held_out": {"rows": comparison.rows, "how": how},
+    data = {"new_data": describe_source(new_data), "held_out": {"rows": comparison.rows, "how": how},
             "training": {"rows": len(training), "table": str(table.resolve()), "sources": sources, **facts},
             "notes": notes}
     record = _record(champion, challenger, comparison, verdict, plan, data, settings, out)
@@ -161,10 +161,10 @@ def _retrain(opened: Store, model: str, new_data: DataSource, plan: _Plan, out) 
     report = write_retrain_files(out, record, page, comparison.differences)
     decision_id = opened.decisions.record({
         "model_name": champion.name, "champion_id": champion.id, "challenger_id": challenger.id,
-        "promoted": verdict.promoted, "metric": comparison.metric, "champion_score": _finite(comparison.champion_score),
-        "challenger_score": _finite(comparison.challenger_score), "difference": _finite(comparison.difference),
-        "ci_low": _finite(comparison.ci_low), "ci_high": _finite(comparison.ci_high),
-        "p_value": _finite(comparison.p_value), "margin": plan.margin, "holdout_rows": comparison.rows,
+        "promoted": verdict.promoted, "metric": comparison.metric, "champion_score": json_ready(comparison.champion_score),
+        "challenger_score": json_ready(comparison.challenger_score), "difference": json_ready(comparison.difference),
+        "ci_low": json_ready(comparison.ci_low), "ci_high": json_ready(comparison.ci_high),
+        "p_value": json_ready(comparison.p_value), "margin": plan.margin, "holdout_rows": comparison.rows,
         "reason": verdict.reason, "evidence": record, "decided_by": plan.by})
     return RetrainOutcome(champion.name, champion, challenger, comparison, verdict, decision_id, out, report, record)
 
@@ -322,7 +322,7 @@ def _earlier_data(combine, run: Run, champion_model, read_options: dict) -> tupl
     if champion_model.target.name not in frame.columns:
         raise DataError(f"the target column {champion_model.target.name!r} is missing.", where=_where(combine),
                         fix="combine with a table that has the labels, or leave --combine-with out.")
-    return frame, [{"role": "rows added with combine", **_describe(combine)}]
+    return frame, [{"role": "rows added with combine", **describe_source(combine)}]
 
 
 def _champion_training_data(run: Run) -> pd.DataFrame:
@@ -431,17 +431,6 @@ def _check_options(*, margin, alpha, holdout, window, time_limit) -> None:
                           where="--time-limit", fix="e.g. --time-limit 120, or leave it out for the champion's.")
 
 
-def _describe(data: DataSource) -> dict:
-    if hasattr(data, "describe"):
-        return data.describe()
-    if isinstance(data, (str, os.PathLike)):
-        return {"kind": "file", "path": str(Path(data).resolve())}
-    return {"kind": type(data).__name__, "rows": len(data) if hasattr(data, "__len__") else None}
-
-
 def _where(data: DataSource) -> str:
-    return str(data) if isinstance(data, (str, os.PathLike)) or hasattr(data, "describe") else "the new data"
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if value is not None and math.isfinite(value) else None
+    return str(data) if isinstance(data, (str, os.PathLike)) else \
+        ("the SQL query" if describe_source(data).get("kind") == "sql" else "the new data")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from mlwright._types import DataSource
-from mlwright.data.readers import read_table
+from mlwright.data.readers import describe_source, read_table
 from mlwright.errors import ConfigError, DataError
 
 _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
@@ -54,11 +54,10 @@ def from_table(data: DataSource, read_options: dict | None = None) -> CurrentDat
 
 
 def describe(data) -> dict:
-    if isinstance(data, pd.DataFrame):  # before the query check: a DataFrame has describe() too
-        return {"kind": "frame", "where": "a DataFrame"}
-    if hasattr(data, "describe"):
-        return {"kind": "sql", "where": "SQL query", **data.describe()}
-    return {"kind": "file", "where": str(data)}
+    """The record's description of the current data, with the words a page shows (``where``)."""
+    facts = describe_source(data)
+    where = {"sql": "SQL query", "file": str(data)}.get(facts["kind"], f"a {facts['kind']}")
+    return {**facts, "where": where}
 
 
 def from_log(store, model, *, model_name: str | None, model_version: int | None, served_as: list[str],

@@ -20,7 +20,7 @@ import pandas as pd
 
 from mlwright._types import DataSource, Task
 from mlwright.data.cleaning import clean_frame
-from mlwright.data.readers import read_table
+from mlwright.data.readers import describe_source, read_table
 from mlwright.data.schema import DATETIME, NUMERIC, Schema, infer_schema
 from mlwright.data.target import TargetInfo, analyze_target
 from mlwright.errors import ConfigError, DataError
@@ -208,7 +208,7 @@ def _where(data: Any) -> str:
 def _source_name(data: Any) -> str:
     if isinstance(data, (str, os.PathLike)):
         return Path(data).name
-    if hasattr(data, "describe"):  # an SqlQuery: "SQL query on postgresql://...", password hidden
+    if describe_source(data)["kind"] == "sql":  # "SQL query on postgresql://...", password hidden
         return str(data)
     return f"{type(data).__module__.split('.')[0]} DataFrame"
 
