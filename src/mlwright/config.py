@@ -26,6 +26,9 @@ CALIBRATION_METHODS = ("auto", "platt", "isotonic", "none")
 #: Share of the budget kept for the report when a run folder is written, within these seconds:
 #: judging the model on held-out rows, explaining it and rendering take a few seconds.
 REPORT_SHARE, REPORT_SECONDS = 0.04, (1.0, 8.0)
+#: With ``sample_rows``: the share of the budget kept for the final fit on every row, which
+#: reads the whole file and boosts on many times the sample's rows.
+STREAMED_FIT_SHARE = 0.5
 
 
 def report_reserve(time_limit: float) -> float:
@@ -65,6 +68,9 @@ class TrainConfig:
     calibration: str = "auto"
     #: What the model is for, in the user's words, for the model card.
     intended_use: str | None = None
+    #: Data larger than memory: search on a stratified sample of this many rows of the file,
+    #: then fit the best LightGBM configuration on every row, streamed (see ``data.sampling``).
+    sample_rows: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.target, str) or not self.target:
@@ -91,6 +97,12 @@ class TrainConfig:
         if self.calibration not in CALIBRATION_METHODS:
             raise ConfigError(f"unknown calibration {self.calibration!r}.", where="calibration",
                               fix=f"use one of: {', '.join(CALIBRATION_METHODS)}.")
+        if self.sample_rows is not None and (not isinstance(self.sample_rows, int) or self.sample_rows < 1):
+            raise ConfigError(f"sample_rows must be a positive whole number, got {self.sample_rows!r}.",
+                              where="sample_rows", fix="e.g. --sample-rows 500000, or leave it out to read every row.")
+        if self.sample_rows is not None and self.families is not None and "lightgbm" not in self.families:
+            raise ConfigError("sample_rows fits lightgbm on every row, but families leaves it out.", where="families",
+                              fix="add lightgbm to the families, or leave them out.")
         if self.task is not None and not isinstance(self.task, Task):
             object.__setattr__(self, "task", parse_task(self.task))
 

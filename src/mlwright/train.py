@@ -17,9 +17,11 @@ import pandas as pd
 
 from mlwright import __version__
 from mlwright._types import DataSource, Task
-from mlwright.config import DEFAULT_LATENCY_TARGET_MS, FINAL_STAGE_SHARE, TrainConfig, report_reserve
+from mlwright.config import (DEFAULT_LATENCY_TARGET_MS, FINAL_STAGE_SHARE, STREAMED_FIT_SHARE, TrainConfig,
+                             report_reserve)
 from mlwright.data.prepare import PreparedData, prepare_training_data
 from mlwright.data.readers import describe_source, read_table
+from mlwright.data.sampling import FileSample, sample_file
 from mlwright.data.schema import SENSITIVE
 from mlwright.data.splits import choose_folds, holdout_split, make_folds, wants_holdout
 from mlwright.data.target import DEFAULT_METRIC
@@ -48,6 +50,7 @@ from mlwright.search.context import SearchContext
 from mlwright.search.leaderboard import build_leaderboard
 from mlwright.search.refit import refit_members
 from mlwright.search.searcher import Searcher
+from mlwright.search.streamed_fit import STREAMED_FAMILY, fit_on_every_row
 
 
 def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: str | None = None,
@@ -61,7 +64,7 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
     ``data`` is a file, a DataFrame or a ``mlwright.data.sql.SqlQuery``. ``settings`` are the
     other fields of :class:`mlwright.config.TrainConfig` (seed, n_jobs, folds, max_trials,
     families, max_latency_ms, holdout, fail_fast, sensitive, threshold_objective, calibration,
-    intended_use). With ``out`` the model is saved to ``out/model``, finished trials to
+    intended_use, sample_rows). With ``out`` the model is saved to ``out/model``, finished trials to
     ``out/checkpoint``, and the report (``report.html``, ``MODEL_CARD.md``, ``evaluation.json``)
     is written after the search, judged on held-out rows and on ``test`` when given, with the
     checks of ``model_tests`` (a YAML or Python file). ``resume=True`` continues the search in ``out``.
@@ -113,8 +116,11 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
     """Read, check, search, ensemble, decide, estimate, save and report: the stages of training."""
     # the report is written inside the budget too: the search gives its share back
     reserve = report_reserve(config.time_limit) if run_dir is not None else 0.0
-    budget = Budget(started, float(config.time_limit) - reserve)
-    raw = read_table(data, **(read_options or {}))
+    # data larger than memory: the search runs on a sample, the chosen configuration then on every row
+    sampled = _sample(data, config, read_options)
+    streamed_seconds = STREAMED_FIT_SHARE * float(config.time_limit) if sampled is not None else 0.0
+    budget = Budget(started, float(config.time_limit) - reserve - streamed_seconds)
+    raw = sampled.sample if sampled is not None else read_table(data, **(read_options or {}))
     sensitive = resolve_sensitive(raw, list(config.sensitive), where=_where(data)) if config.sensitive else []
     screening = _screen(raw, config, _where(data))
     prepared = prepare_training_data(raw, config.target, config.task, where=_where(data),
@@ -133,7 +139,7 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
     checkpoint, prior = _checkpoint(run_dir, resume, facts)
     for result in prior if recorder is not None else ():  # a resumed run's record holds every trial it uses
         recorder.on_trial(result, metric_)
-    families = select_families(config.families, task_, len(train_rows))
+    families = select_families(_families(config), task_, len(train_rows))
     with SearchProgress(config.time_limit, metric_, enabled=progress) as bar:
         def on_result(result) -> None:
             bar.on_result(result)
@@ -145,7 +151,12 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
                            on_result=on_result, fail_fast=config.fail_fast).run(prior)
         laps.mark("search")
         bar.stage("ensembling")
-        model = _final_model(prepared, context, train_rows, results, metric_, config, budget)
+        if sampled is None:
+            model = _final_model(prepared, context, train_rows, results, metric_, config, budget)
+        else:
+            bar.stage("fitting on every row")
+            model = _streamed_model(sampled, prepared, context, holdout_rows, results, metric_, config,
+                                    deadline=budget.end + streamed_seconds - FINAL_FIXED_SECONDS)
         laps.mark("ensemble and refit")
         bar.stage("estimating")
         # before the estimate, which then scores the model shipped
@@ -178,6 +189,50 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
             write_run_report(run_dir, model, evidence, intended_use=config.intended_use)
             laps.mark("report")
     return model
+
+
+def _sample(data: DataSource, config: TrainConfig, read_options) -> FileSample | None:
+    """The sample the search runs on when ``sample_rows`` asks for one (a file's rows only)."""
+    if config.sample_rows is None:
+        return None
+    if not isinstance(data, (str, os.PathLike)):
+        raise ConfigError("sample_rows streams a file; this data is not one.", where="sample_rows",
+                          fix="pass a Parquet or CSV file, or leave sample_rows out for data already in memory.")
+    return sample_file(data, config.target, config.sample_rows, task=config.task, seed=config.seed,
+                       read_options=read_options)
+
+
+def _families(config: TrainConfig) -> tuple[str, ...] | None:
+    """With a sample, the search tunes the family that can be fitted on every row afterwards."""
+    if config.sample_rows is None:
+        return config.families
+    return config.families or (STREAMED_FAMILY,)
+
+
+def _streamed_model(sampled: FileSample, prepared: PreparedData, context: SearchContext, holdout_rows: np.ndarray,
+                    results, metric: Metric, config: TrainConfig, *, deadline: float) -> TrainedModel:
+    """The best configuration of the family that streams, fitted on every row of the file but
+    the holdout (its estimate stays honest) and the rows that stop its boosting."""
+    candidates = [r for r in results if r.ok and r.spec.family == STREAMED_FAMILY]
+    if not candidates:
+        reasons = "; ".join(f"{r.spec.name}: {r.error}" for r in results[:5]) or "no trial started"
+        raise BudgetError(f"no {STREAMED_FAMILY} trial finished on the sample in time ({reasons}).",
+                          where="time_limit", fix="give a larger --time-limit or a smaller --sample-rows.")
+    best = max(candidates, key=lambda r: r.score)
+    fitted = fit_on_every_row(sampled, best, sample_frame=context.frame, sample_y=context.y, schema=prepared.schema,
+                              target=prepared.target, n_classes=context.n_classes,
+                              held_out=sampled.sample_positions[prepared.source_index[holdout_rows]], seed=config.seed,
+                              threads=config.threads, deadline=deadline)
+    info = _model_info(prepared, context, results, metric, config,
+                       rows={"train": fitted.facts["rows_fitted"], "total": sampled.rows, "sample": len(context.y)},
+                       oof_score=metric.value(context.y, best.oof), skipped=[])
+    info["streamed_fit"] = fitted.facts
+    info["notes"] = info["notes"] + [
+        f"searched on a stratified sample of {len(sampled.sample):,} of {sampled.rows:,} rows; {best.spec.name} "
+        f"then fitted on {fitted.facts['rows_fitted']:,} rows streamed from the file."]
+    return TrainedModel(schema=prepared.schema, target=prepared.target, metric=metric.name,
+                        encoders={fitted.member.style: fitted.encoder}, members=[fitted.member],
+                        leaderboard=build_leaderboard(results, metric, {best.spec.name: 1.0}), info=info)
 
 
 def _reference(prepared: PreparedData, shipped_oof: np.ndarray, model: TrainedModel, metric: Metric) -> dict:
@@ -253,8 +308,11 @@ def _screening_facts(screening: Screening) -> dict:
 
 
 def _split(prepared: PreparedData, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Training and holdout rows. A sampled run always keeps a holdout unless told not to: its
+    final model is not the one the out-of-fold rows measure, and the holdout judges that one."""
     rows = np.arange(len(prepared.y))
-    if not wants_holdout(len(rows), config.holdout):
+    sampled_holdout = True if config.sample_rows is not None and config.holdout is None else config.holdout
+    if not wants_holdout(len(rows), sampled_holdout):
         return rows, rows[:0]
     return holdout_split(prepared.y, prepared.target.task, config.seed)
 
@@ -281,16 +339,21 @@ def _final_model(prepared, context, train_rows, results, metric, config, budget)
         deadline=budget.end - FINAL_FIXED_SECONDS)
     final_weights = {m.name: m.weight for m in members}
     oof_score = metric.value(context.y, blend({n: finished[n].oof for n in final_weights}, final_weights))
-    info = {
-        "mlwright_version": __version__, "task": context.task.value, "metric": metric.name,
-        "rows": {"train": int(len(train_rows)), "total": int(len(prepared.y))},
-        "folds": len(context.folds), "trials": len(results), "trials_ok": len(finished),
-        "oof_score": oof_score, "skipped_for_time": skipped, "notes": prepared.notes,
+    info = _model_info(prepared, context, results, metric, config, oof_score=oof_score, skipped=skipped,
+                       rows={"train": int(len(train_rows)), "total": int(len(prepared.y))})
+    return TrainedModel(schema=prepared.schema, target=prepared.target, metric=metric.name, encoders=encoders,
+                        members=members, leaderboard=build_leaderboard(results, metric, final_weights), info=info)
+
+
+def _model_info(prepared: PreparedData, context: SearchContext, results, metric: Metric, config: TrainConfig, *,
+                rows: dict, oof_score: float, skipped: list[str]) -> dict:
+    return {
+        "mlwright_version": __version__, "task": context.task.value, "metric": metric.name, "rows": rows,
+        "folds": len(context.folds), "trials": len(results), "trials_ok": sum(1 for r in results if r.ok),
+        "oof_score": oof_score, "skipped_for_time": skipped, "notes": list(prepared.notes),
         "dropped_columns": {c.name: c.reason for c in prepared.schema.dropped},
         "data_fingerprint": prepared.fingerprint, "seed": config.seed, "time_limit": config.time_limit,
     }
-    return TrainedModel(schema=prepared.schema, target=prepared.target, metric=metric.name, encoders=encoders,
-                        members=members, leaderboard=build_leaderboard(results, metric, final_weights), info=info)
 
 
 def _estimate(prepared, holdout_rows, held_out, context, results, metric, config, shipped_oof) -> dict:
@@ -370,7 +433,7 @@ def _config_facts(config: TrainConfig, read_options) -> dict:
             "max_latency_ms": config.max_latency_ms, "keep_columns": list(config.keep_columns),
             "checks": config.checks, "sensitive": list(config.sensitive),
             "sensitive_as_feature": config.sensitive_as_feature, "threshold_objective": config.threshold_objective,
-            "calibration": config.calibration, "intended_use": config.intended_use}
+            "calibration": config.calibration, "intended_use": config.intended_use, "sample_rows": config.sample_rows}
 
 
 def _where(data: DataSource) -> str:

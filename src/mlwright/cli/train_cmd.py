@@ -61,6 +61,9 @@ def train_command(
     address: Optional[str] = typer.Option(None, help="With --backend dask: the scheduler (tcp://host:8786); without "
                                           "it a local cluster of --workers processes is started."),
     workers: int = typer.Option(2, help="With --backend dask and no --address: worker processes to start."),
+    sample_rows: Optional[int] = typer.Option(None, "--sample-rows", help="Data larger than memory: search on a "
+                                              "stratified sample of this many rows of DATA, then fit the best "
+                                              "LightGBM configuration on every row, streamed from the file."),
 ) -> None:
     """Train the best model for TARGET within --time-limit seconds; write the model, the report and the model card."""
     from mlwright.train import train
@@ -70,7 +73,7 @@ def train_command(
                     families=tuple(f.strip() for f in families.split(",")) if families else None,
                     keep_columns=tuple(keep or ()), checks=not skip_checks, sensitive=tuple(sensitive or ()),
                     sensitive_as_feature=sensitive_as_feature, threshold_objective=threshold_objective,
-                    calibration=calibration, intended_use=intended_use)
+                    calibration=calibration, intended_use=intended_use, sample_rows=sample_rows)
     source = data_or_query(data, sql, db, options) if sql is not None else None
     if resume is not None:
         data, target, options, out, settings, source = _resumed(resume, data, target, options, settings, source, db)
@@ -126,7 +129,7 @@ def _resumed(run_dir: Path, data, target, options, settings, source, db):
                 "checks": facts.get("checks", True), "sensitive": tuple(facts.get("sensitive", ())),
                 "sensitive_as_feature": facts.get("sensitive_as_feature", False),
                 "threshold_objective": facts.get("threshold_objective"), "calibration": facts.get("calibration", "auto"),
-                "intended_use": facts.get("intended_use")}
+                "intended_use": facts.get("intended_use"), "sample_rows": facts.get("sample_rows")}
     return data, target or facts["target"], options or facts["read_options"], run_dir, settings, source
 
 

@@ -21,16 +21,26 @@ class LightGBMLearner:
         self.iterations_: int | None = None
 
     def fit(self, data: FitData) -> "LightGBMLearner":
-        params = {**self._objective(data), **self.params, "verbose": -1, "seed": data.seed,
-                  "num_threads": data.threads}
-        fixed_rounds = params.pop("num_rounds", None)
         train = lgb.Dataset(data.X, data.y, categorical_feature=list(data.categorical) or "auto")
-        callbacks = [_deadline_callback(data.deadline)]
+        valid = None
+        if data.X_valid is not None and data.iterations is None:
+            valid = lgb.Dataset(data.X_valid, data.y_valid, reference=train)
+        return self.fit_dataset(train, valid, n_classes=data.n_classes, seed=data.seed, threads=data.threads,
+                                deadline=data.deadline, iterations=data.iterations)
+
+    def fit_dataset(self, train: lgb.Dataset, valid: lgb.Dataset | None, *, n_classes: int, seed: int, threads: int,
+                    deadline: float, iterations: int | None = None) -> "LightGBMLearner":
+        """Boost on a built ``Dataset``, which may have been streamed from a file too large to
+        load (see ``mlwright.search.streamed_fit``); ``valid`` stops the boosting once it stops
+        improving, unless the rounds are fixed."""
+        params = {**self._objective(n_classes), **self.params, "verbose": -1, "seed": seed, "num_threads": threads}
+        fixed_rounds = params.pop("num_rounds", None)
+        callbacks = [_deadline_callback(deadline)]
         valid_sets = []
-        if data.X_valid is not None and data.iterations is None and fixed_rounds is None:
-            valid_sets = [lgb.Dataset(data.X_valid, data.y_valid, reference=train)]
+        if valid is not None and iterations is None and fixed_rounds is None:
+            valid_sets = [valid]
             callbacks.append(lgb.early_stopping(EARLY_STOP, verbose=False))
-        self.booster_ = lgb.train(params, train, num_boost_round=data.iterations or fixed_rounds or MAX_ROUNDS,
+        self.booster_ = lgb.train(params, train, num_boost_round=iterations or fixed_rounds or MAX_ROUNDS,
                                   valid_sets=valid_sets, callbacks=callbacks)
         self.iterations_ = self.booster_.best_iteration or self.booster_.current_iteration()
         return self
@@ -50,11 +60,11 @@ class LightGBMLearner:
         learner.iterations_ = learner.booster_.current_iteration()
         return learner
 
-    def _objective(self, data: FitData) -> dict:
+    def _objective(self, n_classes: int) -> dict:
         if self.task is Task.BINARY:
             return {"objective": "binary"}
         if self.task is Task.MULTICLASS:
-            return {"objective": "multiclass", "num_class": data.n_classes}
+            return {"objective": "multiclass", "num_class": n_classes}
         return {"objective": "regression"}
 
 
