@@ -39,16 +39,20 @@ def test_rows_are_read_by_position_in_one_pass(files, kind):
     frame, parquet, csv = files
     path = parquet if kind == "parquet" else csv
     wanted = [np.array([0, 699, 700, 2345, 4999]), np.array([1, 1400])]
-    first, second = read_positions(path, wanted, {})
+    first, second = read_positions(path, wanted, {}, chunk_rows=1000)
     assert first["row_id"].tolist() == [0, 699, 700, 2345, 4999]
     assert second["row_id"].tolist() == [1, 1400]
     assert first.index.tolist() == list(range(5))
     pd.testing.assert_series_equal(first["x1"], frame["x1"].iloc[wanted[0]].reset_index(drop=True))
 
 
-def test_the_sample_is_stratified_labelled_and_apart_from_the_validation_rows(files):
-    frame, parquet, _ = files
-    sampled = sample_file(parquet, "label", 1200, seed=1)
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+def test_the_sample_is_stratified_labelled_and_apart_from_the_validation_rows(files, kind):
+    frame, parquet, csv = files
+    sampled = sample_file(parquet if kind == "parquet" else csv, "label", 1200, seed=1, chunk_rows=900)
+    assert read_target(parquet, "label", {}, chunk_rows=900).index.tolist() == list(range(5000))
+    assert len(set(sampled.sample_positions)) == 1200
+    assert sampled.sample_positions.max() > 4000  # chosen from the whole file, not its first chunk
     assert sampled.rows == 5000 and len(sampled.sample) == 1200
     assert sampled.sample["row_id"].tolist() == sampled.sample_positions.tolist()
     assert sampled.validation["row_id"].tolist() == sampled.validation_positions.tolist()
@@ -57,7 +61,7 @@ def test_the_sample_is_stratified_labelled_and_apart_from_the_validation_rows(fi
     share = (frame["label"] == "yes").sum() / frame["label"].notna().sum()
     assert (sampled.sample["label"] == "yes").mean() == pytest.approx(share, abs=0.002)
     assert len(sampled.validation) == 2000  # the least validation set; the file has fewer rows than it asks
-    again = sample_file(parquet, "label", 1200, seed=1)
+    again = sample_file(parquet, "label", 1200, seed=1, chunk_rows=900)
     assert again.sample_positions.tolist() == sampled.sample_positions.tolist()
 
 

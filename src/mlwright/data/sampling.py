@@ -58,7 +58,7 @@ class FileSample:
 
 
 def sample_file(path: str | os.PathLike, target: str, sample_rows: int, *, task: Task | None = None, seed: int = 0,
-                read_options: dict[str, Any] | None = None) -> FileSample:
+                read_options: dict[str, Any] | None = None, chunk_rows: int = CHUNK_ROWS) -> FileSample:
     """Read a sample of ``sample_rows`` labelled rows, stratified by the target (its classes,
     or deciles of a number), and the validation rows beside it."""
     path = Path(path)
@@ -66,7 +66,7 @@ def sample_file(path: str | os.PathLike, target: str, sample_rows: int, *, task:
         raise ConfigError(f"sample_rows must be at least {MIN_SAMPLE_ROWS:,}, got {sample_rows}.", where="sample_rows",
                           fix=f"sample {MIN_SAMPLE_ROWS:,} rows or more (a few hundred thousand is typical).")
     options = dict(read_options or {})
-    labels = read_target(path, target, options)
+    labels = read_target(path, target, options, chunk_rows=chunk_rows)
     info, cleaned, _ = analyze_target(labels.to_frame(), target, task, where=str(path))
     strata = _strata(info, cleaned)
     rng = np.random.default_rng(seed)
@@ -74,15 +74,15 @@ def sample_file(path: str | os.PathLike, target: str, sample_rows: int, *, task:
     rest = np.setdiff1d(cleaned.index.to_numpy(), chosen, assume_unique=True)
     n_validation = int(np.clip(VALIDATION_SHARE * len(labels), *VALIDATION_ROWS))
     validation = np.sort(rng.choice(rest, size=min(n_validation, len(rest)), replace=False))
-    sample, held = read_positions(path, [chosen, validation], options)
+    sample, held = read_positions(path, [chosen, validation], options, chunk_rows=chunk_rows)
     return FileSample(path=path, read_options=options, rows=len(labels), sample=sample, sample_positions=chosen,
                       validation=held, validation_positions=validation, labels=labels)
 
 
-def read_target(path: Path, target: str, read_options: dict[str, Any]) -> pd.Series:
+def read_target(path: Path, target: str, read_options: dict[str, Any], *, chunk_rows: int = CHUNK_ROWS) -> pd.Series:
     """The target column of every row, indexed by position; only that column is read."""
     columns: list[pd.Series] = []
-    for start, chunk in iter_positions(path, read_options, columns=[target]):
+    for start, chunk in iter_positions(path, read_options, columns=[target], chunk_rows=chunk_rows):
         if target not in chunk.columns:
             close = closest_name(target, chunk.columns)
             hint = f" Did you mean {close!r}?" if close else ""
@@ -91,7 +91,7 @@ def read_target(path: Path, target: str, read_options: dict[str, Any]) -> pd.Ser
         columns.append(chunk[target])
     if not columns:
         raise DataError("the file has no rows.", where=str(path), fix="pass a file with a header and data.")
-    return pd.concat(columns)
+    return pd.concat(columns, ignore_index=True)
 
 
 def stratified_positions(positions: np.ndarray, strata: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -108,11 +108,12 @@ def stratified_positions(positions: np.ndarray, strata: np.ndarray, n: int, rng:
     return np.sort(np.concatenate(chosen))
 
 
-def read_positions(path: Path, wanted: list[np.ndarray], read_options: dict[str, Any]) -> list[pd.DataFrame]:
+def read_positions(path: Path, wanted: list[np.ndarray], read_options: dict[str, Any], *,
+                   chunk_rows: int = CHUNK_ROWS) -> list[pd.DataFrame]:
     """One pass over the file keeping the rows at each sorted array of positions (one frame
     each, indexed from 0)."""
     parts: list[list[pd.DataFrame]] = [[] for _ in wanted]
-    for start, chunk in iter_positions(path, read_options):
+    for start, chunk in iter_positions(path, read_options, chunk_rows=chunk_rows):
         stop = start + len(chunk)
         for kept, positions in zip(parts, wanted):
             here = positions[np.searchsorted(positions, start):np.searchsorted(positions, stop)]
