@@ -19,6 +19,7 @@ from mlwright import __version__
 from mlwright._types import DataSource, Task
 from mlwright.config import (DEFAULT_LATENCY_TARGET_MS, FINAL_STAGE_SHARE, STREAMED_FIT_SHARE, TrainConfig,
                              report_reserve)
+from mlwright.data.memory import check_fits_in_memory
 from mlwright.data.prepare import PreparedData, prepare_training_data
 from mlwright.data.readers import describe_source, read_table
 from mlwright.data.sampling import FileSample, sample_file
@@ -120,6 +121,8 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
     sampled = _sample(data, config, read_options)
     streamed_seconds = STREAMED_FIT_SHARE * float(config.time_limit) if sampled is not None else 0.0
     budget = Budget(started, float(config.time_limit) - reserve - streamed_seconds)
+    if sampled is None and isinstance(data, (str, os.PathLike)):
+        check_fits_in_memory(data)  # a clear refusal rather than the process killed for memory
     raw = sampled.sample if sampled is not None else read_table(data, **(read_options or {}))
     sensitive = resolve_sensitive(raw, list(config.sensitive), where=_where(data)) if config.sensitive else []
     screening = _screen(raw, config, _where(data))
