@@ -87,8 +87,12 @@ def run_variant(args: argparse.Namespace) -> None:
     auc = roc_auc_score(test["y"], model.predict_proba(test.drop(columns="y"))[1])
     print(json.dumps({"seconds": round(seconds, 1), "peak_gb": round(resource.getrusage(
         resource.RUSAGE_SELF).ru_maxrss / 2 ** 20, 2), "test_auc": round(float(auc), 4),
-        "estimate": model.info["estimate"], "streamed_fit": model.info.get("streamed_fit"),
+        "estimate": model.info["estimate"], "streamed_fit": _without_paths(model.info.get("streamed_fit")),
         "rows": model.info["rows"], "trials_ok": model.info["trials_ok"], "members": [m.name for m in model.members]}))
+
+
+def _without_paths(facts: dict | None) -> dict | None:
+    return None if facts is None else {**facts, "source": Path(facts["source"]).name}
 
 
 def measure(args: argparse.Namespace, variant: str) -> dict:
