@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from distributed import Client, get_task_stream
@@ -17,48 +14,10 @@ from distributed import Client, get_task_stream
 import mlwright
 from mlwright.execution.dask import DaskExecutor
 from tests.conftest import FAST, make_mixed_frame, run_cli
-from tests.serve_fixtures import free_port
+from tests.dask_cluster import START_SECONDS, Cluster
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
-DASK = Path(sys.executable).parent / "dask"
-START_SECONDS = 90
 SEARCH = {**FAST, "max_trials": 4, "n_jobs": 1}
-
-
-class Cluster:
-    """A scheduler and its workers, each its own process group, stopped by process id. Workers
-    run without a nanny, so a killed worker stays dead rather than being restarted."""
-
-    def __init__(self, folder: Path, workers: int = 2):
-        self.address = f"tcp://127.0.0.1:{free_port()}"
-        port = self.address.rsplit(":", 1)[1]
-        self.processes = [self._start(folder / "scheduler.log", "scheduler", "--host", "127.0.0.1", "--port", port,
-                                      "--no-dashboard")]
-        for n in range(workers):
-            self.processes.append(self._start(folder / f"worker{n}.log", "worker", self.address, "--host",
-                                              "127.0.0.1", "--nthreads", "1", "--no-nanny", "--no-dashboard"))
-        with Client(self.address, timeout=START_SECONDS) as client:
-            client.wait_for_workers(workers, timeout=START_SECONDS)
-
-    @staticmethod
-    def _start(log: Path, *args: str) -> subprocess.Popen:
-        with open(log, "wb") as output:
-            return subprocess.Popen([str(DASK), *args], stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def worker_pids(self) -> dict[str, int]:
-        with Client(self.address, timeout=START_SECONDS) as client:
-            return client.run(os.getpid)
-
-    def stop(self) -> None:
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

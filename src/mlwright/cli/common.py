@@ -93,3 +93,20 @@ def data_or_query(data: Optional[Path], sql: Optional[str], db: Optional[str], o
     from mlwright.data.sql import SqlQuery
 
     return SqlQuery(sql, db)
+
+
+def executor_for(backend: str, address: Optional[str], workers: int):
+    """None for the local backend (the default of train and predict); a Dask executor,
+    connected, for dask. ``--address`` without ``--backend dask`` is refused."""
+    if backend == "local":
+        if address is not None:
+            raise ConfigError("--address needs --backend dask.", where="--address",
+                              fix="add --backend dask, or leave --address out.")
+        return None
+    if backend != "dask":
+        raise ConfigError(f"unknown backend {backend!r}.", where="--backend", fix="use local or dask.")
+    if workers < 1:
+        raise ConfigError(f"--workers must be at least 1, not {workers}.", where="--workers", fix="e.g. --workers 2.")
+    from mlwright.execution.dask import DaskExecutor
+
+    return DaskExecutor(address, workers=workers)

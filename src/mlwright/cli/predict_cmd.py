@@ -1,16 +1,19 @@
 """`mlwright predict`: score a file or an SQL query in chunks; write predictions to a file
-(CSV/TSV/Parquet), to a database table, or both."""
+(CSV/TSV/Parquet), to a database table, or both. With ``--backend dask`` a file's partitions are
+scored as tasks on a Dask cluster (see ``mlwright.serve.dask_batch``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, errors, friendly_errors, is_terminal,
-                                 read_options, store_option)
+from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, errors, executor_for, friendly_errors,
+                                 is_terminal, read_options, store_option)
 from mlwright.errors import ConfigError
 
 
@@ -29,35 +32,81 @@ def predict_command(
     keep_column: Optional[list[str]] = typer.Option(None, "--keep-column", metavar="COLUMN",
                                                     help="Input column copied in front of the predictions, such "
                                                          "as an id (repeat for several)."),
-    chunk_rows: int = typer.Option(100_000, help="Rows scored at a time; bounds memory on large tables."),
+    chunk_rows: int = typer.Option(100_000, help="Rows scored at a time; bounds memory on large tables. With "
+                                   "--backend dask the file's partitions are the unit instead."),
     sep: Optional[str] = typer.Option(None, help="Column separator of DATA (guessed when left out)."),
     no_header: bool = typer.Option(False, "--no-header", help="DATA has no header row."),
     columns: Optional[str] = typer.Option(None, help="Comma-separated column names for DATA without header."),
     store: Optional[str] = store_option(),
+    backend: str = typer.Option("local", help="Where scoring runs: local (this process) or dask (the file's "
+                                "partitions as tasks on a Dask cluster, whose workers must see MODEL, DATA and the "
+                                "output's folder at the same paths). Parquet output is then a folder of parts."),
+    address: Optional[str] = typer.Option(None, help="With --backend dask: the scheduler (tcp://host:8786); without "
+                                          "it a local cluster of --workers processes is started for the job."),
+    workers: int = typer.Option(2, help="With --backend dask and no --address: worker processes to start."),
 ) -> None:
     """Score DATA (or --sql) with MODEL and write one prediction column (plus proba_<class> columns)."""
     options = read_options(sep, no_header, columns)
     source = data_or_query(data, sql, db, options)
     destination = _table_destination(output, to_table, to_db or db, to_db)
-    from mlwright import load
-    from mlwright.serve.batch import score_file
+    if backend == "dask":
+        _refuse_for_dask(sql, to_table)
+    keep = keep_column or ()
+    executor = executor_for(backend, address, workers)  # checks --address and --backend; starts or joins a cluster
+    try:
+        with _progress() as advance:
+            if executor is None:
+                from mlwright import load
+                from mlwright.serve.batch import score_file
 
-    loaded = load(model, store=store)
-    with Progress(SpinnerColumn(), TextColumn("scoring {task.completed:,} rows"), TimeElapsedColumn(),
-                  console=errors, disable=not is_terminal()) as progress:
-        task = progress.add_task("scoring", total=None)
-        report = score_file(loaded, source, output, chunk_rows=chunk_rows, read_options=options,
-                            to_table=destination, keep_columns=keep_column or (),
-                            on_chunk=lambda n: progress.advance(task, n))
+                report = score_file(load(model, store=store), source, output, chunk_rows=chunk_rows,
+                                    read_options=options, to_table=destination, keep_columns=keep, on_chunk=advance)
+            else:
+                from mlwright.serve.dask_batch import score_on_dask
+
+                # the first --chunk-rows rows decide what the local backend's first chunk decides
+                report = score_on_dask(model, source, output, client=executor.client, store=store,
+                                       read_options=options, keep_columns=keep, on_part=advance, sample_rows=chunk_rows)
+    finally:
+        if executor is not None:
+            executor.shutdown()
     for message in report.warnings:
         errors.print(f"[yellow]warning:[/] {message}", highlight=False)
     if output is not None:
-        console.print(f"Wrote {report.rows:,} predictions to [bold]{output}[/]")
+        parts = f" (a folder of {report.chunks} part{'s' * (report.chunks != 1)})" \
+            if executor is not None and _is_parquet(output) else ""
+        console.print(f"Wrote {report.rows:,} predictions to [bold]{output}[/]{parts}")
     if destination is not None:
         from mlwright.data.databases import redact
 
         console.print(f"Wrote {report.rows:,} predictions to table [bold]{to_table}[/] on {redact(destination[0])}",
                       highlight=False)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int], None]]:
+    """Rows scored so far, on the terminal: the function to call with each chunk's or part's rows."""
+    with Progress(SpinnerColumn(), TextColumn("scoring {task.completed:,} rows"), TimeElapsedColumn(),
+                  console=errors, disable=not is_terminal()) as progress:
+        task = progress.add_task("scoring", total=None)
+        yield lambda rows: progress.advance(task, rows)
+
+
+def _refuse_for_dask(sql: Optional[str], to_table: Optional[str]) -> None:
+    if sql is not None:
+        raise ConfigError("--sql cannot be scored with --backend dask: the dask backend scores files.", where="--sql",
+                          fix="leave out --backend dask (queries are read in chunks here), or export the query to "
+                              "Parquet and score that file.")
+    if to_table is not None:
+        raise ConfigError("--to-table cannot be written with --backend dask: the dask backend writes files.",
+                          where="--to-table", fix="leave out --backend dask, or write a file (-o predictions.parquet) "
+                                                  "and load it into the database.")
+
+
+def _is_parquet(output: Path) -> bool:
+    from mlwright.serve.batch import output_format
+
+    return output_format(output)[0] == "parquet"
 
 
 def _table_destination(output: Optional[Path], to_table: Optional[str], url: Optional[str],

@@ -10,8 +10,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, friendly_errors, read_options,
-                                 store_option)
+from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, executor_for, friendly_errors,
+                                 read_options, store_option)
 from mlwright.errors import ConfigError
 
 _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
@@ -83,7 +83,7 @@ def train_command(
                           fix="run `mlwright train DATA --target COLUMN`, or `mlwright train --resume DIR`.")
     stem = data.name.split('.')[0] if source is None else "sql"
     out = out or Path("runs") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-    executor = _executor(backend, address, workers)
+    executor = executor_for(backend, address, workers)
     if executor is not None and jobs is None:
         settings["n_jobs"] = 1  # one thread per trial: the cluster runs trials side by side
     try:
@@ -94,22 +94,6 @@ def train_command(
         if executor is not None:
             executor.shutdown()
     _print_summary(model, out)
-
-
-def _executor(backend: str, address: Optional[str], workers: int):
-    """None for the local backend (train's default); a Dask executor, connected, for dask."""
-    if backend == "local":
-        if address is not None:
-            raise ConfigError("--address needs --backend dask.", where="--address",
-                              fix="add --backend dask, or leave --address out.")
-        return None
-    if backend != "dask":
-        raise ConfigError(f"unknown backend {backend!r}.", where="--backend", fix="use local or dask.")
-    if workers < 1:
-        raise ConfigError(f"--workers must be at least 1, not {workers}.", where="--workers", fix="e.g. --workers 2.")
-    from mlwright.execution.dask import DaskExecutor
-
-    return DaskExecutor(address, workers=workers)
 
 
 def _resumed(run_dir: Path, data, target, options, settings, source, db):

@@ -73,13 +73,13 @@ def iter_table(path: str | os.PathLike[str], *, chunk_rows: int = 100_000, sep: 
                header: bool | None = None, columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
     """Yield a file in chunks of rows, so that files larger than memory can be scored."""
     path = _existing(Path(path))
-    if _kind(path) == "parquet":
+    if table_kind(path) == "parquet":
         import pyarrow.parquet as pq
 
         for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
             yield batch.to_pandas()
         return
-    options = _csv_options(path, sep=sep, header=header, columns=columns)
+    options = csv_options(path, sep=sep, header=header, columns=columns)
     try:
         with pd.read_csv(path, chunksize=chunk_rows, **options) as reader:
             for chunk in reader:
@@ -93,13 +93,13 @@ def iter_table(path: str | os.PathLike[str], *, chunk_rows: int = 100_000, sep: 
 def _read_path(path: Path, *, sep: str | None, header: bool | None,
                columns: Sequence[str] | None) -> pd.DataFrame:
     path = _existing(path)
-    if _kind(path) == "parquet":
+    if table_kind(path) == "parquet":
         try:
             return pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises many types for a bad file
             raise DataError(f"cannot read Parquet: {_first_line(exc)}", where=str(path),
                             fix="check that the file is a complete Parquet file.") from None
-    options = _csv_options(path, sep=sep, header=header, columns=columns)
+    options = csv_options(path, sep=sep, header=header, columns=columns)
     try:
         try:
             return pd.read_csv(path, **options)
@@ -127,7 +127,7 @@ def _read_not_utf8(path: Path, options: dict[str, Any], error: UnicodeDecodeErro
     raise error
 
 
-def _csv_options(path: Path, *, sep: str | None, header: bool | None,
+def csv_options(path: Path, *, sep: str | None, header: bool | None,
                  columns: Sequence[str] | None) -> dict[str, Any]:
     sample = _head_text(path)
     if not sample.strip():
@@ -167,7 +167,7 @@ def _existing(path: Path) -> Path:
     return path
 
 
-def _kind(path: Path) -> str:
+def table_kind(path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes]
     return "parquet" if suffixes and suffixes[-1] in _PARQUET_SUFFIXES else "text"
 

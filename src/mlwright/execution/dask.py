@@ -28,7 +28,8 @@ CONNECT_SECONDS = 20
 RETRIES = 1
 
 
-def _distributed():
+def require_distributed():
+    """The ``distributed`` package, or an error that says how to install it."""
     try:
         import distributed
     except ImportError:
@@ -42,7 +43,7 @@ class DaskExecutor:
     it a local cluster of ``workers`` processes with ``threads`` threads each is started."""
 
     def __init__(self, address: str | None = None, *, workers: int = 2, threads: int = 1):
-        distributed = _distributed()
+        distributed = require_distributed()
         self._cluster = None
         try:
             if address is None:
@@ -86,7 +87,7 @@ class DaskExecutor:
         ``result()`` raises, and the search records that trial as failed."""
         futures = set(futures)
         try:
-            done, _ = _distributed().wait(list(futures), timeout=timeout, return_when="FIRST_COMPLETED")
+            done, _ = require_distributed().wait(list(futures), timeout=timeout, return_when="FIRST_COMPLETED")
         except CancelledError:  # distributed raises when any future was cancelled: sort them by hand
             done = {f for f in futures if f.status in ("finished", "error", "cancelled", "lost")}
         return set(done), futures - set(done)

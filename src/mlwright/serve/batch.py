@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +63,7 @@ def score_file(model: TrainedModel, source: str | os.PathLike | SqlQuery, out: s
     if out is None and to_table is None:
         raise ConfigError("nowhere to write the predictions.", where="score_file",
                           fix="pass an output file (out=...), a table (to_table=(url, table)), or both.")
-    keep = _kept_names(keep_columns)
+    keep = kept_names(keep_columns)
     file_format = output_format(Path(out)) if out is not None else None  # both checked before any row is read
     if to_table is not None:
         table_name(to_table[1])
@@ -92,17 +92,11 @@ def _scored_chunks(model: TrainedModel, source, report: ScoringReport, *, chunk_
     masked: dict[str, str] | None = None
     for chunk in _read_chunks(source, chunk_rows, read_options):
         if masked is None:  # the first chunk decides, so every row of a table is treated alike
-            _check_kept(keep, chunk, where)
+            check_kept(keep, chunk, where)
             masked = personal_columns(model, chunk)
             report.warnings.extend(warning_text(column, evidence) for column, evidence in masked.items())
-        features = chunk.assign(**{column: None for column in masked}) if masked else chunk
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            table = model.predict_table(features, where=where)
-        report.warnings.extend(str(w.message) for w in caught if str(w.message) not in report.warnings)
-        if keep:
-            _check_no_clash(keep, table, where)
-            table = pd.concat([chunk[list(keep)], table], axis=1)  # the values as given, even masked ones
+        table, messages = score_chunk(model, chunk, masked=masked, keep=keep, where=where)
+        report.warnings.extend(m for m in messages if m not in report.warnings)
         report.rows += len(table)
         report.chunks += 1
         if on_chunk:
@@ -119,13 +113,28 @@ def _read_chunks(source, chunk_rows: int, read_options: dict[str, Any]) -> Itera
     return iter_table(source, chunk_rows=chunk_rows, **read_options)
 
 
-def _kept_names(keep_columns: Sequence[str] | str) -> tuple[str, ...]:
+def score_chunk(model: TrainedModel, chunk: pd.DataFrame, *, masked: Iterable[str], keep: tuple[str, ...],
+                where: str) -> tuple[pd.DataFrame, list[str]]:
+    """One chunk's predictions with the kept columns in front, and the warnings predicting gave.
+    The step local and Dask scoring (``mlwright.serve.dask_batch``) share, so both write the same rows."""
+    masked = list(masked)
+    features = chunk.assign(**{column: None for column in masked}) if masked else chunk
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = model.predict_table(features, where=where)
+    if keep:
+        check_no_clash(keep, table, where)
+        table = pd.concat([chunk[list(keep)], table], axis=1)  # the values as given, even masked ones
+    return table, [str(w.message) for w in caught]
+
+
+def kept_names(keep_columns: Sequence[str] | str) -> tuple[str, ...]:
     if isinstance(keep_columns, str):  # one name, not its letters
         keep_columns = (keep_columns,)
     return tuple(dict.fromkeys(str(name) for name in keep_columns))
 
 
-def _check_kept(keep: tuple[str, ...], chunk: pd.DataFrame, where: str) -> None:
+def check_kept(keep: tuple[str, ...], chunk: pd.DataFrame, where: str) -> None:
     for name in keep:
         if name not in chunk.columns:
             guess = closest_name(name, chunk.columns)
@@ -134,7 +143,7 @@ def _check_kept(keep: tuple[str, ...], chunk: pd.DataFrame, where: str) -> None:
                               fix=f"{hint} (--keep-column)")
 
 
-def _check_no_clash(keep: tuple[str, ...], table: pd.DataFrame, where: str) -> None:
+def check_no_clash(keep: tuple[str, ...], table: pd.DataFrame, where: str) -> None:
     clash = [name for name in keep if name in table.columns]
     if clash:
         raise ConfigError(f"kept column {clash[0]!r} has the name of a prediction column.", where=where,
