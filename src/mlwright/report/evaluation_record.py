@@ -23,11 +23,14 @@ FORMAT = "mlwright.evaluation"
 DEPENDENCE_COLUMNS = 4
 EXAMPLE_ROWS = 3
 #: Rows whose SHAP values make the global SHAP importance: TreeSHAP on large boosters costs
-#: milliseconds a row, and a few hundred rows rank the columns steadily.
-SHAP_ROWS = 300
+#: milliseconds a row, and a few hundred rows rank the columns steadily; fewer on a model so
+#: large (thousands of trees fitted on millions of rows) that they would take over SHAP_SECONDS.
+SHAP_ROWS, SHAP_SECONDS, SHAP_PROBE_ROWS = (100, 300), 3.0, 20
 #: Seconds permutation importance aims at, and the fewest and most rows it shuffles.
 PERMUTATION_SECONDS = 3.0
 PERMUTATION_ROWS = (300, 2000)
+#: Seconds the partial-dependence curves aim at together, and the fewest and most rows each averages.
+DEPENDENCE_SECONDS, DEPENDENCE_ROWS, DEPENDENCE_GRID = 3.0, (100, 500), 20
 _LEADERBOARD_COLUMNS = ("model", "family", "status", "score", "fit_seconds", "predict_ms_per_row", "ensemble_weight")
 
 
@@ -115,7 +118,7 @@ def _importance(model, held: HeldOutSet | None, evidence, seed) -> dict | None:
 
     rows, repeats = _permutation_size(model, held.frame)
     permutation = permutation_importance(model, held.frame, held.y, repeats=repeats, max_rows=rows, seed=seed)
-    shap = shap_importance(model, held.frame, max_rows=SHAP_ROWS, seed=seed)
+    shap = shap_importance(model, held.frame, max_rows=_shap_rows(model, held.frame, seed), seed=seed)
     return {"on": _on(held), "metric": model.metric, "permutation": permutation.to_dict(orient="records"),
             "shap": shap.to_dict(orient="records") if shap is not None else None}
 
@@ -126,12 +129,26 @@ def _permutation_size(model, frame: pd.DataFrame) -> tuple[int, int]:
     otherwise take half a minute. Timed on the model itself, so the size follows its speed."""
     columns = max(len(model.schema.used), 1)
     repeats = 5 if columns <= 20 else 3
+    rows = int(PERMUTATION_SECONDS / max(_seconds_per_row(model, frame) * columns * repeats, 1e-9))
+    return int(np.clip(rows, PERMUTATION_ROWS[0], PERMUTATION_ROWS[1])), repeats
+
+
+def _seconds_per_row(model, frame: pd.DataFrame) -> float:
+    """The model's scoring time per row, timed on up to 500 rows of ``frame``."""
     probe = frame.head(500)
     began = time.perf_counter()
     model.raw_predict(probe)
-    per_row = (time.perf_counter() - began) / max(len(probe), 1)
-    rows = int(PERMUTATION_SECONDS / max(per_row * columns * repeats, 1e-9))
-    return int(np.clip(rows, PERMUTATION_ROWS[0], PERMUTATION_ROWS[1])), repeats
+    return (time.perf_counter() - began) / max(len(probe), 1)
+
+
+def _shap_rows(model, frame: pd.DataFrame, seed) -> int:
+    """Rows for the SHAP importance within about ``SHAP_SECONDS``, timed on a few rows."""
+    from mlwright.evaluate.explain.contributions import shap_importance
+
+    began = time.perf_counter()
+    shap_importance(model, frame, max_rows=SHAP_PROBE_ROWS, seed=seed)
+    per_row = (time.perf_counter() - began) / min(SHAP_PROBE_ROWS, max(len(frame), 1))
+    return int(np.clip(SHAP_SECONDS / max(per_row, 1e-9), *SHAP_ROWS))
 
 
 def _dependence(model, held: HeldOutSet | None, importance: dict | None, seed) -> list[dict]:
@@ -140,7 +157,11 @@ def _dependence(model, held: HeldOutSet | None, importance: dict | None, seed) -
     from mlwright.evaluate.explain.dependence import partial_dependence
 
     ranked = [row["column"] for row in importance["permutation"]][:DEPENDENCE_COLUMNS]
-    return [partial_dependence(model, held.frame, column, seed=seed) for column in ranked]
+    # each curve scores rows x grid points: as many rows as fit the seconds, on a large model fewer
+    per_curve = DEPENDENCE_SECONDS / max(len(ranked), 1)
+    rows = int(np.clip(per_curve / max(_seconds_per_row(model, held.frame) * DEPENDENCE_GRID, 1e-9), *DEPENDENCE_ROWS))
+    return [partial_dependence(model, held.frame, column, grid_points=DEPENDENCE_GRID, max_rows=rows, seed=seed)
+            for column in ranked]
 
 
 def _examples(model, held: HeldOutSet | None, evidence, seed) -> list[dict] | None:
