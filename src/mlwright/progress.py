@@ -45,3 +45,8 @@ class SearchProgress:
         best = f"best {self.metric.name} {self.metric.to_value(self.best):.4f}" if self.best is not None else ""
         self._progress.update(self._task, completed=min(time.time() - self._started, self.budget),
                               status=f"{self.count} trials  {best}  last: {result.spec.name} ({result.status})")
+
+    def rows_read(self, total: int) -> None:
+        """The final fit of a sampled run reads the whole file: its rows so far, and the time."""
+        self._progress.update(self._task, completed=min(time.time() - self._started, self.budget),
+                              status=f"{total:,} rows read")

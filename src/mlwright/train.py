@@ -159,7 +159,8 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
         else:
             bar.stage("fitting on every row")
             model = _streamed_model(sampled, prepared, context, holdout_rows, results, metric_, config,
-                                    deadline=budget.end + streamed_seconds - FINAL_FIXED_SECONDS)
+                                    deadline=budget.end + streamed_seconds - FINAL_FIXED_SECONDS,
+                                    on_rows=bar.rows_read)
         laps.mark("ensemble and refit")
         bar.stage("estimating")
         # before the estimate, which then scores the model shipped
@@ -213,7 +214,8 @@ def _families(config: TrainConfig) -> tuple[str, ...] | None:
 
 
 def _streamed_model(sampled: FileSample, prepared: PreparedData, context: SearchContext, holdout_rows: np.ndarray,
-                    results, metric: Metric, config: TrainConfig, *, deadline: float) -> TrainedModel:
+                    results, metric: Metric, config: TrainConfig, *, deadline: float,
+                    on_rows=None) -> TrainedModel:
     """The best configuration of the family that streams, fitted on every row of the file but
     the holdout (its estimate stays honest) and the rows that stop its boosting."""
     candidates = [r for r in results if r.ok and r.spec.family == STREAMED_FAMILY]
@@ -225,7 +227,7 @@ def _streamed_model(sampled: FileSample, prepared: PreparedData, context: Search
     fitted = fit_on_every_row(sampled, best, sample_frame=context.frame, sample_y=context.y, schema=prepared.schema,
                               target=prepared.target, n_classes=context.n_classes,
                               held_out=sampled.sample_positions[prepared.source_index[holdout_rows]], seed=config.seed,
-                              threads=config.threads, deadline=deadline)
+                              threads=config.threads, deadline=deadline, on_rows=on_rows)
     info = _model_info(prepared, context, results, metric, config,
                        rows={"train": fitted.facts["rows_fitted"], "total": sampled.rows, "sample": len(context.y)},
                        oof_score=metric.value(context.y, best.oof), skipped=[])

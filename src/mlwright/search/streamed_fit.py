@@ -43,7 +43,8 @@ def fit_on_every_row(sampled: FileSample, result: TrialResult, *, sample_frame: 
                      threads: int, deadline: float, on_rows: Callable[[int], None] | None = None) -> StreamedFit:
     """Fit ``result``'s configuration on every labelled row of the file but ``held_out`` (file
     positions) and the validation rows. The encoder and the bins are fitted on ``sample_frame``
-    (the search's training rows), which the final fit also trains on."""
+    (the search's training rows), which the final fit also trains on. ``on_rows(total)`` is
+    told the rows read so far."""
     started = time.time()
     family = get_family(result.spec.family)
     encoder = TableEncoder(schema, family.style).fit(sample_frame)
@@ -86,6 +87,7 @@ class EncodedRows(lgb.Sequence):
                  *, on_rows: Callable[[int], None] | None = None):
         self.sampled, self.keep, self.schema, self.encoder, self.target = sampled, keep, schema, encoder, target
         self.on_rows = on_rows
+        self._read = 0  # rows read so far, for ``on_rows``
         self._length = int(keep.sum())
         self._restart(0)
 
@@ -127,8 +129,9 @@ class EncodedRows(lgb.Sequence):
             self._buffer.append(self.encoder.transform(_conformed(kept, self.schema, self.target,
                                                                   str(self.sampled.path)), len(kept)))
             self._buffered += len(kept)
+            self._read += len(kept)
             if self.on_rows is not None:
-                self.on_rows(len(kept))
+                self.on_rows(self._read)
 
 
 def _conformed(frame: pd.DataFrame, schema: Schema, target: str, where: str) -> dict[str, np.ndarray]:
