@@ -41,8 +41,10 @@ pytestmark = pytest.mark.timeout(300)
 #: Schemathesis cases per operation and generation mode.
 FUZZ_EXAMPLES = 60
 LOAD_SECONDS, WARMUP_SECONDS, LOAD_CLIENTS = 60, 5, 4
-#: The server's memory after the load may be this much above its memory after the warm-up.
-RSS_GROWTH = 0.10
+#: The server's memory after the second half of the load may be this much above its memory after
+#: the first half. (Its allocator's arenas fill during the first half: memory after a few seconds'
+#: warm-up is not yet its steady state, and was 10-17% below it. A leak grows in both halves.)
+RSS_GROWTH = 0.05
 MB = 1024 * 1024
 SMALL_LIMIT_MB = 1
 
@@ -240,8 +242,8 @@ def wait_until_stored(store, rows: int, seconds: float = 30) -> int:
 @pytest.mark.timeout(600)
 def test_a_minute_of_mixed_load_answers_everything_and_holds_memory(classifier_run, tmp_path):
     """A fresh service (one worker) and a store of its own, so that the store must hold exactly the
-    rows the service answered: none lost, none twice. Memory is compared after the warm-up and after
-    the load, each once the store has caught up."""
+    rows the service answered: none lost, none twice. Memory is compared after each half of the
+    load, each once the store has caught up."""
     store_url = f"sqlite:///{tmp_path / 'load-store.db'}"
     service = start_service(classifier_run, tmp_path / "service.log", "--workers", "1",
                             "--spool-dir", str(tmp_path / "spool"), env={"MLWRIGHT_STORE": store_url})
@@ -251,17 +253,21 @@ def test_a_minute_of_mixed_load_answers_everything_and_holds_memory(classifier_r
         warm = drive(service.url, bodies, WARMUP_SECONDS)
         assert set(warm.statuses) == {200}, (warm.statuses, warm.problems)
         assert wait_until_stored(store, warm.rows) == warm.rows
-        warm_rss = rss(service.pid)
 
-        load = drive(service.url, bodies, LOAD_SECONDS)
-        assert set(load.statuses) == {200}, (load.statuses, load.problems)
-        assert load.statuses[200] > 10 * LOAD_SECONDS, load.statuses  # real load, not a trickle
-        scored = warm.rows + load.rows
-        assert wait_until_stored(store, scored) == scored  # every scored row logged, none twice
-        assert len(warm.request_ids | load.request_ids) == warm.statuses[200] + load.statuses[200]
-        after_rss = rss(service.pid)
-        assert after_rss <= warm_rss * (1 + RSS_GROWTH), \
-            f"RSS grew from {warm_rss / MB:.0f} MB after the warm-up to {after_rss / MB:.0f} MB after the load"
+        halves, memory, scored = [], [], warm.rows
+        for _ in range(2):
+            load = drive(service.url, bodies, LOAD_SECONDS / 2)
+            assert set(load.statuses) == {200}, (load.statuses, load.problems)
+            assert load.statuses[200] > 10 * LOAD_SECONDS / 2, load.statuses  # real load, not a trickle
+            scored += load.rows
+            assert wait_until_stored(store, scored) == scored  # every scored row logged, none twice
+            halves.append(load)
+            memory.append(rss(service.pid))
+        ids = warm.request_ids.union(*(h.request_ids for h in halves))
+        assert len(ids) == warm.statuses[200] + sum(h.statuses[200] for h in halves)
+        assert memory[1] <= memory[0] * (1 + RSS_GROWTH), \
+            f"RSS grew from {memory[0] / MB:.0f} MB after the first half of the load to {memory[1] / MB:.0f} MB " \
+            "after the second"
         assert not list((tmp_path / "spool").glob("*")), "rows were spooled although the store was up"
         assert "Traceback" not in service.log_text(), service.log_text()[-3000:]
     finally:
