@@ -64,6 +64,9 @@ def test_bad_input_errors_are_one_line_with_a_fix(cli_run, tmp_path, fixtures):
     one_line_error(run_cli("train", str(empty), "--target", "y"), "empty.csv", "the file is empty")
     one_line_error(run_cli("train", str(fixtures / "titanic.csv.gz"), "--target", "nope"),
                    "no target column 'nope'", "Fix:")
+    # square brackets in a message are text, not terminal markup ("[k]" once vanished as a style tag)
+    one_line_error(run_cli("train", str(fixtures / "titanic.csv.gz"), "--target", "income[k]"),
+                   "no target column 'income[k]'", "Fix:")
     constant = tmp_path / "constant.csv"
     pd.DataFrame({"a": range(30), "y": 1}).to_csv(constant, index=False)
     one_line_error(run_cli("train", str(constant), "--target", "y"), "one value only", "Fix:")

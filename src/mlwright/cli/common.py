@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import typer
+from rich.markup import escape
 from rich.console import Console
 
 from mlwright.errors import ConfigError, MlwrightError
@@ -31,7 +32,7 @@ def friendly_errors(command: Callable | None = None, *, exit_code: int = 2) -> C
                 warnings.filterwarnings("default", module="mlwright")
                 return command(*args, **kwargs)
         except MlwrightError as exc:
-            errors.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+            errors.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
             raise typer.Exit(exit_code) from None
         except KeyboardInterrupt:
             errors.print("[yellow]interrupted[/]")

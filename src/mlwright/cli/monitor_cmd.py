@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mlwright.cli.common import (DB_HELP, SQL_HELP, console, errors, friendly_errors, is_terminal, number, read_options,
@@ -139,8 +140,8 @@ def _print(report, output: Optional[Path]) -> None:
                       f"[{_STYLE[perf['verdict']]}]{perf['verdict']}[/]", highlight=False)
     console.print(f"[{_STYLE[report.verdict]}]Verdict: {report.verdict}[/] (exit code {report.status})")
     for reason in report.reasons:
-        console.print(f"  {reason}", highlight=False)
+        console.print(f"  {escape(reason)}", highlight=False)
     for note in report.notes:
-        console.print(f"  [dim]{note}[/]", highlight=False)
+        console.print(f"  [dim]{escape(note)}[/]", highlight=False)
     if output is not None:
         console.print(f"Wrote the drift page to [bold]{output}[/]")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, errors, executor_for, friendly_errors,
@@ -71,7 +72,7 @@ def predict_command(
         if executor is not None:
             executor.shutdown()
     for message in report.warnings:
-        errors.print(f"[yellow]warning:[/] {message}", highlight=False)
+        errors.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
     if output is not None:
         parts = f" (a folder of {report.chunks} part{'s' * (report.chunks != 1)})" \
             if executor is not None and _is_parquet(output) else ""

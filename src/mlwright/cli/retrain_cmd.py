@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, friendly_errors, number, read_options,
@@ -75,7 +76,7 @@ def _print_outcome(outcome) -> None:
                   f"{c.level:.0%} interval {number(c.ci_low, 4)} to {number(c.ci_high, 4)}; p = {c.p_value:.3g}",
                   highlight=False)
     style = "bold green" if outcome.promoted else "bold yellow"
-    console.print(f"[{style}]Decision:[/] {outcome.verdict.reason}", highlight=False)
+    console.print(f"[{style}]Decision:[/] {escape(outcome.verdict.reason)}", highlight=False)
     in_production = outcome.challenger.uri if outcome.promoted else outcome.champion.uri
     console.print(f"In production: [bold]{in_production}[/]; challenger registered as {outcome.challenger.uri} "
                   f"(decision {outcome.decision_id} recorded)", highlight=False)

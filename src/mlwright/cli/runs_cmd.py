@@ -6,6 +6,7 @@ import json
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich import box
 from rich.table import Table
 
@@ -65,7 +66,7 @@ def show_command(
     console.print(f"[bold]Run {run.id}[/]  [{_STATUS_STYLE.get(run.status, 'white')}]{run.status}[/]  "
                   f"started {run.started_at:%Y-%m-%d %H:%M:%S} UTC by {run.user} on {run.host}", highlight=False)
     if run.error:
-        console.print(f"[red]error:[/] {run.error}", highlight=False)
+        console.print(f"[red]error:[/] {escape(run.error)}", highlight=False)
     console.print(_facts_table("Run", _summary(run)))
     console.print(_facts_table("Settings", {k: v for k, v in run.params.items() if v not in (None, [], {}, "")}))
     if run.findings:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, executor_for, friendly_errors,
@@ -148,7 +149,7 @@ def _print_summary(model, out: Path) -> None:
     console.print(table)
     info = model.info
     estimate = info["estimate"]
-    console.print(f"[bold]Estimate[/] {estimate['metric']} = {estimate['value']:.5f}  ({estimate['method']})")
+    console.print(f"[bold]Estimate[/] {estimate['metric']} = {estimate['value']:.5f}  ({escape(estimate['method'])})")
     console.print(f"Out-of-fold {info['metric']} of the ensemble = {info['oof_score']:.5f}; "
                   f"one-row latency {info['single_row_latency_ms']:.2f} ms; "
                   f"{info['trials']} trials in {info['train_seconds']:.1f} s")
@@ -156,10 +157,10 @@ def _print_summary(model, out: Path) -> None:
         console.print(f"[bold]Decision threshold[/] {info['threshold']['value']:.3f} "
                       f"(objective {info['threshold']['objective']})")
     if info.get("calibration"):
-        console.print(f"[bold]Calibration[/] {info['calibration']['method']}: {info['calibration']['reason']}",
+        console.print(f"[bold]Calibration[/] {info['calibration']['method']}: {escape(info['calibration']['reason'])}",
                       highlight=False)
     for note in info["notes"]:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     console.print(f"Model saved to [bold]{out / 'model'}[/]")
     if info.get("run_id"):
         console.print(f"Run [bold]{info['run_id'][:8]}[/] recorded (`mlwright runs show {info['run_id'][:8]}`)")
