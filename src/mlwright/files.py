@@ -16,11 +16,13 @@ import numpy as np
 
 
 @contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike[str], *, make_folder: bool = True) -> Iterator[Path]:
     """A temporary path beside ``path`` to write to; renamed onto ``path`` when the block ends
-    without error, removed when it fails: a reader never sees half a file."""
+    without error, removed when it fails: a reader never sees half a file. ``make_folder=False``
+    leaves a missing folder missing (a writer that must not bring back a discarded folder)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(handle)
     try:
@@ -32,16 +34,24 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def replace_folder(staging: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
-    """Put the finished folder ``staging`` at ``target``, replacing what was there: the old folder
-    is renamed aside first and removed last, so ``target`` is always a whole folder, old or new."""
+    """Put the finished folder ``staging`` at ``target``, replacing what was there (a folder or a
+    file): the old one is renamed aside first, put back if the new one cannot be moved in, and
+    removed last, so ``target`` is always whole, old or new."""
     staging, target = Path(staging), Path(target)
-    if target.exists():
-        retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
-        os.replace(target, retired)
+    if not target.exists():
         os.replace(staging, target)
+        return target
+    retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+    os.replace(target, retired)
+    try:
+        os.replace(staging, target)
+    except BaseException:
+        os.replace(retired, target)
+        raise
+    if retired.is_dir():
         shutil.rmtree(retired, ignore_errors=True)
     else:
-        os.replace(staging, target)
+        retired.unlink(missing_ok=True)
     return target
 
 

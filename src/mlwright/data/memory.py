@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mlwright.data.readers import is_compressed
 from mlwright.errors import ConfigError
 
 #: Peak memory of training in memory per byte of the table as stored: 9.1 GB for a 1.07 GB
@@ -20,7 +21,6 @@ from mlwright.errors import ConfigError
 TRAINING_BYTES_PER_TABLE_BYTE = 9.0
 #: A compressed text file holds about this many times its size in text.
 COMPRESSION_RATIO = 3.0
-_COMPRESSED = {".gz", ".bz2", ".xz", ".zst"}
 
 
 def table_bytes(path: Path) -> int:
@@ -31,7 +31,7 @@ def table_bytes(path: Path) -> int:
         meta = pq.ParquetFile(path).metadata
         return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     size = path.stat().st_size
-    return int(size * COMPRESSION_RATIO) if path.suffix.lower() in _COMPRESSED else size
+    return int(size * COMPRESSION_RATIO) if is_compressed(path) else size
 
 
 def check_fits_in_memory(path: str | os.PathLike, available: int | None = None) -> None:

@@ -167,6 +167,11 @@ def _existing(path: Path) -> Path:
     return path
 
 
+def is_compressed(path: Path) -> bool:
+    """A text file in gzip, bzip2 or xz, which the readers open transparently."""
+    return path.suffix.lower() in _OPENERS
+
+
 def table_kind(path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes]
     return "parquet" if suffixes and suffixes[-1] in _PARQUET_SUFFIXES else "text"

@@ -26,7 +26,6 @@ output as it was.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import uuid
@@ -38,9 +37,10 @@ from typing import Any
 
 import pandas as pd
 
-from mlwright.data.readers import csv_options, table_kind
+from mlwright.data.readers import csv_options, is_compressed, table_kind
 from mlwright.errors import ConfigError, DataError, ModelFormatError
 from mlwright.execution.dask import require_distributed
+from mlwright.files import file_sha256
 from mlwright.predictor import TrainedModel
 from mlwright.registry.bundle import MANIFEST, load_model, resolve_model_dir
 from mlwright.registry.uris import model_folder
@@ -57,7 +57,6 @@ SAMPLE_ROWS = 100_000
 SCHEMA_ROWS = 1_000
 #: Models a worker keeps loaded, so that jobs taking turns with a few models do not reload them.
 CACHED_MODELS = 4
-_COMPRESSED = {".gz", ".bz2", ".xz"}
 #: The text dtype pandas reads strings as ("str" from pandas 3 on): parts declare their text
 #: columns with it, or Parquet parts would disagree on a column's type.
 _TEXT = pd.Series(["text"]).dtype if isinstance(pd.Series(["text"]).dtype, pd.StringDtype) else pd.StringDtype()
@@ -166,7 +165,7 @@ def cached_model(model_dir: str, fingerprint: str) -> TrainedModel:
 
 def model_fingerprint(model_dir: Path) -> str:
     """The manifest's SHA-256: it lists every file's checksum, so it names the model's content."""
-    return hashlib.sha256((Path(model_dir) / MANIFEST).read_bytes()).hexdigest()
+    return file_sha256(Path(model_dir) / MANIFEST)
 
 
 def typed_like_pandas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -230,7 +229,7 @@ def _dask_frame(source: Path, read_options: dict[str, Any], blocksize: int):
     if source.is_dir() or table_kind(source) == "parquet":
         return dd.read_parquet(str(source), split_row_groups=True), False
     options = csv_options(source, **{"sep": None, "header": None, "columns": None, **read_options})
-    compressed = source.suffix.lower() in _COMPRESSED  # a compressed stream cannot be cut into blocks
+    compressed = is_compressed(source)  # a compressed stream cannot be cut into blocks
     frame = dd.read_csv(str(source), blocksize=None if compressed else blocksize, dtype=object, **options)
     names = [str(c).strip() for c in frame.columns]
     if names != list(frame.columns):

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from mlwright.errors import ConfigError, DataError
+from mlwright.files import atomic_path, replace_folder
 
 #: What the writers' fix says when a part's folder is not where the job put it.
 SHARED_PATHS = ("workers must see the model folder, the input and the output's folder at the same paths as "
@@ -76,8 +77,7 @@ def write_part(table: pd.DataFrame, path: str, part_format: PartFormat, first: b
     if not path.parent.is_dir():  # never created here: the folder is gone when the job failed
         raise ConfigError("a worker cannot see the output's temporary folder.", where=str(path.parent),
                           fix=SHARED_PATHS)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
-    try:
+    with atomic_path(path, make_folder=False) as temporary:
         if part_format.kind == "parquet":
             import pyarrow.parquet as pq
 
@@ -85,9 +85,6 @@ def write_part(table: pd.DataFrame, path: str, part_format: PartFormat, first: b
         else:
             table.to_csv(temporary, sep=part_format.sep, index=False, header=first,
                          compression=part_format.compression)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
     return len(table)
 
 
@@ -114,30 +111,9 @@ def commit_parts(staging: Path, parts: list[Path], out: Path, kind: str) -> None
     for stray in set(staging.iterdir()) - set(parts):  # a part's temporary file from a worker that died
         stray.unlink()
     if kind == "parquet":
-        swap_into_place(staging, out)
+        replace_folder(staging, out)
         return
-    combined = staging / f".{out.name}.combined"
-    with open(combined, "wb") as sink:
+    with atomic_path(out) as combined, open(combined, "wb") as sink:
         for part in parts:
             with open(part, "rb") as piece:
                 shutil.copyfileobj(piece, sink, 1 << 20)
-    swap_into_place(combined, out)
-
-
-def swap_into_place(new: Path, out: Path) -> None:
-    """Put ``new`` (file or folder) at ``out``. A file over a file is one atomic rename; else
-    the old output is moved aside, put back if moving the new one in fails, and deleted last."""
-    if not out.exists() or (new.is_file() and out.is_file()):
-        os.replace(new, out)
-        return
-    retired = out.with_name(f".{out.name}.old-tmp-{uuid.uuid4().hex[:8]}")
-    os.replace(out, retired)
-    try:
-        os.replace(new, out)
-    except BaseException:
-        os.replace(retired, out)
-        raise
-    if retired.is_dir():
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        retired.unlink(missing_ok=True)
