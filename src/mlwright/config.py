@@ -29,6 +29,8 @@ REPORT_SHARE, REPORT_SECONDS = 0.04, (1.0, 8.0)
 #: With ``sample_rows``: the share of the budget kept for the final fit on every row, which
 #: reads the whole file and boosts on many times the sample's rows.
 STREAMED_FIT_SHARE = 0.5
+#: The least sample worth searching on.
+MIN_SAMPLE_ROWS = 1_000
 
 
 def report_reserve(time_limit: float) -> float:
@@ -97,9 +99,12 @@ class TrainConfig:
         if self.calibration not in CALIBRATION_METHODS:
             raise ConfigError(f"unknown calibration {self.calibration!r}.", where="calibration",
                               fix=f"use one of: {', '.join(CALIBRATION_METHODS)}.")
-        if self.sample_rows is not None and (not isinstance(self.sample_rows, int) or self.sample_rows < 1):
-            raise ConfigError(f"sample_rows must be a positive whole number, got {self.sample_rows!r}.",
-                              where="sample_rows", fix="e.g. --sample-rows 500000, or leave it out to read every row.")
+        if self.sample_rows is not None and (not isinstance(self.sample_rows, int)
+                                             or self.sample_rows < MIN_SAMPLE_ROWS):
+            raise ConfigError(f"sample_rows must be a whole number of at least {MIN_SAMPLE_ROWS:,}, got "
+                              f"{self.sample_rows!r}.", where="sample_rows",
+                              fix="e.g. --sample-rows 500000 (a few hundred thousand is typical), or leave it out "
+                                  "to read every row.")
         if self.sample_rows is not None and self.families is not None and "lightgbm" not in self.families:
             raise ConfigError("sample_rows fits lightgbm on every row, but families leaves it out.", where="families",
                               fix="add lightgbm to the families, or leave them out.")

@@ -91,5 +91,6 @@ def test_sampling_is_refused_where_it_cannot_apply(big_file):
         mlwright.train(frame, "label", sample_rows=3000, **SEARCH)
     with pytest.raises(ConfigError, match="families leaves it out"):
         mlwright.train(path, "label", sample_rows=3000, families=("linear",), **{**SEARCH})
-    with pytest.raises(ConfigError, match="positive whole number"):
-        mlwright.train(path, "label", sample_rows=0, **SEARCH)
+    for too_few in (0, 50):  # refused before the file is read
+        with pytest.raises(ConfigError, match="at least 1,000"):
+            mlwright.train(path, "label", sample_rows=too_few, **SEARCH)

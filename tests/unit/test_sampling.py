@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from mlwright.data.sampling import read_positions, read_target, sample_file, stratified_positions
-from mlwright.errors import ConfigError, DataError
+from mlwright.errors import DataError
 from tests.conftest import make_mixed_frame
 
 
@@ -74,10 +74,8 @@ def test_a_regression_target_is_sampled_across_its_range(tmp_path):
     assert np.bincount(deciles, minlength=10).tolist() == [100] * 10
 
 
-def test_a_missing_target_and_a_tiny_sample_are_named(files):
+def test_a_missing_target_is_named(files):
     _, parquet, csv = files
     for path in (parquet, csv):
         with pytest.raises(DataError, match="'lable'.*'label'"):
             read_target(path, "lable", {})
-    with pytest.raises(ConfigError, match="at least 1,000"):
-        sample_file(parquet, "label", 50)

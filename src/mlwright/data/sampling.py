@@ -21,7 +21,7 @@ import pandas as pd
 from mlwright._types import Task
 from mlwright.data.readers import iter_table
 from mlwright.data.target import TargetInfo, analyze_target
-from mlwright.errors import ConfigError, DataError, closest_name
+from mlwright.errors import DataError, closest_name
 
 #: Rows read at a time in every pass: bounds memory whatever the file's size.
 CHUNK_ROWS = 100_000
@@ -30,8 +30,6 @@ REGRESSION_STRATA = 10
 #: Rows set aside (outside the sample) to stop the final fit's boosting: a share of the file,
 #: within these bounds.
 VALIDATION_SHARE, VALIDATION_ROWS = 0.02, (2_000, 100_000)
-#: The least sample worth searching on.
-MIN_SAMPLE_ROWS = 1_000
 
 
 @dataclass
@@ -52,19 +50,12 @@ class FileSample:
     #: The target of every row, as read (missing where a row has none).
     labels: pd.Series
 
-    def describe(self) -> dict:
-        return {"source": str(self.path), "rows": self.rows, "sample_rows": len(self.sample),
-                "validation_rows": len(self.validation)}
-
 
 def sample_file(path: str | os.PathLike, target: str, sample_rows: int, *, task: Task | None = None, seed: int = 0,
                 read_options: dict[str, Any] | None = None, chunk_rows: int = CHUNK_ROWS) -> FileSample:
     """Read a sample of ``sample_rows`` labelled rows, stratified by the target (its classes,
     or deciles of a number), and the validation rows beside it."""
     path = Path(path)
-    if sample_rows < MIN_SAMPLE_ROWS:
-        raise ConfigError(f"sample_rows must be at least {MIN_SAMPLE_ROWS:,}, got {sample_rows}.", where="sample_rows",
-                          fix=f"sample {MIN_SAMPLE_ROWS:,} rows or more (a few hundred thousand is typical).")
     options = dict(read_options or {})
     labels = read_target(path, target, options, chunk_rows=chunk_rows)
     info, cleaned, _ = analyze_target(labels.to_frame(), target, task, where=str(path))

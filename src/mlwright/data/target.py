@@ -45,6 +45,15 @@ class TargetInfo:
             labels = labels.where(~unknown, undotted)
         return labels
 
+    def known(self, raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """Which of ``raw`` (labels as read) have a label the model knows, and those labels
+        encoded: (mask over ``raw``, encoded labels of the masked rows)."""
+        labels = self.normalize(raw)
+        known = labels.notna()
+        if self.task.is_classification:
+            known &= labels.isin(list(self.classes))
+        return known.to_numpy(), self.encode(labels[known])
+
     def to_dict(self) -> dict:
         return {"name": self.name, "task": self.task.value, "classes": [_plain(c) for c in self.classes],
                 "strip_trailing_dot": self.strip_trailing_dot}

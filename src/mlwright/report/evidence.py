@@ -61,16 +61,13 @@ def encode_labels(target: TargetInfo, frame: pd.DataFrame, where: str) -> tuple[
     if name not in frame.columns:
         raise DataError(f"the target column {name!r} is missing, so the model cannot be judged on it.",
                         where=where, fix=f"pass a file with the {name!r} column (the labels).")
-    labels = target.normalize(frame[name])
-    known = labels.notna()
-    if target.task.is_classification:
-        known &= labels.isin(list(target.classes))
+    known, encoded = target.known(frame[name])
     dropped = int((~known).sum())
     note = f"{dropped:,} rows of {where} left out: no label, or a class unseen in training." if dropped else ""
     if not known.any():
         raise DataError("no row has a label the model knows.", where=where,
                         fix=f"check the {name!r} column: its values must be among {list(target.classes)[:10]}.")
-    return target.encode(labels[known]), frame.index[known], note
+    return encoded, frame.index[known], note
 
 
 def training_sets(model, raw: pd.DataFrame, prepared, train_rows: np.ndarray, holdout_rows: np.ndarray,

@@ -140,12 +140,9 @@ def _conformed(frame: pd.DataFrame, schema: Schema, target: str, where: str) -> 
 
 
 def _encoded_labels(target: TargetInfo, raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Every row's label encoded as in training (0 where unusable), and which rows have one the
-    model knows."""
-    labels = target.normalize(raw.reset_index(drop=True))
-    known = labels.notna().to_numpy().copy()
-    if target.task.is_classification:
-        known &= labels.isin(list(target.classes)).to_numpy()
-    encoded = np.zeros(len(labels), dtype=float)
-    encoded[known] = target.encode(labels[known])
-    return encoded, known
+    """Every row's label encoded as in training (0 where unusable, so that positions stay file
+    positions), and which rows have one the model knows."""
+    known, encoded = target.known(raw.reset_index(drop=True))
+    every = np.zeros(len(raw), dtype=float)
+    every[known] = encoded
+    return every, known
