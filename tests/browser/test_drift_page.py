@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mlwright.report.drift_page import write_drift_page
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, undrawn_plots
 from tests.unit.test_drift_page import HOSTILE, STABLE, drift_history, drift_report
 
 
@@ -40,6 +40,12 @@ def test_opens_without_errors_and_fetches_nothing_but_itself(opened, page_file):
     page, requests, errors = opened
     assert errors == [], errors
     assert requests == [page_file.as_uri()], requests
+
+
+def test_every_chart_is_drawn(opened):
+    page, _, _ = opened
+    assert page.locator(".plot[data-plot]").count() >= 7  # prediction, four trends, two histograms
+    assert undrawn_plots(page) == {}
 
 
 def test_the_verdict_is_the_first_thing_seen(opened):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 import mlwright
+from tests.browser.conftest import undrawn_plots
 from tests.conftest import FAST, make_mixed_frame, run_cli
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -31,6 +32,7 @@ def test_the_page_of_three_checks(page_file, browser):
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.goto(page_file.as_uri(), wait_until="load")
     assert errors == []
+    assert undrawn_plots(page) == {}
     assert page.locator("#headline").inner_text() == "Drift that needs action"
     assert page.locator('tr[data-feature="x1"] .badge').inner_text() == "action"
     # x1's line over the three checks: one point per check, rising

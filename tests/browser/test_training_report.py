@@ -16,7 +16,7 @@ import pytest
 from mlwright.report.facts import SECTIONS
 from mlwright.report.plots import build_plots
 from mlwright.report.training_report import write_report_files
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, undrawn_plots
 from tests.report_fixtures import HOSTILE, RECORDS, hostile_record
 
 
@@ -71,9 +71,7 @@ def test_every_section_is_visible(report):
 def test_every_plot_is_drawn(report):
     plots = report.page.locator(".plot[data-plot]")
     assert plots.count() == len(build_plots(report.record)) > 0
-    undrawn = [plots.nth(i).get_attribute("data-plot") for i in range(plots.count())
-               if plots.nth(i).locator(".main-svg").count() == 0]
-    assert undrawn == []
+    assert undrawn_plots(report.page) == {}
 
 
 def test_fits_the_window_and_is_saved_as_a_screenshot(report, tmp_path):

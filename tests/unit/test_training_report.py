@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from mlwright.errors import MlwrightError
+from mlwright.report import plots
 from mlwright.report.facts import SECTIONS
 from mlwright.report.plots import CURVE_POINTS, build_plots, figures_json, plotly_js
 from mlwright.report.training_report import render_report, write_report_files
@@ -76,6 +78,24 @@ def test_plotly_is_inlined_once_and_nothing_is_linked():
     assert html.count(plotly_js()[:200]) == 1
     assert not re.search(r'<(script|link|img)[^>]+(src|href)=', html)
     assert "@import" not in html and "fonts.googleapis" not in html
+
+
+def test_a_written_report_is_one_small_file_that_links_nothing(record, tmp_path):
+    page = write_report_files(tmp_path / "run", record)["report"]
+    assert page.stat().st_size < 2_000_000, f"report.html is {page.stat().st_size:,} bytes"
+    html = page.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]*\bsrc\s*=", html, flags=re.I)
+    assert html.count(plotly_js()) == 1 and "plotly.js (cartesian - minified)" in plotly_js()[:200]
+
+
+def test_a_missing_plotly_bundle_is_a_clear_error_not_a_cdn(monkeypatch):
+    monkeypatch.setattr(plots, "_PLOTLY_BUNDLE", ("vendor", "missing.min.js"))
+    plots.plotly_js.cache_clear()
+    try:
+        with pytest.raises(MlwrightError, match="plotly.js bundle .* is missing.*reinstall mlwright"):
+            plots.plotly_js()
+    finally:
+        plots.plotly_js.cache_clear()
 
 
 def test_plots_have_stable_names_per_task():
