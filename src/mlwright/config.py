@@ -110,6 +110,10 @@ class TrainConfig:
                               fix="add lightgbm to the families, or leave them out.")
         if self.task is not None and not isinstance(self.task, Task):
             object.__setattr__(self, "task", parse_task(self.task))
+        if self.metric is not None:
+            from mlwright.evaluate.metrics import check_asked_metric
+
+            check_asked_metric(self.metric, self.task)
 
     @property
     def threads(self) -> int:

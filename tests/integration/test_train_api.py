@@ -116,6 +116,23 @@ def test_regression_and_multiclass(regression_frame, multiclass_frame):
     assert multi.predict_proba(multiclass_frame.head(3)).shape == (3, 3)
 
 
+def test_a_regression_metric_trains_regression_on_ratings_the_values_call_classes(tmp_path):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(300, 2))
+    rating = np.clip(np.round(2 + 1.2 * x[:, 0] - 0.6 * x[:, 1] + rng.normal(scale=0.4, size=300)), 0, 4)
+    frame = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "rating": rating.astype(int)})
+    model = mlwright.train(frame, "rating", metric="rmse", out=tmp_path, **FAST)
+    assert model.task.value == "regression" and model.metric == "rmse"
+    note = ("the task is regression because the metric 'rmse' was asked for; the values of 'rating' alone looked "
+            "like a multiclass task (5 distinct integers).")
+    assert note in model.info["notes"]
+    assert note in json.loads((tmp_path / "evaluation.json").read_text())["run"]["notes"]
+    assert model.info["estimate"]["value"] < frame["rating"].std()
+    assert model.predict(frame.head(5)).dtype.kind == "f"
+    with pytest.raises(ConfigError, match="metric 'rmse' is for regression, but the task was given as 'multiclass'"):
+        mlwright.AutoClassifier(metric="rmse").fit(frame[["a", "b"]], frame["rating"])  # the facade says the task
+
+
 def test_a_failing_candidate_is_recorded_and_the_search_goes_on(monkeypatch):
     monkeypatch.setattr(registry, "PORTFOLIO_ORDER", (("lightgbm", 0), ("xgboost", 0), ("linear", 0)))
     monkeypatch.setitem(registry.FAMILIES, "xgboost", registry.FAMILIES["xgboost"].__class__(

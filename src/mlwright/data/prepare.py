@@ -12,7 +12,7 @@ import pandas as pd
 from mlwright._types import Task
 from mlwright.data.cleaning import clean_frame
 from mlwright.data.schema import Schema, conform, infer_schema
-from mlwright.data.target import TargetInfo, analyze_target
+from mlwright.data.target import AskedMetric, TargetInfo, analyze_target
 from mlwright.errors import DataError
 
 MIN_ROWS = 10
@@ -31,12 +31,14 @@ class PreparedData:
 
 
 def prepare_training_data(raw: pd.DataFrame, target: str, task: Task | None, *, where: str = "data",
-                          exclude: Iterable[tuple[str, str, str]] = ()) -> PreparedData:
+                          exclude: Iterable[tuple[str, str, str]] = (),
+                          metric: AskedMetric | None = None) -> PreparedData:
     """``exclude`` holds (column, kind, reason) for columns the checks keep from the model
-    (``leak``, ``personal``): they stay in the schema as dropped, so predict ignores them too."""
+    (``leak``, ``personal``): they stay in the schema as dropped, so predict ignores them too.
+    ``metric``, the one asked for, settles the task when none is given (see ``analyze_target``)."""
     if raw.empty:
         raise DataError("the table has no rows.", where=where, fix="pass a table with a header and data rows.")
-    info, labels, notes = analyze_target(raw, target, task, where=where)
+    info, labels, notes = analyze_target(raw, target, task, where=where, metric=metric)
     rows = raw.loc[labels.index]
     if len(rows) < MIN_ROWS:
         raise DataError(f"only {len(rows)} rows have a label; at least {MIN_ROWS} are needed.", where=where,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,22 @@ from mlwright.errors import DataError, closest_name
 
 #: Integer-valued targets with at most this many distinct values are treated as classes.
 MAX_CLASSES_FOR_INTEGER_TARGET = 20
+#: A classification metric makes classes of integers the values alone call a regression target,
+#: up to this many (and half the rows): beyond, --task multiclass says so explicitly.
+MAX_CLASSES_SET_BY_METRIC = 100
 DEFAULT_METRIC = {Task.BINARY: "roc_auc", Task.MULTICLASS: "log_loss", Task.REGRESSION: "rmse"}
+
+
+class AskedMetric(Protocol):
+    """What the target needs of the metric the user asked for: its name and the tasks it
+    applies to. ``evaluate.metrics.Metric`` is one; data come before evaluate, so the caller
+    looks it up and passes it in."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def tasks(self) -> frozenset[Task]: ...
 
 
 @dataclass(frozen=True)
@@ -64,9 +80,11 @@ class TargetInfo:
                    strip_trailing_dot=bool(data["strip_trailing_dot"]))
 
 
-def analyze_target(frame: pd.DataFrame, name: str, task: Task | None, *, where: str = "data"
-                   ) -> tuple[TargetInfo, pd.Series, list[str]]:
-    """Infer the task and classes; return the cleaned labels (rows with no label dropped)."""
+def analyze_target(frame: pd.DataFrame, name: str, task: Task | None, *, where: str = "data",
+                   metric: AskedMetric | None = None) -> tuple[TargetInfo, pd.Series, list[str]]:
+    """Infer the task and classes; return the cleaned labels (rows with no label dropped).
+    Without ``task``, the values decide, unless ``metric`` belongs to other tasks: the user has
+    then said what the task is (rmse on ratings 0-4 is regression), and a note says so."""
     if name not in frame.columns:
         close = closest_name(name, frame.columns)
         hint = f" Did you mean {close!r}?" if close else f" Columns are: {', '.join(map(str, frame.columns[:12]))}."
@@ -92,7 +110,12 @@ def analyze_target(frame: pd.DataFrame, name: str, task: Task | None, *, where: 
     if distinct < 2:
         raise DataError(f"the target column {name!r} has one value only ({labels.iloc[0]!r}); there is nothing to learn.",
                         where=where, fix="pass data where the target takes at least two values.")
-    task = task or _infer_task(labels, numeric)
+    if task is None:
+        task = _infer_task(labels, numeric)
+        if metric is not None and task not in metric.tasks:
+            by_values, task = task, _task_for_metric(labels, numeric, name, metric, where)
+            notes.append(f"the task is {task.value} because the metric {metric.name!r} was asked for; the values "
+                         f"of {name!r} alone looked like a {by_values.value} task ({_describe(labels, numeric)}).")
     if task.is_classification:
         if task is Task.BINARY and distinct != 2:
             raise DataError(f"task is binary but {name!r} has {distinct} classes.", where=where,
@@ -111,9 +134,49 @@ def _infer_task(labels: pd.Series, numeric: bool) -> Task:
         return Task.BINARY
     if not numeric:
         return Task.MULTICLASS
-    values = labels.to_numpy(dtype=float)
-    integral = np.all(np.equal(np.mod(values, 1), 0))
-    return Task.MULTICLASS if integral and distinct <= MAX_CLASSES_FOR_INTEGER_TARGET else Task.REGRESSION
+    return Task.MULTICLASS if _integral(labels) and distinct <= MAX_CLASSES_FOR_INTEGER_TARGET else Task.REGRESSION
+
+
+def _task_for_metric(labels: pd.Series, numeric: bool, name: str, metric: AskedMetric, where: str) -> Task:
+    """The task of ``metric`` that fits the labels, which the values alone put in another task."""
+    distinct = labels.nunique()
+    if Task.REGRESSION in metric.tasks:
+        if not numeric:
+            raise DataError(f"metric {metric.name!r} is for regression, but {name!r} holds text.", where=where,
+                            fix=f"ask for a classification metric (such as {DEFAULT_METRIC[Task.MULTICLASS]}) or none, "
+                                "or pass a numeric target.")
+        return Task.REGRESSION
+    task = Task.BINARY if distinct == 2 else Task.MULTICLASS
+    if task not in metric.tasks:
+        raise DataError(f"metric {metric.name!r} is for {_words(metric.tasks)} tasks, but {name!r} has {distinct:,} "
+                        "distinct values.", where=where, fix="ask for another metric, or leave the metric out.")
+    # the values called it regression: numbers that are not integers, or many integers
+    if not _integral(labels):
+        raise DataError(f"metric {metric.name!r} is for classification, but {name!r} holds continuous numbers "
+                        f"({distinct:,} distinct values).", where=where,
+                        fix=f"ask for a regression metric (such as {DEFAULT_METRIC[Task.REGRESSION]}) or none, or pass "
+                            "--task multiclass if the numbers are class codes.")
+    limit = min(MAX_CLASSES_SET_BY_METRIC, len(labels) // 2)
+    if distinct > limit:
+        raise DataError(f"metric {metric.name!r} is for classification, but {name!r} holds {distinct:,} distinct "
+                        f"integers in {len(labels):,} rows: too many for the metric to make them classes (at most "
+                        f"{limit}).", where=where,
+                        fix=f"ask for a regression metric (such as {DEFAULT_METRIC[Task.REGRESSION]}) or none, or pass "
+                            "--task multiclass to train on them as classes anyway.")
+    return task
+
+
+def _describe(labels: pd.Series, numeric: bool) -> str:
+    kind = "labels" if not numeric else "integers" if _integral(labels) else "numbers"
+    return f"{labels.nunique():,} distinct {kind}"
+
+
+def _integral(labels: pd.Series) -> bool:
+    return bool(np.all(np.equal(np.mod(labels.to_numpy(dtype=float), 1), 0)))
+
+
+def _words(tasks: frozenset[Task]) -> str:
+    return " or ".join(t.value for t in Task if t in tasks)
 
 
 def _normalize(raw: pd.Series, strip_dot: bool, task: Task | None, *, numeric: bool) -> pd.Series:

@@ -79,12 +79,32 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
 )}
 
 
-def get_metric(name: str, task: Task) -> Metric:
+def get_metric(name: str, task: Task | None = None) -> Metric:
+    """The metric called ``name``; with ``task``, refused unless it applies to that task."""
     metric = METRICS.get(name.lower())
-    allowed = ", ".join(m.name for m in METRICS.values() if task in m.tasks)
+    allowed = ", ".join(m.name for m in METRICS.values() if task is None or task in m.tasks)
     if metric is None:
         raise ConfigError(f"unknown metric {name!r}.", where="metric", fix=f"use one of: {allowed}.")
-    if task not in metric.tasks:
+    if task is not None and task not in metric.tasks:
         raise ConfigError(f"metric {name!r} does not apply to a {task.value} task.", where="metric",
                           fix=f"use one of: {allowed}.")
     return metric
+
+
+def check_asked_metric(name: str, task: Task | None) -> None:
+    """The door check of a run: the metric exists and, when the task is given too, applies to it.
+    A metric given alone settles the task when it belongs to other tasks than the values
+    suggest (``data.target``); given with a task that contradicts it, one of the two is a mistake."""
+    metric = get_metric(name)
+    if task is None or task in metric.tasks:
+        return
+    allowed = ", ".join(m.name for m in METRICS.values() if task in m.tasks)
+    raise ConfigError(f"metric {metric.name!r} is for {_task_words(metric.tasks)}, but the task was given as "
+                      f"{task.value!r}.", where="metric",
+                      fix=f"leave the task out (the metric {metric.name} settles it), or use a {task.value} "
+                          f"metric: {allowed}.")
+
+
+def _task_words(tasks: frozenset[Task]) -> str:
+    """'regression', 'binary or multiclass': the tasks of a metric, in messages."""
+    return " or ".join(t.value for t in Task if t in tasks)
