@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import mlwright
-from mlwright.errors import StoreError
+from mlwright.errors import ConfigError, StoreError
 from mlwright.registry.lineage import lineage_of
 from mlwright.registry.store import open_store
 from mlwright.registry.uris import load, parse_model_uri
@@ -55,6 +55,38 @@ def test_a_failed_run_says_why_and_unknown_ids_are_refused(store):
     assert [r.id for r in store.runs.list(status="failed")] == [run_id]
     with pytest.raises(StoreError, match="no run 'zzzz'"):
         store.runs.get("zzzz")
+
+
+def test_runs_are_found_by_their_data_and_registered_model(store, run_folder):
+    def finished(source):
+        run_id = store.runs.start(target="label", params={}, source=source)
+        store.runs.finish(run_id, metrics={}, timings={})
+        return run_id
+
+    march = finished({"kind": "file", "path": "/data/2024/Churn_March.csv"})
+    april = finished({"kind": "file", "path": "/data/2024/churn_april.csv"})
+    query = finished({"kind": "sql", "query": "SELECT * FROM crm.customers_100% WHERE x = 1", "url": "sqlite:///a.db"})
+    frame = finished({"kind": "DataFrame", "rows": 10})
+    store.models.register("churn", run_folder, run_id=march)
+    store.models.register("churn", run_folder, run_id=march)
+    store.models.register("fraud", run_folder, run_id=april)
+
+    def found(**filters):
+        return {r.id for r in store.runs.list(**filters)}
+
+    assert found(data="churn_") == {march, april} and found(data="MARCH") == {march}  # in any case
+    assert found(data="CRM.Customers") == {query} and found(data="dataframe") == {frame}
+    assert found(data="100%") == {query} and found(data="_100") == {query}  # % and _ are plain text
+    assert found(model="churn") == {march} and found(model="fraud", data="april") == {april}
+    assert found(model="churn", data="april") == set() and found(model="nobody") == set()
+    newest = store.runs.list(data="churn", limit=1)  # the newest match, not the newest run
+    assert [r.id in (march, april) for r in newest] == [True]
+    assert store.runs.registered_as([march, april, frame]) == {march: ["churn/1", "churn/2"], april: ["fraud/1"]}
+    assert {r.id: r.data_name for r in store.runs.list()} == {march: "Churn_March.csv", april: "churn_april.csv",
+                                                              query: "crm.customers_100", frame: "DataFrame"}
+    assert found(status=" Finished ") == {march, april, query, frame}
+    with pytest.raises(ConfigError, match="'done' is not a run status.*running, finished, failed"):
+        store.runs.list(status="done")
 
 
 def test_versions_are_numbered_and_one_is_in_production(store, run_folder):

@@ -13,6 +13,7 @@ from mlwright.registry.store import open_store
 from tests.conftest import make_mixed_frame, run_cli
 
 TRAIN = ("--target", "label", "--time-limit", "60", "--max-trials", "3", "--families", "lightgbm,linear", "--folds", "3")
+LIGHT = ("--target", "label", "--time-limit", "60", "--max-trials", "2", "--families", "linear", "--folds", "3")
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +67,53 @@ def test_runs_list_show_and_compare(project):
     assert "setting: seed" in compared.stdout and "estimate" in compared.stdout
     one = run_cli("runs", "compare", older.id[:8], "--store", store, cwd=folder)
     assert one.returncode == 2 and "two runs or more" in one.stderr
+
+
+@pytest.fixture(scope="module")
+def monthly(tmp_path_factory):
+    """Three runs on one target, told apart only by their data: march.csv (registered as churn),
+    april.csv, and an SQL query on an SQLite file. Returns the folder, the store and the run ids in order."""
+    folder = tmp_path_factory.mktemp("monthly")
+    make_mixed_frame(300, seed=1).to_csv(folder / "march.csv", index=False)
+    make_mixed_frame(300, seed=2).to_csv(folder / "april.csv", index=False)
+    engine = create_engine(f"sqlite:///{folder / 'crm.db'}")
+    make_mixed_frame(300, seed=3).to_sql("customers", engine, index=False)
+    engine.dispose()
+    store = f"sqlite:///{folder / 'store.db'}"
+    for index, data in enumerate([("march.csv", "--register", "churn"), ("april.csv",),
+                                  ("--sql", "SELECT * FROM customers WHERE row_id < 250", "--db", "sqlite:///crm.db")]):
+        done = run_cli("train", *data, *LIGHT, "--out", f"run{index}", "--store", store, cwd=folder)
+        assert done.returncode == 0, done.stderr
+    ids = [r.id[:8] for r in sorted(open_store(store).runs.list(), key=lambda r: r.started_at)]
+    return folder, store, ids
+
+
+def test_runs_list_names_the_data_and_the_model_and_filters_on_them(monthly, monkeypatch):
+    folder, store, (march, april, query) = monthly
+    monkeypatch.setenv("COLUMNS", "100")
+
+    def listed(*filters) -> dict[str, str]:
+        done = run_cli("runs", "list", *filters, "--store", store, cwd=folder)
+        assert done.returncode == 0, done.stderr
+        assert max(len(line) for line in done.stdout.splitlines()) <= 100
+        return {line.split()[0]: line for line in done.stdout.splitlines() if line[:8] in (march, april, query)}
+
+    every = listed()
+    assert set(every) == {march, april, query}
+    assert "march.csv" in every[march] and "churn/1" in every[march]
+    assert "april.csv" in every[april] and "churn/" not in every[april]
+    assert " customers " in every[query]
+    assert set(listed("--model", "churn")) == {march}
+    assert set(listed("--data", "APRIL")) == {april} and set(listed("--data", ".csv")) == {march, april}
+    assert set(listed("--data", "customers", "--target", "label", "--status", "finished")) == {query}
+    assert set(listed("--data", ".csv", "--limit", "1")) == {april}  # the newest matching run
+    none = run_cli("runs", "list", "--data", "may.csv", "--store", store, cwd=folder)
+    assert none.returncode == 0 and "No runs match" in none.stdout
+    bad = run_cli("runs", "list", "--status", "done", "--store", store, cwd=folder)
+    assert bad.returncode == 2 and "'done' is not a run status" in bad.stderr
+    assert "running, finished, failed" in bad.stderr
+    unknown = run_cli("runs", "list", "--model", "chrun", "--store", store, cwd=folder)
+    assert unknown.returncode == 2 and "did you mean 'churn'" in unknown.stderr
 
 
 def test_promote_then_use_the_production_model(project):

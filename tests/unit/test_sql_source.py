@@ -232,3 +232,17 @@ def test_a_query_and_a_write_on_the_same_file_take_turns(tmp_path, duckdb_url, s
         write_table([predictions(range(4))], url, "source")
         copied = write_table(iter_sql(SqlQuery("SELECT * FROM source", url), 1), url, "copy")
         assert copied == 4 and count(url, "copy") == 4
+
+
+@pytest.mark.parametrize("query, table", [
+    ("SELECT * FROM customers", "customers"),
+    ("select a, b from Sales.Orders o join customers c on o.id = c.id", "Sales.Orders"),
+    ("SELECT EXTRACT(year FROM paid_at) AS y FROM billing.invoices", "billing.invoices"),
+    ("-- FROM comments\nSELECT 'FROM strings' AS note /* FROM x */ FROM \"Loans\"", "Loans"),
+    ("WITH recent AS (SELECT id FROM `events`) SELECT * FROM recent", "events"),
+    ("SELECT 1", None),
+])
+def test_first_table_names_what_a_run_read(query, table):
+    from mlwright.data.sql import first_table
+
+    assert first_table(query) == table

@@ -9,41 +9,54 @@ import typer
 from rich.markup import escape
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from mlwright.cli.common import console, friendly_errors, number, store_option
 from mlwright.errors import ConfigError
 
 runs_app = typer.Typer(no_args_is_help=True, help="Every `train` is a run: list, show and compare them.")
 _STATUS_STYLE = {"finished": "green", "running": "cyan", "failed": "red"}
+#: `runs list`'s columns and the widest a name may grow (None: a fixed-size value, never cut), so
+#: that the table fits a 100-column terminal: a longer name ends in "…".
+_LIST_COLUMNS = (("run", None), ("started UTC", None), ("status", None), ("target", 10), ("data", 24),
+                 ("model", 10), ("metric", 9), ("estimate", None), ("trials", None), ("commit", None))
 
 
 @runs_app.command("list")
 @friendly_errors
 def list_command(
-    limit: int = typer.Option(20, "--limit", "-n", help="How many runs, newest first."),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many matching runs, newest first."),
     status: Optional[str] = typer.Option(None, help="Only runs with this status: running, finished, failed."),
     target: Optional[str] = typer.Option(None, help="Only runs that predict this column."),
+    model: Optional[str] = typer.Option(None, "--model", help="Only runs registered under this model name."),
+    data: Optional[str] = typer.Option(None, "--data", help="Only runs whose data's path or SQL query contains "
+                                                            "this text (any case)."),
     store: Optional[str] = store_option(),
 ) -> None:
-    """The latest runs: when, what they predicted, how they scored."""
+    """The latest runs: when, on which data, what they predicted, how they scored, what they became."""
     from mlwright.registry.store import open_store
 
     opened = open_store(store)
-    found = opened.runs.list(limit=limit, status=status, target=target)
-    counts = opened.runs.trial_counts([r.id for r in found])
-    table = Table(title=f"Runs in {opened.where}", box=box.SIMPLE_HEAD, pad_edge=False,
-                  collapse_padding=True, show_edge=False)
-    for column in ("run", "started (UTC)", "status", "target", "metric", "estimate", "trials", "commit"):
+    if model:
+        opened.models.get(model)  # an unknown name is an error naming the closest one, not an empty table
+    found = opened.runs.list(limit=limit, status=status, target=target, model=model, data=data)
+    ids = [r.id for r in found]
+    counts, registered = opened.runs.trial_counts(ids), opened.runs.registered_as(ids)
+    table = Table(title=f"Runs in {opened.where}", box=box.SIMPLE_HEAD, padding=0, show_edge=False)
+    for column, width in _LIST_COLUMNS:
+        # the named columns give way when the terminal is narrow (ending in "…"), the others never
         table.add_column(column, justify="right" if column in ("estimate", "trials") else "left",
-                         no_wrap=True)
+                         no_wrap=width is None, max_width=width)
     for run in found:
+        names = (run.target or "-", run.data_name, ", ".join(registered.get(run.id, [])) or "-", run.metric or "-")
         table.add_row(run.id[:8], run.started_at.strftime("%m-%d %H:%M"),
-                      f"[{_STATUS_STYLE.get(run.status, 'white')}]{run.status}[/]", run.target or "-",
-                      run.metric or "-", number(run.estimate, 4), str(counts.get(run.id, 0)),
-                      ((run.git or {}).get("commit") or "-")[:7])
+                      f"[{_STATUS_STYLE.get(run.status, 'white')}]{run.status}[/]",
+                      *[Text(name, no_wrap=True, overflow="ellipsis") for name in names],
+                      number(run.estimate, 4), str(counts.get(run.id, 0)), ((run.git or {}).get("commit") or "-")[:7])
     console.print(table)
     if not found:
-        console.print("No runs yet: `mlwright train DATA --target COLUMN` records one.")
+        console.print("No runs match these filters." if any((status, target, model, data)) else
+                      "No runs yet: `mlwright train DATA --target COLUMN` records one.")
 
 
 @runs_app.command("show")

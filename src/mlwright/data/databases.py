@@ -4,13 +4,17 @@ Users write the URLs they know (``postgresql://``, ``mysql://``, ``mariadb://``,
 ``duckdb:///``); the drivers that ship with mlwright (psycopg 3, PyMySQL) are filled in, so
 that a URL works without knowing which Python driver is installed. A server that cannot be
 reached is one line naming the URL (its password hidden), never a driver traceback.
+
+SQLAlchemy is imported by the functions that connect or parse, not with the module: the commands
+that never touch a database (``predict`` of a file, say) do not pay its half second.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 from mlwright.errors import DatabaseError
 
@@ -22,6 +26,9 @@ SQLITE_BUSY_SECONDS = 60
 
 def normalize_url(url: str) -> str:
     """The URL with mlwright's driver filled in (``postgresql://`` → ``postgresql+psycopg://``)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(str(url).strip())
     except ArgumentError:
@@ -39,6 +46,9 @@ def normalize_url(url: str) -> str:
 
 def redact(url: str) -> str:
     """The URL as it may be printed: the password replaced by ***."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(str(url)).render_as_string(hide_password=True)
     except ArgumentError:
@@ -47,6 +57,8 @@ def redact(url: str) -> str:
 
 def backend_of(url: str) -> str:
     """``postgresql``, ``mysql``, ``mariadb``, ``sqlite`` or ``duckdb``."""
+    from sqlalchemy.engine import make_url
+
     return make_url(normalize_url(url)).get_backend_name()
 
 
@@ -62,6 +74,10 @@ def open_engine(url: str, *, where: str = "database", serialize_sqlite_writes: b
     otherwise fail with "database is locked" instead of taking turns. WAL lets readers go on
     while a writer works.
     """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
+
     normalized = normalize_url(url)
     backend = make_url(normalized).get_backend_name()
     options: dict = {"pool_pre_ping": True}
@@ -90,6 +106,8 @@ def open_engine(url: str, *, where: str = "database", serialize_sqlite_writes: b
 
 
 def _serialize_sqlite(engine: Engine) -> None:
+    from sqlalchemy import event
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - called by SQLAlchemy
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves

@@ -21,16 +21,16 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import inspect as inspect_database
-from sqlalchemy import text
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from mlwright.data.databases import backend_of, normalize_url, open_engine, redact
 from mlwright.errors import ConfigError, DatabaseError, DataError
+
+if TYPE_CHECKING:  # SQLAlchemy itself is imported where a query runs (see mlwright.data.databases)
+    from sqlalchemy.engine import Connection
 
 #: ``name`` or ``schema.name``: plain identifiers only, so that no quoting rule of any database matters.
 TABLE_NAME = re.compile(r"(?:([A-Za-z_][A-Za-z0-9_]*)\.)?([A-Za-z_][A-Za-z0-9_]*)\Z")
@@ -39,6 +39,11 @@ _DDL_COMMITS = {"mysql", "mariadb"}
 #: Drivers that read ``%`` in a statement as a parameter marker, so a literal one is written ``%%``.
 _PERCENT_PARAMSTYLES = {"format", "pyformat"}
 _FILE_BACKENDS = {"sqlite", "duckdb"}
+#: One part of a table name: quoted ("x", `x`, [x]) or plain.
+_NAME_PART = r'(?:"[^"]+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)'
+#: What finding a query's first table looks at: names and parentheses; comments and strings are skipped.
+_SQL_TOKEN = re.compile(rf"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|(?P<name>{_NAME_PART}(?:\.{_NAME_PART})*)|(?P<paren>[()])",
+                        re.S)
 
 
 @dataclass(frozen=True, repr=False)
@@ -126,6 +131,8 @@ def write_table(chunks: Iterable[pd.DataFrame], url: str, table: str, *, where: 
     except BaseException as exc:
         if created and engine.dialect.name in _DDL_COMMITS:
             _drop_table(engine, schema, name)
+        from sqlalchemy.exc import SQLAlchemyError
+
         if isinstance(exc, (SQLAlchemyError, pd.errors.DatabaseError)):
             raise DatabaseError(f"the database refused the predictions: {database_message(exc)} Nothing was "
                                 "written.", where=place,
@@ -145,6 +152,34 @@ def table_name(table: str, *, where: str = "--to-table") -> tuple[str | None, st
                           fix="use letters, digits and underscores, not starting with a digit, optionally "
                               "after a schema and a dot: scored or analytics.scored.")
     return match.group(1), match.group(2)
+
+
+def first_table(query: str) -> str | None:
+    """The first table a query reads (as written, without quotes), or None when it names none.
+
+    A FROM counts where a SELECT began in the same parentheses, so the FROM of a function's
+    arguments is not taken for a table; a subquery's or a common table expression's is.
+
+    >>> first_table("SELECT EXTRACT(year FROM paid_at) AS y FROM billing.invoices i JOIN customers c ON true")
+    'billing.invoices'
+    >>> first_table("WITH recent AS (SELECT 'FROM x' AS note, id FROM `Loans`) SELECT * FROM recent")
+    'Loans'
+    >>> first_table("SELECT 1") is None
+    True
+    """
+    selects, after_from = [False], False  # per open parenthesis: whether a SELECT began in it
+    for token in _SQL_TOKEN.finditer(query):
+        name, paren = token["name"], token["paren"]
+        if name and after_from:
+            return re.sub(r'["`\[\]]', "", name)
+        if paren == "(":
+            selects.append(False)
+        elif paren == ")" and len(selects) > 1:
+            selects.pop()
+        elif name and name.upper() == "SELECT":
+            selects[-1] = True
+        after_from = bool(name) and name.upper() == "FROM" and selects[-1]
+    return None
 
 
 def check_chunk_rows(chunk_rows: object) -> int:
@@ -176,6 +211,8 @@ def database_message(exc: BaseException) -> str:
 
 
 def _raw_chunks(source: SqlQuery, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    from sqlalchemy.exc import SQLAlchemyError
+
     check_chunk_rows(chunk_rows)
     where = str(source)
     _check_database_file(source.url, where)
@@ -214,6 +251,8 @@ def _check_database_file(url: str, where: str) -> None:
     backend = backend_of(url)
     if backend not in _FILE_BACKENDS:
         return
+    from sqlalchemy.engine import make_url
+
     database = make_url(normalize_url(url)).database
     if database and database != ":memory:" and not database.startswith("file:") and not Path(database).exists():
         raise DatabaseError(f"the database file {database} does not exist.", where=where,
@@ -252,6 +291,9 @@ def _plain_values(column: pd.Series) -> pd.Series:
 
 
 def _table_columns(connection: Connection, schema: str | None, name: str) -> list[str] | None:
+    from sqlalchemy import inspect as inspect_database
+    from sqlalchemy import text
+
     if not inspect_database(connection).has_table(name, schema=schema):
         return None
     # the names of an empty result, rather than the inspector's get_columns: duckdb-engine's
@@ -276,6 +318,9 @@ def _check_same_columns(existing: list[str], given: list[str], place: str) -> No
 
 def _drop_table(engine, schema: str | None, name: str) -> None:
     """Best effort: the write has failed already, and that failure is the one to report."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
     qualified = f"{schema}.{name}" if schema else name
     try:
         with engine.begin() as connection:

@@ -20,12 +20,15 @@ import psutil
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 
-from mlwright.errors import StoreError
+from mlwright.data.sql import first_table
+from mlwright.errors import ConfigError, StoreError
 from mlwright.registry.provenance import current_user, environment, git_state
 from mlwright.registry.records import as_utc, finite, now, plain
-from mlwright.registry.tables import runs, trials
+from mlwright.registry.tables import model_versions, runs, trials
 
 RUNNING, FINISHED, FAILED = "running", "finished", "failed"
+STATUSES = (RUNNING, FINISHED, FAILED)
+
 
 
 @dataclass
@@ -74,6 +77,10 @@ class Run:
     @property
     def resumable(self) -> bool:
         return _resumable(self.run_dir)
+
+    @property
+    def data_name(self) -> str:
+        return data_name(self.source)
 
 
 class RunLog:
@@ -127,15 +134,36 @@ class RunLog:
             raise StoreError(f"{run_id!r} matches more than one run.", where="run", fix="give more of the id.")
         return Run.from_row(rows[0])
 
-    def list(self, *, limit: int = 20, status: str | None = None, target: str | None = None) -> list[Run]:
+    def list(self, *, limit: int = 20, status: str | None = None, target: str | None = None,
+             model: str | None = None, data: str | None = None) -> list[Run]:
+        """The newest ``limit`` runs that pass every filter given: their ``status``, the ``target``
+        they predict, a ``model`` name they were registered under, and ``data``: text found, in any
+        case, in their data's path, query or kind (``DataFrame``)."""
+        status = check_status(status)
         self.reconcile()
         query = select(runs).order_by(runs.c.started_at.desc(), runs.c.id).limit(limit)
         if status:
             query = query.where(runs.c.status == status)
         if target:
             query = query.where(runs.c.target == target)
+        if model:
+            query = query.where(runs.c.id.in_(select(model_versions.c.run_id).where(model_versions.c.name == model)))
+        if data:
+            query = query.where(func.lower(_source_text()).contains(data.strip().lower(), autoescape=True))
         with self.engine.connect() as connection:
             return [Run.from_row(row) for row in connection.execute(query)]
+
+    def registered_as(self, run_ids: list[str]) -> dict[str, list[str]]:
+        """``name/version`` of every model version registered from each run, oldest first."""
+        if not run_ids:
+            return {}
+        query = (select(model_versions.c.run_id, model_versions.c.name, model_versions.c.version)
+                 .where(model_versions.c.run_id.in_(run_ids)).order_by(model_versions.c.id))
+        found: dict[str, list[str]] = {}
+        with self.engine.connect() as connection:
+            for row in connection.execute(query):
+                found.setdefault(row.run_id, []).append(f"{row.name}/{row.version}")
+        return found
 
     def trials(self, run_id: str) -> list[dict]:
         with self.engine.connect() as connection:
@@ -168,6 +196,34 @@ class RunLog:
     def _update(self, run_id: str, **values) -> None:
         with self.engine.begin() as connection:
             connection.execute(update(runs).where(runs.c.id == run_id).values(heartbeat_at=now(), **values))
+
+
+def check_status(status: str | None) -> str | None:
+    """``status`` as the store writes it, or a clear error naming the statuses a run can have."""
+    if status is None:
+        return None
+    given = status.strip().lower()
+    if given not in STATUSES:
+        raise ConfigError(f"{status!r} is not a run status.", where="--status",
+                          fix=f"use one of {', '.join(STATUSES)}.")
+    return given
+
+
+def data_name(source: dict | None) -> str:
+    """A run's data in a word: a file's name, the first table its query reads, or the kind of frame."""
+    if not source:
+        return "-"
+    if source.get("kind") == "file":
+        return str(source.get("path") or "-").replace("\\", "/").rsplit("/", 1)[-1]
+    if source.get("kind") == "sql":
+        return first_table(source.get("query") or "") or "SQL query"
+    return str(source.get("kind") or "-")
+
+
+def _source_text():
+    """What ``--data`` searches in the store: a file's path, a query's text, else the kind of data."""
+    return func.coalesce(runs.c.source["path"].as_string(), runs.c.source["query"].as_string(),
+                         runs.c.source["kind"].as_string())
 
 
 def _resumable(run_dir: str | None) -> bool:
