@@ -6,6 +6,8 @@
 """
 
 import os
+import sys
+import types
 
 __version__ = "0.1.0"
 
@@ -36,6 +38,28 @@ def __getattr__(name: str):
     value = getattr(importlib.import_module(_PUBLIC[name]), name)
     globals()[name] = value  # later lookups skip this function
     return value
+
+
+class _Package(types.ModuleType):
+    """``mlwright.train`` is the function, also once its module ``mlwright/train.py`` is imported.
+
+    Importing a submodule sets it as an attribute of its package, so ``import mlwright.train``
+    (or any module that imports from it) would otherwise replace the function with the module,
+    and ``mlwright.train(...)`` would fail with "'module' object is not callable". The module
+    stays reachable as ``sys.modules["mlwright.train"]`` and through ``from mlwright.train import ...``.
+    """
+
+    @property
+    def train(self):
+        return self.__dict__.get("_train") or __getattr__("train")
+
+    @train.setter
+    def train(self, value) -> None:
+        if not isinstance(value, types.ModuleType):  # the import system's assignment is ignored
+            self.__dict__["_train"] = value
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __dir__() -> list[str]:

@@ -71,6 +71,15 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     return Path(path)
 
 
+def json_default(value):
+    """``default=`` for ``json.dumps``: NumPy scalars and arrays as Python values, anything else as text."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
 def json_ready(value, *, digits: int | None = None):
     """A copy that ``json.dumps(..., allow_nan=False)`` accepts: NumPy scalars become Python ones,
     NaN and infinities None, recursively; floats rounded to ``digits`` when given."""

@@ -59,7 +59,8 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
           executor: Executor | None = None, progress: bool | None = None,
           read_options: dict[str, Any] | None = None, test: DataSource | None = None,
           model_tests: str | os.PathLike | None = None, store: str | Any | bool | None = None,
-          register: str | None = None, parent: str | None = None, **settings: Any) -> TrainedModel:
+          register: str | None = None, parent: str | None = None, started_at: float | None = None,
+          **settings: Any) -> TrainedModel:
     """Train the best model for ``target`` that fits in ``time_limit`` seconds of wall time.
 
     ``data`` is a file, a DataFrame or a ``mlwright.data.sql.SqlQuery``. ``settings`` are the
@@ -74,8 +75,11 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
     project's ``.mlwright/store.db``; ``False`` records nothing). ``register=NAME`` registers the
     result as the next version of NAME (``model.info["registered"]`` then holds its URI);
     ``parent`` names the registered version it descends from (``models:/churn/3``).
+
+    The budget counts from ``started_at`` (a ``time.time()`` value; by default the call): the
+    command line passes the start of its process, so that the user's clock and the budget agree.
     """
-    started = time.time()
+    started = time.time() if started_at is None else float(started_at)
     config = TrainConfig(target=target, time_limit=time_limit, metric=metric, task=task, **settings)
     if register is not None:  # a bad name fails now, not after the search
         if store is False:
@@ -127,7 +131,8 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
     sensitive = resolve_sensitive(raw, list(config.sensitive), where=_where(data)) if config.sensitive else []
     screening = _screen(raw, config, _where(data))
     prepared = prepare_training_data(raw, config.target, config.task, where=_where(data),
-                                     exclude=_exclusions(screening, sensitive, config))
+                                     exclude=_exclusions(screening, sensitive, config),
+                                     metric=get_metric(config.metric) if config.metric is not None else None)
     test_frame = _read_test(test, prepared, read_options)  # before the search: a bad file fails fast
     task_ = prepared.target.task
     metric_ = get_metric(config.metric or DEFAULT_METRIC[task_], task_)

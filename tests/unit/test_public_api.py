@@ -7,3 +7,13 @@ def test_public_surface_is_small_and_deliberate():
                                         "retrain", "train"]
     for name in mlwright.__all__:
         assert hasattr(mlwright, name)
+
+
+def test_train_stays_the_function_once_its_module_is_imported():
+    import subprocess
+    import sys
+
+    code = ("import mlwright, mlwright.train, mlwright.estimators\n"
+            "from mlwright.train import train\n"
+            "assert mlwright.train is train, type(mlwright.train)\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)

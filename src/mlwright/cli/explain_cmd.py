@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -72,6 +71,8 @@ def _print_rows(table, target: str) -> None:
 
 
 def _shown(value) -> str:
+    import pandas as pd  # imported here: `mlwright --help` loads every command module
+
     if isinstance(value, float):
         return "" if value != value else f"{value:.6g}"
     return "" if value is None or value is pd.NA or value is pd.NaT else str(value)

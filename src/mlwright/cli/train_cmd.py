@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, executor_for, friendly_errors,
-                                 read_options, store_option)
+                                 process_started, read_options, store_option)
 from mlwright.errors import ConfigError
 
 _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
@@ -90,7 +90,8 @@ def train_command(
     try:
         model = train(source if source is not None else data, target, time_limit=time_limit, metric=metric,
                       task=task, out=out, resume=resume is not None, read_options=options, test=test,
-                      model_tests=tests, store=store, register=register, parent=parent, executor=executor, **settings)
+                      model_tests=tests, store=store, register=register, parent=parent, executor=executor,
+                      started_at=process_started(), **settings)
     finally:
         if executor is not None:
             executor.shutdown()

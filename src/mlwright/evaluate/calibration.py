@@ -6,12 +6,10 @@ cross-fitted over the out-of-fold rows, so the choice is judged on rows its cali
 not see. One is kept when it lowers the log loss by a clear margin without costing the run's
 own metric (isotonic steps can tie scores and cost a little ROC AUC). The kept calibrator is
 stored as plain numbers and applied after the blend, so ``predict_proba`` returns calibrated
-probabilities.
+probabilities; applying it (``mlwright.evaluate.calibrator``) needs NumPy alone.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.isotonic import IsotonicRegression
@@ -20,6 +18,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from mlwright.config import CALIBRATION_METHODS as METHODS
 from mlwright.errors import ConfigError
+from mlwright.evaluate.calibrator import _EPS, Calibrator
 from mlwright.evaluate.curves import expected_calibration_error, reliability
 from mlwright.evaluate.metrics import Metric, _log_loss
 from mlwright.evaluate.scores import brier_rows
@@ -31,37 +30,6 @@ MIN_GAIN = 0.005
 MAX_ECE_LOSS = 0.002
 #: Rows below which "auto" does not calibrate (a calibrator fitted on fewer rows adds noise).
 MIN_ROWS = {"platt": 200, "isotonic": 1000}
-_EPS = 1e-6
-
-
-@dataclass
-class Calibrator:
-    """Per-class curves: Platt ``{"a", "b"}`` or isotonic ``{"x": [...], "y": [...]}``."""
-
-    method: str
-    curves: list[dict] = field(default_factory=list)
-
-    def apply(self, proba: np.ndarray) -> np.ndarray:
-        proba = np.asarray(proba, dtype=float)
-        if proba.shape[1] == 2:
-            positive = self._curve(self.curves[0], proba[:, 1])
-            return np.column_stack([1.0 - positive, positive])
-        columns = np.column_stack([self._curve(c, proba[:, i]) for i, c in enumerate(self.curves)])
-        total = columns.sum(axis=1, keepdims=True)
-        return np.where(total > 0, columns / np.where(total > 0, total, 1.0), proba)
-
-    def _curve(self, curve: dict, p: np.ndarray) -> np.ndarray:
-        if self.method == "platt":
-            logit = np.log(np.clip(p, _EPS, 1 - _EPS) / np.clip(1 - p, _EPS, 1 - _EPS))
-            return 1.0 / (1.0 + np.exp(-(curve["a"] * logit + curve["b"])))
-        return np.interp(p, curve["x"], curve["y"])
-
-    def to_state(self) -> dict:
-        return {"method": self.method, "curves": self.curves}
-
-    @classmethod
-    def from_state(cls, state: dict | None) -> "Calibrator | None":
-        return cls(state["method"], state["curves"]) if state else None
 
 
 def fit_calibrator(method: str, y: np.ndarray, proba: np.ndarray) -> Calibrator:

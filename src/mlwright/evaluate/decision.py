@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlwright.evaluate.calibration import Calibrator
+from mlwright.evaluate.calibrator import Calibrator
 
 
 @dataclass

@@ -1,4 +1,7 @@
-"""CatBoost: ordered boosting with target statistics for categories; strong on small, categorical data."""
+"""CatBoost: ordered boosting with target statistics for categories; strong on small, categorical data.
+
+The library is imported when a learner fits, scores or loads (see ``lightgbm_family``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from catboost import CatBoostClassifier, CatBoostRegressor, Pool
 
 from mlwright._types import Task
 from mlwright.models.base import ALL_TASKS, Family, FitData
@@ -23,7 +25,9 @@ class _Deadline:
         return time.time() < self.deadline
 
 
-def _pool(X: np.ndarray, categorical: tuple[int, ...], y=None) -> Pool:
+def _pool(X: np.ndarray, categorical: tuple[int, ...], y=None):
+    from catboost import Pool
+
     if not categorical:
         return Pool(X, label=y)
     data = X.astype(object)
@@ -40,6 +44,8 @@ class CatBoostLearner:
         self.categorical: tuple[int, ...] = ()
 
     def fit(self, data: FitData) -> "CatBoostLearner":
+        from catboost import CatBoostClassifier, CatBoostRegressor
+
         self.categorical = tuple(data.categorical)
         model_cls = CatBoostRegressor if self.task is Task.REGRESSION else CatBoostClassifier
         loss = {"binary": "Logloss", "multiclass": "MultiClass", "regression": "RMSE"}[self.task.value]
@@ -65,6 +71,8 @@ class CatBoostLearner:
 
     @classmethod
     def load(cls, directory: Path, params: dict, task: Task) -> "CatBoostLearner":
+        from catboost import CatBoostClassifier, CatBoostRegressor
+
         learner = cls(params, task)
         learner.model_ = (CatBoostRegressor() if task is Task.REGRESSION else CatBoostClassifier())
         learner.model_.load_model(str(directory / "model.cbm"))

@@ -3,6 +3,7 @@
 scikit-learn grows, saves (skops, trusted types only) and scores them in batches; a few rows
 go through ``PackedForest``, built at load, so that one row is scored in well under a
 millisecond. Tree size is bounded (leaves per tree, fewer with many classes) to keep models small.
+The estimator classes are named, and looked up in ``sklearn.ensemble`` when a learner fits or loads.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor
 
 from mlwright._types import Task
 from mlwright.models.base import ALL_TASKS, Family, FitData, align_proba
@@ -27,14 +27,14 @@ LEAF_BUDGET = 2048
 
 
 class ForestLearner:
-    def __init__(self, params: dict, task: Task, classifier, regressor):
+    def __init__(self, params: dict, task: Task, estimator: str):
         self.params, self.task = dict(params), task
-        self.classifier, self.regressor = classifier, regressor
+        self.estimator = estimator  # "RandomForest" or "ExtraTrees"
         self.iterations_: int | None = None
 
     def fit(self, data: FitData) -> "ForestLearner":
         outputs = data.n_classes if self.task.is_classification else 1
-        model_cls = self.regressor if self.task is Task.REGRESSION else self.classifier
+        model_cls = _estimator_class(self.estimator, self.task)
         model = model_cls(n_estimators=0, warm_start=True, n_jobs=data.threads, random_state=data.seed,
                           max_leaf_nodes=max(64, min(1024, LEAF_BUDGET // max(outputs, 2) * 2)),
                           **{k: v for k, v in self.params.items() if not k.startswith("_")})
@@ -71,12 +71,18 @@ class ForestLearner:
         save_trusted(self.model_, directory / "model.skops")
 
     @classmethod
-    def loader(cls, classifier, regressor):
+    def loader(cls, estimator: str):
         def load(directory: Path, params: dict, task: Task) -> "ForestLearner":
-            learner = cls(params, task, classifier, regressor)
+            learner = cls(params, task, estimator)
             learner._adopt(load_trusted(directory / "model.skops"))
             return learner
         return load
+
+
+def _estimator_class(estimator: str, task: Task):
+    import sklearn.ensemble
+
+    return getattr(sklearn.ensemble, estimator + ("Regressor" if task is Task.REGRESSION else "Classifier"))
 
 
 def _space(trial, task: Task) -> dict:
@@ -86,16 +92,16 @@ def _space(trial, task: Task) -> dict:
     }
 
 
-def _family(name: str, classifier, regressor, portfolio, notes: str) -> Family:
+def _family(name: str, estimator: str, portfolio, notes: str) -> Family:
     return Family(
         name=name, tasks=ALL_TASKS, style="tree",
-        make=lambda params, task: ForestLearner(params, task, classifier, regressor),
-        load=ForestLearner.loader(classifier, regressor),
+        make=lambda params, task: ForestLearner(params, task, estimator),
+        load=ForestLearner.loader(estimator),
         portfolio=portfolio, space=_space, max_rows=200_000, notes=notes,
     )
 
 
-EXTRA_TREES = _family("extra_trees", ExtraTreesClassifier, ExtraTreesRegressor,
+EXTRA_TREES = _family("extra_trees", "ExtraTrees",
                       ({"max_features": 0.8, "min_samples_leaf": 1},), "randomised trees, averaged")
-RANDOM_FOREST = _family("random_forest", RandomForestClassifier, RandomForestRegressor,
+RANDOM_FOREST = _family("random_forest", "RandomForest",
                         ({"max_features": "sqrt", "min_samples_leaf": 1},), "bootstrapped trees, averaged")

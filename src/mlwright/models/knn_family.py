@@ -8,7 +8,6 @@ a call, a large share of a one-row latency budget.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
 from mlwright._types import Task
 from mlwright.models.base import ALL_TASKS, Family, align_proba
@@ -19,6 +18,8 @@ FAST_ROWS = 16
 
 
 def _build(params, task: Task, threads: int, seed: int):
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
     model = KNeighborsRegressor if task is Task.REGRESSION else KNeighborsClassifier
     return model(n_neighbors=int(params.get("n_neighbors", 15)), weights=params.get("weights", "distance"),
                  algorithm="brute", n_jobs=threads)

@@ -1,15 +1,22 @@
-"""LightGBM: the workhorse. Native categorical splits, early stopping, saved as its text model."""
+"""LightGBM: the workhorse. Native categorical splits, early stopping, saved as its text model.
+
+The library is imported when a learner fits or loads, not with this module: declaring the
+family costs nothing to a command that never uses it.
+"""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import lightgbm as lgb
 import numpy as np
 
 from mlwright._types import Task
 from mlwright.models.base import ALL_TASKS, Family, FitData, binary_to_two_columns
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
 
 MAX_ROUNDS = 10_000
 EARLY_STOP = 50
@@ -21,6 +28,8 @@ class LightGBMLearner:
         self.iterations_: int | None = None
 
     def fit(self, data: FitData) -> "LightGBMLearner":
+        import lightgbm as lgb
+
         train = lgb.Dataset(data.X, data.y, categorical_feature=list(data.categorical) or "auto")
         valid = None
         if data.X_valid is not None and data.iterations is None:
@@ -33,6 +42,8 @@ class LightGBMLearner:
         """Boost on a built ``Dataset``, which may have been streamed from a file too large to
         load (see ``mlwright.search.streamed_fit``); ``valid`` stops the boosting once it stops
         improving, unless the rounds are fixed."""
+        import lightgbm as lgb
+
         params = {**self._objective(n_classes), **self.params, "verbose": -1, "seed": seed, "num_threads": threads}
         fixed_rounds = params.pop("num_rounds", None)
         callbacks = [_deadline_callback(deadline)]
@@ -55,6 +66,8 @@ class LightGBMLearner:
 
     @classmethod
     def load(cls, directory: Path, params: dict, task: Task) -> "LightGBMLearner":
+        import lightgbm as lgb
+
         learner = cls(params, task)
         learner.booster_ = lgb.Booster(model_file=str(directory / "model.txt"))
         learner.iterations_ = learner.booster_.current_iteration()
@@ -69,6 +82,8 @@ class LightGBMLearner:
 
 
 def _deadline_callback(deadline: float):
+    import lightgbm as lgb
+
     def check(env) -> None:
         if time.time() > deadline:
             raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list)

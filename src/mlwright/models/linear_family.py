@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sklearn.linear_model import LogisticRegression, Ridge
-
 from mlwright._types import Task
 from mlwright.models.base import ALL_TASKS, Family
 from mlwright.models.sklearn_learner import SklearnLearner
 
 
 def _build(params, task: Task, threads: int, seed: int):
+    from sklearn.linear_model import LogisticRegression, Ridge
+
     strength = float(params.get("C", 1.0))
     if task is Task.REGRESSION:
         return Ridge(alpha=1.0 / strength, random_state=seed)

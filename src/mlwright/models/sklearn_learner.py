@@ -1,6 +1,8 @@
 """The learner shared by scikit-learn families: fit, align probabilities, save with skops.
 
 Saved files are loaded only if every type they hold is in ``TRUSTED_TYPES`` — never plain pickle.
+skops is imported when a file is saved or loaded: importing it loads the whole of scikit-learn
+(about a second), which a model without scikit-learn members never needs.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-import skops.io as sio
 
 from mlwright._types import Task
 from mlwright.errors import ModelFormatError
@@ -75,11 +76,15 @@ class SklearnLearner:
 
 
 def save_trusted(estimator: Any, path: Path) -> None:
+    import skops.io as sio
+
     sio.dump(estimator, path, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
 
 
 def load_trusted(path: Path) -> Any:
     """Load a skops file, refusing any type outside ``TRUSTED_TYPES``."""
+    import skops.io as sio
+
     found = set(sio.get_untrusted_types(file=path))
     untrusted = found - TRUSTED_TYPES
     if untrusted:

@@ -1,4 +1,7 @@
-"""XGBoost: depth-wise boosted trees, a different bias from LightGBM's leaf-wise growth."""
+"""XGBoost: depth-wise boosted trees, a different bias from LightGBM's leaf-wise growth.
+
+The library is imported when a learner fits or loads (see ``lightgbm_family``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import xgboost as xgb
 
 from mlwright._types import Task
 from mlwright.models.base import ALL_TASKS, Family, FitData, binary_to_two_columns
@@ -15,13 +17,15 @@ MAX_ROUNDS = 10_000
 EARLY_STOP = 50
 
 
-class _Deadline(xgb.callback.TrainingCallback):
-    def __init__(self, deadline: float):
-        super().__init__()
-        self.deadline = deadline
+def _deadline(deadline: float):
+    """A callback that stops the boosting once ``deadline`` (a ``time.time()``) has passed."""
+    import xgboost as xgb
 
-    def after_iteration(self, model, epoch, evals_log) -> bool:
-        return time.time() > self.deadline
+    class Deadline(xgb.callback.TrainingCallback):
+        def after_iteration(self, model, epoch, evals_log) -> bool:
+            return time.time() > deadline
+
+    return Deadline()
 
 
 class XGBoostLearner:
@@ -30,6 +34,8 @@ class XGBoostLearner:
         self.iterations_: int | None = None
 
     def fit(self, data: FitData) -> "XGBoostLearner":
+        import xgboost as xgb
+
         params = {**self._objective(data), "tree_method": "hist", **self.params,
                   "nthread": data.threads, "seed": data.seed, "verbosity": 0}
         train = xgb.DMatrix(data.X, label=data.y, nthread=data.threads)
@@ -38,7 +44,7 @@ class XGBoostLearner:
             evals = [(xgb.DMatrix(data.X_valid, label=data.y_valid, nthread=data.threads), "valid")]
             stop = EARLY_STOP
         booster = xgb.train(params, train, num_boost_round=data.iterations or MAX_ROUNDS, evals=evals,
-                            early_stopping_rounds=stop, callbacks=[_Deadline(data.deadline)], verbose_eval=False)
+                            early_stopping_rounds=stop, callbacks=[_deadline(data.deadline)], verbose_eval=False)
         best = getattr(booster, "best_iteration", None) if stop else None
         self.iterations_ = (best + 1) if best is not None else booster.num_boosted_rounds()
         self.booster_ = booster[: self.iterations_] if self.iterations_ < booster.num_boosted_rounds() else booster
@@ -54,6 +60,8 @@ class XGBoostLearner:
 
     @classmethod
     def load(cls, directory: Path, params: dict, task: Task) -> "XGBoostLearner":
+        import xgboost as xgb
+
         learner = cls(params, task)
         learner.booster_ = xgb.Booster(model_file=str(directory / "model.ubj"))
         learner.booster_.set_param({"nthread": 1})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlwright.evaluate.calibration import _EPS, Calibrator
+from mlwright.evaluate.calibrator import _EPS, Calibrator
 from mlwright.evaluate.decision import Decision
 from mlwright.portable.onnx_graph import INT64, Graph
 from mlwright.portable.onnx_links import column, two_columns

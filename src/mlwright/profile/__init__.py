@@ -3,13 +3,33 @@
 >>> from mlwright.profile import Finding, leaked_columns
 >>> leaked_columns([Finding("target_leak", "critical", "alive", "AUC 1.00 alone", "dropped")])
 ['alive']
+
+The names are imported on first use: scoring a file needs the personal-data patterns of
+``mlwright.profile.privacy``, not the leak check's scikit-learn models.
 """
 
-from mlwright.profile.columns import ColumnProfile
-from mlwright.profile.findings import Finding, leaked_columns, pii_columns
-from mlwright.profile.leakage import find_leaks, single_feature_scores
-from mlwright.profile.privacy import find_pii
-from mlwright.profile.profiler import Profile, profile_table
+#: Public names and the modules that define them.
+_PUBLIC = {
+    "ColumnProfile": "mlwright.profile.columns",
+    "Finding": "mlwright.profile.findings", "leaked_columns": "mlwright.profile.findings",
+    "pii_columns": "mlwright.profile.findings",
+    "find_leaks": "mlwright.profile.leakage", "single_feature_scores": "mlwright.profile.leakage",
+    "find_pii": "mlwright.profile.privacy",
+    "Profile": "mlwright.profile.profiler", "profile_table": "mlwright.profile.profiler",
+}
 
-__all__ = ["ColumnProfile", "Finding", "Profile", "find_leaks", "find_pii", "leaked_columns", "pii_columns",
-           "profile_table", "single_feature_scores"]
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'mlwright.profile' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_PUBLIC[name]), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])

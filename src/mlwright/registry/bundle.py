@@ -33,10 +33,9 @@ from mlwright.data.target import TargetInfo
 from mlwright.errors import ModelFormatError
 from mlwright.evaluate.decision import Decision
 from mlwright.features import TableEncoder
-from mlwright.files import file_sha256, replace_folder
+from mlwright.files import file_sha256, json_default, replace_folder
 from mlwright.models.registry import get_family
 from mlwright.predictor import Member, TrainedModel
-from mlwright.search.checkpoint import _plain
 
 FORMAT = "mlwright.model"
 FORMAT_VERSION = 1
@@ -73,7 +72,7 @@ def _write_contents(model: TrainedModel, root: Path) -> None:
     _dump(root / "training.json", model.info)
     _dump(root / "decision.json", model.decision.to_state())
     if model.reference is not None:  # compact: thousands of numbers, read only by monitoring
-        (root / REFERENCE).write_text(json.dumps(model.reference, separators=(",", ":"), default=_plain),
+        (root / REFERENCE).write_text(json.dumps(model.reference, separators=(",", ":"), default=json_default),
                                       encoding="utf-8")
     files = {str(p.relative_to(root)): file_sha256(p) for p in sorted(root.rglob("*")) if p.is_file()}
     _dump(root / MANIFEST, {
@@ -136,7 +135,7 @@ def verify_checksums(root: Path, files: dict[str, str]) -> None:
 
 
 def _dump(path: Path, data) -> None:
-    path.write_text(json.dumps(data, indent=1, default=_plain), encoding="utf-8")
+    path.write_text(json.dumps(data, indent=1, default=json_default), encoding="utf-8")
 
 
 def _read_json(path: Path) -> dict:

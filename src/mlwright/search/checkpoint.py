@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlwright.files import atomic_path, write_text_atomic
+from mlwright.files import atomic_path, json_default, write_text_atomic
 from mlwright.search.trial import OK, TrialResult, TrialSpec
 
 
@@ -36,7 +36,7 @@ class Checkpoint:
                 np.save(handle, result.oof)
         record = asdict(result) | {"oof": None, "spec": asdict(result.spec)}
         with open(self.trials_file, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, default=_plain) + "\n")
+            handle.write(json.dumps(record, default=json_default) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
 
@@ -61,12 +61,6 @@ class Checkpoint:
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2, default=_plain))
+    write_text_atomic(path, json.dumps(data, indent=2, default=json_default))
 
 
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)
