@@ -9,6 +9,8 @@ import os
 import sys
 import types
 
+from mlwright._lazy import lazy_names
+
 __version__ = "0.1.0"
 
 # OpenMP threads (LightGBM, XGBoost) spin while they wait by default: on a machine where anything
@@ -30,14 +32,7 @@ _PUBLIC = {
 __all__ = sorted([*_PUBLIC, "__version__"])
 
 
-def __getattr__(name: str):
-    if name not in _PUBLIC:
-        raise AttributeError(f"module 'mlwright' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(_PUBLIC[name]), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
+__getattr__, __dir__ = lazy_names(__name__, _PUBLIC)
 
 
 class _Package(types.ModuleType):
@@ -61,6 +56,3 @@ class _Package(types.ModuleType):
 
 sys.modules[__name__].__class__ = _Package
 
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_PUBLIC])

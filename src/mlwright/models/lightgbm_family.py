@@ -1,7 +1,8 @@
 """LightGBM: the workhorse. Native categorical splits, early stopping, saved as its text model.
 
-The library is imported when a learner fits or loads, not with this module: declaring the
-family costs nothing to a command that never uses it.
+The library is imported when a learner fits, not with this module: declaring the family costs
+nothing to a command that never uses it. A loaded model scores through LightGBM's C API
+(``lightgbm_native``) and imports the Python package only for what else is asked of it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 
 from mlwright._types import Task
 from mlwright.models.base import ALL_TASKS, Family, FitData, binary_to_two_columns
+from mlwright.models.lightgbm_native import NativeBooster
 
 if TYPE_CHECKING:
     import lightgbm as lgb
@@ -26,6 +28,25 @@ class LightGBMLearner:
     def __init__(self, params: dict, task: Task):
         self.params, self.task = dict(params), task
         self.iterations_: int | None = None
+        self._booster: lgb.Booster | None = None
+        self._native: NativeBooster | None = None
+        self._model_text: str | None = None
+
+    @property
+    def booster_(self) -> "lgb.Booster":
+        """The ``lightgbm.Booster``: the fitted one, or for a loaded model one built from its text
+        when first asked for (explanations, ONNX export)."""
+        if self._booster is None:
+            if self._model_text is None:
+                raise AttributeError("booster_: the learner is not fitted")
+            import lightgbm as lgb
+
+            self._booster = lgb.Booster(model_str=self._model_text)
+        return self._booster
+
+    @booster_.setter
+    def booster_(self, booster: "lgb.Booster") -> None:
+        self._booster, self._native, self._model_text = booster, None, None
 
     def fit(self, data: FitData) -> "LightGBMLearner":
         import lightgbm as lgb
@@ -58,19 +79,24 @@ class LightGBMLearner:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         threads = 1 if len(X) < 2000 else 0
-        out = self.booster_.predict(X, num_iteration=self.iterations_, num_threads=threads)
+        if self._native is not None:
+            out = self._native.predict(X, num_iteration=self.iterations_, num_threads=threads)
+        else:
+            out = self.booster_.predict(X, num_iteration=self.iterations_, num_threads=threads)
         return binary_to_two_columns(out) if self.task is Task.BINARY else out
 
     def save(self, directory: Path) -> None:
+        if self._booster is None and self._model_text is not None:  # loaded and saved again: the same text
+            (directory / "model.txt").write_text(self._model_text, encoding="utf-8")
+            return
         self.booster_.save_model(str(directory / "model.txt"), num_iteration=self.iterations_)
 
     @classmethod
     def load(cls, directory: Path, params: dict, task: Task) -> "LightGBMLearner":
-        import lightgbm as lgb
-
         learner = cls(params, task)
-        learner.booster_ = lgb.Booster(model_file=str(directory / "model.txt"))
-        learner.iterations_ = learner.booster_.current_iteration()
+        learner._model_text = (directory / "model.txt").read_text(encoding="utf-8")
+        learner._native = NativeBooster(learner._model_text)
+        learner.iterations_ = learner._native.iterations
         return learner
 
     def _objective(self, n_classes: int) -> dict:

@@ -8,6 +8,8 @@ The names are imported on first use: scoring a file needs the personal-data patt
 ``mlwright.profile.privacy``, not the leak check's scikit-learn models.
 """
 
+from mlwright._lazy import lazy_names
+
 #: Public names and the modules that define them.
 _PUBLIC = {
     "ColumnProfile": "mlwright.profile.columns",
@@ -21,15 +23,4 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name: str):
-    if name not in _PUBLIC:
-        raise AttributeError(f"module 'mlwright.profile' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(_PUBLIC[name]), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_PUBLIC])
+__getattr__, __dir__ = lazy_names(__name__, _PUBLIC)
