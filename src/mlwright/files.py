@@ -15,6 +15,17 @@ from pathlib import Path
 import numpy as np
 
 
+def _file_mode() -> int:
+    """The mode ``open()`` gives a new file under this process's umask (read once, at import:
+    reading it means setting it, which is not safe once other threads run)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _file_mode()
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike[str], *, make_folder: bool = True) -> Iterator[Path]:
     """A temporary path beside ``path`` to write to; renamed onto ``path`` when the block ends
@@ -27,6 +38,8 @@ def atomic_path(path: str | os.PathLike[str], *, make_folder: bool = True) -> It
     os.close(handle)
     try:
         yield Path(temporary)
+        if os.path.isfile(temporary):  # mkstemp's 0600 would hide a report from the user's colleagues
+            os.chmod(temporary, _FILE_MODE)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
