@@ -116,6 +116,19 @@ def test_runs_list_names_the_data_and_the_model_and_filters_on_them(monthly, mon
     assert unknown.returncode == 2 and "did you mean 'churn'" in unknown.stderr
 
 
+def test_runs_list_in_an_80_column_terminal_keeps_whole_names(monthly, monkeypatch):
+    folder, store, _ = monthly
+    monkeypatch.setenv("COLUMNS", "80")
+    done = run_cli("runs", "list", "--store", store, cwd=folder)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    header = next(line for line in lines if line.startswith("run "))
+    assert header.split()[-2:] == ["estimate", "trials"]  # the commit gives way, the numbers never do
+    for name in ("march.csv", "april.csv", "customers", "churn/1", "roc_auc"):
+        assert name in done.stdout, name  # a long name wraps, it is not cut
+
+
 def test_promote_then_use_the_production_model(project):
     folder, store, *_ = project
     promoted = run_cli("models", "promote", "churn", "1", "--stage", "production", "--reason", "first one",

@@ -16,10 +16,13 @@ from mlwright.errors import ConfigError
 
 runs_app = typer.Typer(no_args_is_help=True, help="Every `train` is a run: list, show and compare them.")
 _STATUS_STYLE = {"finished": "green", "running": "cyan", "failed": "red"}
-#: `runs list`'s columns and the widest a name may grow (None: a fixed-size value, never cut), so
-#: that the table fits a 100-column terminal: a longer name ends in "…".
-_LIST_COLUMNS = (("run", None), ("started UTC", None), ("status", None), ("target", 10), ("data", 24),
-                 ("model", 10), ("metric", 9), ("estimate", None), ("trials", None), ("commit", None))
+#: `runs list`'s columns, with the narrowest and widest a name may be (None: a fixed-size value).
+#: A longer name wraps onto a second line rather than losing its end: the end of a file name is
+#: often what tells two runs apart.
+_LIST_COLUMNS = (("run", None), ("started UTC", None), ("status", None), ("target", (6, 12)), ("data", (10, 32)),
+                 ("model", (5, 12)), ("metric", (6, 9)), ("estimate", None), ("trials", None), ("commit", None))
+#: Below this terminal width the commit is left out (`runs show` has it), to leave room for names.
+_COMMIT_FROM_WIDTH = 100
 
 
 @runs_app.command("list")
@@ -43,16 +46,20 @@ def list_command(
     ids = [r.id for r in found]
     counts, registered = opened.runs.trial_counts(ids), opened.runs.registered_as(ids)
     table = Table(title=f"Runs in {opened.where}", box=box.SIMPLE_HEAD, padding=0, show_edge=False)
-    for column, width in _LIST_COLUMNS:
-        # the named columns give way when the terminal is narrow (ending in "…"), the others never
+    with_commit = console.width >= _COMMIT_FROM_WIDTH
+    for column, widths in _LIST_COLUMNS:
+        if column == "commit" and not with_commit:
+            continue
+        low, high = widths or (None, None)
         table.add_column(column, justify="right" if column in ("estimate", "trials") else "left",
-                         no_wrap=width is None, max_width=width)
+                         no_wrap=widths is None, min_width=low, max_width=high)
     for run in found:
         names = (run.target or "-", run.data_name, ", ".join(registered.get(run.id, [])) or "-", run.metric or "-")
+        commit = [((run.git or {}).get("commit") or "-")[:7]] if with_commit else []
         table.add_row(run.id[:8], run.started_at.strftime("%m-%d %H:%M"),
                       f"[{_STATUS_STYLE.get(run.status, 'white')}]{run.status}[/]",
-                      *[Text(name, no_wrap=True, overflow="ellipsis") for name in names],
-                      number(run.estimate, 4), str(counts.get(run.id, 0)), ((run.git or {}).get("commit") or "-")[:7])
+                      *[Text(name, overflow="fold") for name in names],
+                      number(run.estimate, 4), str(counts.get(run.id, 0)), *commit)
     console.print(table)
     if not found:
         console.print("No runs match these filters." if any((status, target, model, data)) else
