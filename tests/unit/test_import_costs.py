@@ -90,3 +90,12 @@ def test_the_budget_counts_from_the_time_given(mixed_frame):
     model = mlwright.train(mixed_frame, "label", store=False, time_limit=60, max_trials=1, folds=2,
                            families=("lightgbm",), progress=False, started_at=started_at)
     assert model.info["train_seconds"] >= 20
+
+
+def test_listing_runs_loads_the_store_and_no_data_library(tmp_path):
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    loaded = _loaded_after("import sys\nsys.argv = ['mlwright', 'runs', 'list', '--store', "
+                           f"{store!r}]\nfrom mlwright.cli.app import app\n"
+                           "try:\n    app()\nexcept SystemExit as exit:\n    assert not exit.code, exit.code")
+    assert "sqlalchemy" in loaded
+    assert _present(loaded, ("pandas", "sklearn", "lightgbm", "scipy", "plotly")) == []

@@ -20,7 +20,6 @@ import psutil
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 
-from mlwright.data.sql import first_table
 from mlwright.errors import ConfigError, StoreError
 from mlwright.registry.provenance import current_user, environment, git_state
 from mlwright.registry.records import as_utc, finite, now, plain
@@ -216,6 +215,8 @@ def data_name(source: dict | None) -> str:
     if source.get("kind") == "file":
         return str(source.get("path") or "-").replace("\\", "/").rsplit("/", 1)[-1]
     if source.get("kind") == "sql":
+        from mlwright.data.sql import first_table  # here: that module loads pandas, which a listing lacks
+
         return first_table(source.get("query") or "") or "SQL query"
     return str(source.get("kind") or "-")
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine, make_url
@@ -24,13 +26,15 @@ from sqlalchemy.exc import IntegrityError
 
 from mlwright.data.databases import normalize_url, open_engine, redact
 from mlwright.registry.artifacts import ArtifactStore, artifact_store_for
-from mlwright.registry.decisions import RetrainDecisions
-from mlwright.registry.drift_log import DriftLog
 from mlwright.registry.migrate import upgrade
 from mlwright.registry.runs import RunLog
-from mlwright.registry.served import ServedPredictions
 from mlwright.registry.tables import store_settings
 from mlwright.registry.versions import ModelRegistry
+
+if TYPE_CHECKING:
+    from mlwright.registry.decisions import RetrainDecisions
+    from mlwright.registry.drift_log import DriftLog
+    from mlwright.registry.served import ServedPredictions
 
 STORE_ENV, ARTIFACTS_ENV = "MLWRIGHT_STORE", "MLWRIGHT_ARTIFACTS"
 PROJECT_DIR = ".mlwright"
@@ -38,14 +42,32 @@ PROJECT_DIR = ".mlwright"
 
 @dataclass
 class Store:
+    """The store's tables by what they hold. The served rows, drift checks and retraining decisions
+    are read into pandas frames: their modules load when first used, not for `runs list`."""
+
     url: str
     engine: Engine
     artifacts: ArtifactStore
     runs: RunLog
     models: ModelRegistry
-    served: ServedPredictions
-    drift: DriftLog
-    decisions: RetrainDecisions
+
+    @cached_property
+    def served(self) -> ServedPredictions:
+        from mlwright.registry.served import ServedPredictions
+
+        return ServedPredictions(self.engine)
+
+    @cached_property
+    def drift(self) -> DriftLog:
+        from mlwright.registry.drift_log import DriftLog
+
+        return DriftLog(self.engine)
+
+    @cached_property
+    def decisions(self) -> RetrainDecisions:
+        from mlwright.registry.decisions import RetrainDecisions
+
+        return RetrainDecisions(self.engine)
 
     @property
     def where(self) -> str:
@@ -74,8 +96,7 @@ def open_store(url: str | None = None, *, artifacts: str | os.PathLike | None = 
     root = _artifact_root(engine, resolved, artifacts)
     artifact_store = artifact_store_for(root)
     return Store(url=resolved, engine=engine, artifacts=artifact_store, runs=RunLog(engine),
-                 models=ModelRegistry(engine, artifact_store), served=ServedPredictions(engine),
-                 drift=DriftLog(engine), decisions=RetrainDecisions(engine))
+                 models=ModelRegistry(engine, artifact_store))
 
 
 def _artifact_root(engine: Engine, url: str, override) -> str:
