@@ -7,7 +7,7 @@ against another checkout's ``src/`` (a checkout of an older commit gives the "be
 with the same interpreter and packages.
 
     python benchmarks/startup.py --repeat 7 --train-budget 30 --out benchmarks/results/startup.json
-    git worktree add /tmp/before HEAD~5 && python benchmarks/startup.py --src /tmp/before/src --label before
+    git worktree add ../before c2fad2d && python benchmarks/startup.py --src ../before/src --label before
 """
 
 from __future__ import annotations
@@ -74,8 +74,14 @@ def measure(args: argparse.Namespace) -> dict:
         results[name] = {**_median_of([*python, "train", str(EXAMPLE), "--target", "survived", "--time-limit",
                                        str(budget), "--out", str(work / "timed")], args.train_repeat, env, work),
                          "limit_s": round(1.1 * budget + 5, 1)}
-    return {"label": args.label, "src": str(args.src or ROOT / "src"), "cores": os.cpu_count(),
+    return {"label": args.label, "commit": _commit(args.src or ROOT / "src"), "cores": os.cpu_count(),
             "repeat": args.repeat, "results": results}
+
+
+def _commit(src: Path) -> str:
+    """The commit the measured code is at (a path would name this machine, not the code)."""
+    done = subprocess.run(["git", "-C", str(src), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
 
 
 def main() -> None:

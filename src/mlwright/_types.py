@@ -26,3 +26,8 @@ class Task(str, Enum):
     @property
     def is_classification(self) -> bool:
         return self is not Task.REGRESSION
+
+
+def task_words(tasks: frozenset[Task]) -> str:
+    """'regression', 'binary or multiclass': a set of tasks in a message, in the enum's order."""
+    return " or ".join(t.value for t in Task if t in tasks)

@@ -8,7 +8,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from mlwright._types import Task
+from mlwright._types import Task, task_words
 from mlwright.data.cleaning import clean_text, numeric_share
 from mlwright.errors import DataError, closest_name
 
@@ -148,7 +148,7 @@ def _task_for_metric(labels: pd.Series, numeric: bool, name: str, metric: AskedM
         return Task.REGRESSION
     task = Task.BINARY if distinct == 2 else Task.MULTICLASS
     if task not in metric.tasks:
-        raise DataError(f"metric {metric.name!r} is for {_words(metric.tasks)} tasks, but {name!r} has {distinct:,} "
+        raise DataError(f"metric {metric.name!r} is for {task_words(metric.tasks)} tasks, but {name!r} has {distinct:,} "
                         "distinct values.", where=where, fix="ask for another metric, or leave the metric out.")
     # the values called it regression: numbers that are not integers, or many integers
     if not _integral(labels):
@@ -174,9 +174,6 @@ def _describe(labels: pd.Series, numeric: bool) -> str:
 def _integral(labels: pd.Series) -> bool:
     return bool(np.all(np.equal(np.mod(labels.to_numpy(dtype=float), 1), 0)))
 
-
-def _words(tasks: frozenset[Task]) -> str:
-    return " or ".join(t.value for t in Task if t in tasks)
 
 
 def _normalize(raw: pd.Series, strip_dot: bool, task: Task | None, *, numeric: bool) -> pd.Series:

@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 from sklearn import metrics as skm
 
-from mlwright._types import Task
+from mlwright._types import Task, task_words
 from mlwright.errors import ConfigError
 
 _EPS = 1e-15
@@ -99,12 +99,8 @@ def check_asked_metric(name: str, task: Task | None) -> None:
     if task is None or task in metric.tasks:
         return
     allowed = ", ".join(m.name for m in METRICS.values() if task in m.tasks)
-    raise ConfigError(f"metric {metric.name!r} is for {_task_words(metric.tasks)}, but the task was given as "
+    raise ConfigError(f"metric {metric.name!r} is for {task_words(metric.tasks)}, but the task was given as "
                       f"{task.value!r}.", where="metric",
                       fix=f"leave the task out (the metric {metric.name} settles it), or use a {task.value} "
                           f"metric: {allowed}.")
 
-
-def _task_words(tasks: frozenset[Task]) -> str:
-    """'regression', 'binary or multiclass': the tasks of a metric, in messages."""
-    return " or ".join(t.value for t in Task if t in tasks)

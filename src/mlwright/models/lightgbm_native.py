@@ -23,7 +23,7 @@ from mlwright.errors import ModelFormatError
 
 _FLOAT64 = 1  # C_API_DTYPE_FLOAT64
 _ROW_MAJOR = 1
-_NORMAL = 0  # C_API_PREDICT_NORMAL: probabilities or values, as Booster.predict gives them
+_NORMAL = 0  # C_API_PREDICT_NORMAL: one probability or value per class and row, as Booster.predict
 
 
 @lru_cache(maxsize=1)
@@ -73,11 +73,7 @@ class NativeBooster:
         or rows x classes for a multiclass model."""
         data = np.ascontiguousarray(X, dtype=np.float64)
         rows, columns = data.shape
-        size = ctypes.c_int64(0)
-        _check(self._lib.LGBM_BoosterCalcNumPredict(self._handle, ctypes.c_int(rows), ctypes.c_int(_NORMAL),
-                                                    ctypes.c_int(0), ctypes.c_int(num_iteration),
-                                                    ctypes.byref(size)), self._lib)
-        out = np.empty(size.value, dtype=np.float64)
+        out = np.empty(rows * self.n_classes, dtype=np.float64)  # a normal prediction: one value per class
         written = ctypes.c_int64(0)
         parameters = f"num_threads={num_threads}"  # 0: OpenMP's default, as in Booster.predict
         _check(self._lib.LGBM_BoosterPredictForMat(
