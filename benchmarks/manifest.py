@@ -26,6 +26,10 @@ DEFAULT_SUITE = (
 # The full suite adds raw tables (strings, '?', dates, leaks) that test each system's cleaning.
 FULL_SUITE = DEFAULT_SUITE + ("raw_adult", "seaborn_titanic", "seaborn_taxis")
 SUITES = {"default": DEFAULT_SUITE, "full": FULL_SUITE}
+# "all" is not a fixed list: it is every entry of the manifest read with a supported task, so a
+# dataset added to the manifest joins it (see ``suite_names``).
+ALL_SUITE = "all"
+SUITE_CHOICES = (*SUITES, ALL_SUITE)
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Dataset:
     sep: str = ","
     columns: tuple[str, ...] | None = None  # given when the raw file has no header row
     test_file: str | None = None  # given when the source ships its own test set
+    rows: int | None = None  # as the manifest states it (the training file's rows)
 
 
 def load_manifest(datasets_dir: Path) -> dict[str, Dataset]:
@@ -61,8 +66,19 @@ def load_manifest(datasets_dir: Path) -> dict[str, Dataset]:
             sep=entry.get("sep", ","),
             columns=None if header else tuple(entry["columns"]),
             test_file=entry.get("test_file"),
+            rows=entry.get("rows"),
         )
     return out
+
+
+def suite_names(suite: str, manifest: dict[str, Dataset]) -> list[str]:
+    """The dataset names of a suite: a fixed one, or ``all`` (every supervised tabular entry of
+    ``manifest``, in manifest order; text and forecast entries are left out)."""
+    if suite == ALL_SUITE:
+        return [name for name, ds in manifest.items() if ds.task in SUPPORTED_TASKS]
+    if suite not in SUITES:
+        raise SystemExit(f"unknown suite {suite!r}; known: {', '.join(SUITE_CHOICES)}")
+    return list(SUITES[suite])
 
 
 def select(manifest: dict[str, Dataset], names: list[str]) -> list[Dataset]:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from manifest import DEFAULT_DATASETS_DIR, SUITES, load_manifest  # noqa: E402
+from manifest import DEFAULT_DATASETS_DIR, SUITE_CHOICES, load_manifest, suite_names  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "reports"
 
@@ -44,14 +44,14 @@ def _time_report(run: Path) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--suite", default="full", choices=sorted(SUITES))
+    parser.add_argument("--suite", default="full", choices=sorted(SUITE_CHOICES))
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS_DIR)
     parser.add_argument("--train-seconds", type=float, default=20.0)
     parser.add_argument("--budget", type=float, default=10.0)
     args = parser.parse_args()
     manifest = load_manifest(args.datasets)
     seconds = {}
-    for name in SUITES[args.suite]:
+    for name in suite_names(args.suite, manifest):
         run = CACHE / name
         if not (run / "held_out.parquet").exists():
             _train(manifest[name], args.datasets, run, args.train_seconds)

@@ -25,16 +25,51 @@ class System:
     runner: str  # script in runners/
     env: str  # which interpreter runs it: "mlwright" or a peer environment under .envs/
     options: dict = field(default_factory=dict)  # passed to the runner in spec.json
+    env_vars: dict = field(default_factory=dict)  # set in the runner's environment (ablation switches)
 
 
 SYSTEMS = {s.name: s for s in (
     System("mlwright", "run_mlwright.py", "mlwright"),
+    # The same mlwright with no latency target: the ensemble is not pruned for one-row latency.
+    System("mlwright_inf", "run_mlwright.py", "mlwright", {"max_latency_ms": "inf"}),
     System("flaml", "run_flaml.py", "flaml"),
     System("autogluon", "run_autogluon.py", "autogluon", {"presets": "medium_quality"}),
     # Not in the default set: it bags and stacks, so on small budgets it mostly measures overhead.
     System("autogluon_best", "run_autogluon.py", "autogluon", {"presets": "best_quality"}),
 )}
 DEFAULT_SYSTEMS = ("mlwright", "flaml", "autogluon")
+# Named sets that --systems expands: "goal" is the comparison of the benchmark goal (both mlwright
+# rows against FLAML and both AutoGluon presets).
+SYSTEM_SETS = {"default": DEFAULT_SYSTEMS,
+               "goal": ("mlwright", "mlwright_inf", "flaml", "autogluon", "autogluon_best")}
+
+# Ablation: ``mlwright-no-LEVER`` is mlwright with MLWRIGHT_ABLATE=LEVER in its environment, which
+# the library reads to turn that lever off. The lever names are the library's, passed through as
+# given ('a+b' turns both off in one system); an unknown one fails that run, with mlwright's error.
+ABLATION_PREFIX = "mlwright-no-"
+ABLATION_BASE = "mlwright"
+
+
+def ablation_system(lever: str) -> System:
+    base = SYSTEMS[ABLATION_BASE]
+    levers = ",".join(part.strip() for part in lever.split("+") if part.strip())
+    if not levers:
+        raise SystemExit(f"empty lever name in {lever!r}")
+    return System(ABLATION_PREFIX + lever, base.runner, base.env, dict(base.options),
+                  {**base.env_vars, "MLWRIGHT_ABLATE": levers})
+
+
+def ablated_lever(name: str) -> str | None:
+    """The lever an ablation system turns off, or None for any other system."""
+    return name[len(ABLATION_PREFIX):] if name.startswith(ABLATION_PREFIX) else None
+
+
+def get_system(name: str) -> System:
+    if name in SYSTEMS:
+        return SYSTEMS[name]
+    if ablated_lever(name):
+        return ablation_system(ablated_lever(name))
+    raise SystemExit(f"unknown system {name!r}; known: {sorted(SYSTEMS)}, or {ABLATION_PREFIX}LEVER")
 
 
 def default_pythons() -> dict[str, Path]:
@@ -48,9 +83,10 @@ def default_pythons() -> dict[str, Path]:
 
 
 def parse_systems(text: str) -> list[System]:
-    """Turn 'a,b' into systems, refusing unknown names with the list of known ones."""
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in SYSTEMS]
+    """Turn 'a,b' into systems (a name of SYSTEM_SETS stands for its systems), refusing unknown
+    names with the list of known ones."""
+    names = [m for n in text.split(",") if n.strip() for m in SYSTEM_SETS.get(n.strip(), (n.strip(),))]
+    unknown = [n for n in names if n not in SYSTEMS and not ablated_lever(n)]
     if unknown:
-        raise SystemExit(f"unknown system(s) {unknown}; known: {sorted(SYSTEMS)}")
-    return [SYSTEMS[n] for n in names]
+        raise SystemExit(f"unknown system(s) {unknown}; known: {sorted(SYSTEMS)}, or {ABLATION_PREFIX}LEVER")
+    return [get_system(n) for n in dict.fromkeys(names)]

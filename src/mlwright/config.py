@@ -49,6 +49,9 @@ class TrainConfig:
     seed: int = 0
     n_jobs: int | None = None
     folds: int | None = None
+    #: How the search validates: auto (one holdout when bagging would leave too few trials for
+    #: the budget, else bagged folds), bagged or holdout; ``folds`` given means bagged.
+    validation: str = "auto"
     max_trials: int = 500
     families: tuple[str, ...] | None = None
     max_latency_ms: float | None = None
@@ -81,6 +84,12 @@ class TrainConfig:
         if self.folds is not None and not (2 <= int(self.folds) <= 20):
             raise ConfigError(f"folds must be between 2 and 20, got {self.folds}.", where="folds",
                               fix="use 5 or leave it out to choose by data size.")
+        if self.validation not in ("auto", "bagged", "holdout"):
+            raise ConfigError(f"unknown validation {self.validation!r}.", where="validation",
+                              fix="use auto, bagged or holdout.")
+        if self.validation == "holdout" and self.folds is not None:
+            raise ConfigError("folds are for bagged validation, but validation is holdout.", where="folds",
+                              fix="leave --folds out, or use --validation bagged.")
         if self.max_trials < 1:
             raise ConfigError(f"max_trials must be at least 1, got {self.max_trials}.", where="max_trials",
                               fix="leave it out to let the time budget decide.")

@@ -24,7 +24,7 @@ from mlwright.data.prepare import PreparedData, prepare_training_data
 from mlwright.data.readers import describe_source, read_table
 from mlwright.data.sampling import FileSample, sample_file
 from mlwright.data.schema import SENSITIVE
-from mlwright.data.splits import choose_folds, holdout_split, make_folds, wants_holdout
+from mlwright.data.splits import holdout_split, wants_holdout
 from mlwright.data.target import DEFAULT_METRIC
 from mlwright.ensemble.caruana import blend, cross_fitted_score, select_ensemble
 from mlwright.errors import BudgetError, ConfigError
@@ -36,7 +36,8 @@ from mlwright.evaluate.latency import prune_to_latency
 from mlwright.evaluate.metrics import Metric, get_metric
 from mlwright.evaluate.threshold import DEFAULT_FOR_METRIC, choose_threshold, parse_objective
 from mlwright.execution import Executor, LocalExecutor
-from mlwright.models.registry import select_families
+from mlwright.models.fit_time import bagged_seconds, model_classes
+from mlwright.models.registry import portfolio, select_families
 from mlwright.predictor import TrainedModel
 from mlwright.profile.reference import build_reference
 from mlwright.profile.screen import Screening, screen_training_table
@@ -45,6 +46,7 @@ from mlwright.registry.versions import check_name
 from mlwright.progress import SearchProgress
 from mlwright.report.evidence import RunEvidence, encode_labels, training_sets
 from mlwright.report.run_report import write_run_report
+from mlwright.search import levers
 from mlwright.search.budget import FINAL_FIXED_SECONDS, Budget
 from mlwright.search.checkpoint import Checkpoint
 from mlwright.search.context import SearchContext
@@ -52,6 +54,7 @@ from mlwright.search.leaderboard import build_leaderboard
 from mlwright.search.refit import refit_members
 from mlwright.search.searcher import Searcher
 from mlwright.search.streamed_fit import STREAMED_FAMILY, fit_on_every_row
+from mlwright.search.validation import CONFIGS_TO_BAG, choose_validation, validation_folds
 
 
 def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: str | None = None,
@@ -141,13 +144,14 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
                                data={**prepared.fingerprint, "schema": prepared.schema.to_list()})
     laps.mark("read and check")
     train_rows, holdout_rows = _split(prepared, config)
-    context = _context(prepared, train_rows, metric_, config)
+    families = select_families(_families(config), task_, len(train_rows))
+    context = _context(prepared, train_rows, metric_, config, budget, families, _resumed_validation(run_dir, resume))
     facts = _run_facts(data, prepared, config, metric_, read_options)
+    facts["validation_chosen"] = {"kind": context.validation.kind, "folds": context.validation.folds}
     facts["run_id"] = recorder.run_id if recorder is not None else None
     checkpoint, prior = _checkpoint(run_dir, resume, facts)
     for result in prior if recorder is not None else ():  # a resumed run's record holds every trial it uses
         recorder.on_trial(result, metric_)
-    families = select_families(_families(config), task_, len(train_rows))
     with SearchProgress(config.time_limit, metric_, enabled=progress) as bar:
         def on_result(result) -> None:
             bar.on_result(result)
@@ -190,7 +194,8 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
             laps.mark("save")
             bar.stage("report")
             evidence = RunEvidence(
-                sets=training_sets(model, raw, prepared, train_rows, holdout_rows, held_out, shipped_oof),
+                sets=training_sets(model, raw, prepared, train_rows[context.scored_rows], holdout_rows, held_out, shipped_oof,
+                                   validation="holdout" if context.is_holdout else "bagged"),
                 y_train=context.y, data_source=_where(data), calibration=decided.get("calibration"),
                 threshold=decided.get("threshold"), sensitive=tuple(sensitive), tests_spec=model_tests)
             if test_frame is not None:
@@ -235,7 +240,7 @@ def _streamed_model(sampled: FileSample, prepared: PreparedData, context: Search
                               threads=config.threads, deadline=deadline, on_rows=on_rows)
     info = _model_info(prepared, context, results, metric, config,
                        rows={"train": fitted.facts["rows_fitted"], "total": sampled.rows, "sample": len(context.y)},
-                       oof_score=metric.value(context.y, best.oof), skipped=[])
+                       oof_score=metric.value(context.y_scored, best.oof), skipped=[])
     info["streamed_fit"] = fitted.facts
     info["notes"] = info["notes"] + [
         f"searched on a stratified sample of {len(sampled.sample):,} of {sampled.rows:,} rows; {best.spec.name} "
@@ -253,6 +258,13 @@ def _reference(prepared: PreparedData, shipped_oof: np.ndarray, model: TrainedMo
                            prepared.schema, task=model.task, classes=list(model.classes_), predictions=shipped_oof,
                            metric={"name": metric.name, "value": estimate["value"], "interval": estimate["interval"],
                                    "greater_is_better": metric.greater_is_better, "method": estimate["method"]})
+
+
+def _resumed_validation(run_dir: Path | None, resume: bool) -> dict | None:
+    """The validation a resumed run chose when it started, which its trials' scores depend on."""
+    if not resume or run_dir is None:
+        return None
+    return (Checkpoint(run_dir / "checkpoint").run_facts() or {}).get("validation_chosen")
 
 
 def _resumed_run(store, run_dir: Path | None) -> str | None:
@@ -290,12 +302,12 @@ def _decide(model: TrainedModel, context: SearchContext, results, metric: Metric
     blended = blend(oofs, {m.name: m.weight for m in model.members})
     if not context.task.is_classification:
         return blended, {}
-    calibrator, calibration, shipped = choose_calibration(context.y, blended, metric, method=config.calibration,
+    calibrator, calibration, shipped = choose_calibration(context.y_scored, blended, metric, method=config.calibration,
                                                           seed=config.seed)
     threshold = None
     if context.task == Task.BINARY:
         objective = parse_objective(config.threshold_objective or DEFAULT_FOR_METRIC.get(metric.name, "f1"))
-        threshold = choose_threshold(context.y == 1, shipped[:, 1], objective)
+        threshold = choose_threshold(context.y_scored == 1, shipped[:, 1], objective)
     model.decision = Decision(calibrator, threshold["value"] if threshold else None,
                               threshold["objective"] if threshold else None)
     model.info["calibration"] = {k: calibration[k] for k in ("method", "applied", "reason", "before", "after")}
@@ -327,13 +339,32 @@ def _split(prepared: PreparedData, config: TrainConfig) -> tuple[np.ndarray, np.
     return holdout_split(prepared.y, prepared.target.task, config.seed)
 
 
-def _context(prepared: PreparedData, rows: np.ndarray, metric: Metric, config: TrainConfig) -> SearchContext:
+def _context(prepared: PreparedData, rows: np.ndarray, metric: Metric, config: TrainConfig,
+             budget: Budget, families: list, resumed: dict | None = None) -> SearchContext:
+    """The search's rows and folds. The folds are bagged unless the portfolio's first
+    configurations, bagged, would take most of the search (``search.validation``); a resumed
+    run keeps the folds its checkpointed trials were scored on."""
     y = prepared.y[rows]
     task = prepared.target.task
-    folds = make_folds(y, task, choose_folds(len(rows), config.folds), config.seed)
+    n_classes = len(prepared.target.classes)
+    entries = portfolio(families, learned=not levers.off("learned_portfolio"))[:CONFIGS_TO_BAG]
+    models = [e.time for e in entries]
+    n_features = len(prepared.schema.used)
+
+    def bagged(folds: int) -> float:
+        return bagged_seconds(models, rows=len(rows), cols=n_features, classes=model_classes(n_classes),
+                              threads=config.threads, folds=folds)
+
+    requested = "bagged" if levers.off("auto_validation") and config.validation == "auto" else config.validation
+    folds = config.folds
+    if resumed:
+        requested, folds = resumed["kind"], resumed["folds"] if resumed["kind"] == "bagged" else None
+    validation = choose_validation(len(rows), requested=requested, folds=folds, bagged_seconds=bagged,
+                                   search_seconds=budget.left() * (1 - FINAL_STAGE_SHARE))
     return SearchContext(frame=prepared.frame.iloc[rows].reset_index(drop=True), y=y, schema=prepared.schema,
-                         task=task, n_classes=len(prepared.target.classes), metric=metric, folds=folds,
-                         seed=config.seed, threads=config.threads)
+                         task=task, n_classes=n_classes, metric=metric,
+                         folds=validation_folds(y, task, validation, config.seed), seed=config.seed,
+                         threads=config.threads, validation=validation)
 
 
 def _final_model(prepared, context, train_rows, results, metric, config, budget) -> TrainedModel:
@@ -342,13 +373,13 @@ def _final_model(prepared, context, train_rows, results, metric, config, budget)
         reasons = "; ".join(f"{r.spec.name}: {r.error}" for r in results[:5]) or "no trial started"
         raise BudgetError(f"no model finished in {config.time_limit:g} s ({reasons}).", where="time_limit",
                           fix="give a larger --time-limit or pass fewer rows.")
-    weights = select_ensemble({n: r.oof for n, r in finished.items()}, context.y, metric, config.ensemble_rounds)
+    weights = select_ensemble({n: r.oof for n, r in finished.items()}, context.y_scored, metric, config.ensemble_rounds)
     encoders, members, skipped = refit_members(
         context.frame, context.y, schema=prepared.schema, task=context.task, n_classes=context.n_classes,
         results=finished, weights=weights, seed=config.seed, threads=config.threads,
-        deadline=budget.end - FINAL_FIXED_SECONDS)
+        deadline=budget.end - FINAL_FIXED_SECONDS, fit_fraction=context.fit_fraction)
     final_weights = {m.name: m.weight for m in members}
-    oof_score = metric.value(context.y, blend({n: finished[n].oof for n in final_weights}, final_weights))
+    oof_score = metric.value(context.y_scored, blend({n: finished[n].oof for n in final_weights}, final_weights))
     info = _model_info(prepared, context, results, metric, config, oof_score=oof_score, skipped=skipped,
                        rows={"train": int(len(train_rows)), "total": int(len(prepared.y))})
     return TrainedModel(schema=prepared.schema, target=prepared.target, metric=metric.name, encoders=encoders,
@@ -359,11 +390,18 @@ def _model_info(prepared: PreparedData, context: SearchContext, results, metric:
                 rows: dict, oof_score: float, skipped: list[str]) -> dict:
     return {
         "mlwright_version": __version__, "task": context.task.value, "metric": metric.name, "rows": rows,
-        "folds": len(context.folds), "trials": len(results), "trials_ok": sum(1 for r in results if r.ok),
+        "folds": len(context.folds), "validation": _validation_facts(context), "trials": len(results), "trials_ok": sum(1 for r in results if r.ok),
         "oof_score": oof_score, "skipped_for_time": skipped, "notes": list(prepared.notes),
         "dropped_columns": {c.name: c.reason for c in prepared.schema.dropped},
         "data_fingerprint": prepared.fingerprint, "seed": config.seed, "time_limit": config.time_limit,
     }
+
+
+def _validation_facts(context: SearchContext) -> dict:
+    validation = context.validation
+    return {"kind": "holdout" if context.is_holdout else "bagged", "folds": len(context.folds),
+            "rows_scored": int(len(context.scored_rows)),
+            "reason": validation.describe() if validation is not None else "folds given"}
 
 
 def _estimate(prepared, holdout_rows, held_out, context, results, metric, config, shipped_oof) -> dict:
@@ -375,10 +413,11 @@ def _estimate(prepared, holdout_rows, held_out, context, results, metric, config
         how = f"holdout of {len(holdout_rows)} rows kept out of the search, the ensemble selection and the refit"
     else:
         oofs = {r.spec.name: r.oof for r in results if r.ok}
-        y, output = context.y, shipped_oof
-        value = cross_fitted_score(oofs, context.y, metric, config.ensemble_rounds, config.seed)
-        how = (f"out-of-fold predictions of {len(context.y)} rows, ensemble chosen on one half and scored "
-               "on the other (too few rows to keep a holdout)")
+        y, output = context.y_scored, shipped_oof
+        value = cross_fitted_score(oofs, context.y_scored, metric, config.ensemble_rounds, config.seed)
+        scored = "out-of-fold predictions" if not context.is_holdout else "predictions on the validation holdout"
+        how = (f"{scored} of {len(y)} rows, ensemble chosen on one half and scored on the other (too few rows to "
+               "keep a holdout)")
     interval = bootstrap_intervals(context.task, y, output, (metric.name,), seed=config.seed)[metric.name]
     return {"estimate": {"metric": metric.name, "value": value, "method": how,
                          "interval": list(interval) if interval else None, "rows": int(len(y))}}
@@ -394,11 +433,11 @@ def _meet_latency(model: TrainedModel, raw, context: SearchContext, results, met
     oofs = {r.spec.name: r.oof for r in results if r.ok}
 
     def validation_score(weights: dict[str, float]) -> float:
-        return metric.score(context.y, blend(oofs, weights))
+        return metric.score(context.y_scored, blend(oofs, weights))
 
     latency, dropped = prune_to_latency(model, sample, limit, validation_score)
     if dropped:
-        model.info["oof_score"] = metric.value(context.y, blend(oofs, {m.name: m.weight for m in model.members}))
+        model.info["oof_score"] = metric.value(context.y_scored, blend(oofs, {m.name: m.weight for m in model.members}))
     model.info["latency_limit_ms"] = limit if math.isfinite(limit) else None
     model.info["pruned_for_latency"] = dropped
     model.info["latency_limit_met"] = latency <= limit
@@ -438,7 +477,7 @@ def _config_facts(config: TrainConfig, read_options) -> dict:
     """The settings of a run, as the checkpoint and the store record them."""
     return {"read_options": read_options or {}, "target": config.target,
             "task": config.task.value if isinstance(config.task, Task) else config.task, "metric": config.metric,
-            "time_limit": config.time_limit, "seed": config.seed, "folds": config.folds,
+            "time_limit": config.time_limit, "seed": config.seed, "folds": config.folds, "validation": config.validation,
             "max_trials": config.max_trials, "families": list(config.families or []), "holdout": config.holdout,
             "max_latency_ms": config.max_latency_ms, "keep_columns": list(config.keep_columns),
             "checks": config.checks, "sensitive": list(config.sensitive),

@@ -1,5 +1,6 @@
 """The Python API end to end on small data: train, predict, save, load, resume."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -134,9 +135,9 @@ def test_a_regression_metric_trains_regression_on_ratings_the_values_call_classe
 
 
 def test_a_failing_candidate_is_recorded_and_the_search_goes_on(monkeypatch):
-    monkeypatch.setattr(registry, "PORTFOLIO_ORDER", (("lightgbm", 0), ("xgboost", 0), ("linear", 0)))
-    monkeypatch.setitem(registry.FAMILIES, "xgboost", registry.FAMILIES["xgboost"].__class__(
-        **{**registry.FAMILIES["xgboost"].__dict__, "portfolio": ({"max_depth": -4},)}))
+    entries = {e.family: e for e in registry.learned_portfolio()}
+    broken = dataclasses.replace(entries["xgboost"], params={"max_depth": -4})
+    monkeypatch.setattr(registry, "learned_portfolio", lambda: (entries["lightgbm"], broken, entries["linear"]))
     model = mlwright.train(make_mixed_frame(), "label", **{**FAST, "families": ("lightgbm", "xgboost", "linear"),
                                                            "max_trials": 3})
     board = model.leaderboard().set_index("family")
@@ -209,3 +210,22 @@ def test_a_column_of_mixed_garbage_is_used_or_dropped_but_never_breaks_training(
     kinds = {c.name: c.kind for c in model.schema.columns}
     assert kinds["garbage"] in {"categorical", "identifier"}
     assert np.isfinite(model.predict_proba(frame.head(20)).to_numpy()).all()
+
+
+def test_holdout_validation_scores_only_its_rows_and_refits_on_all():
+    frame = make_mixed_frame(1500, seed=3)
+    model = mlwright.train(frame, "label", **{**FAST, "folds": None}, validation="holdout")
+    facts = model.info["validation"]
+    assert facts["kind"] == "holdout" and facts["folds"] == 1
+    assert facts["rows_scored"] == 300  # 20% of 1,500 rows
+    assert "validation holdout of 300 rows" in model.info["estimate"]["method"]
+    board = model.leaderboard()
+    assert (board["status"] == "ok").all()
+    assert len(model.predict(frame.head(7))) == 7
+
+
+def test_same_seed_same_leaderboard():
+    frame = make_mixed_frame(600, seed=4)
+    boards = [mlwright.train(frame, "label", **FAST).leaderboard() for _ in range(2)]
+    columns = ["model", "family", "origin", "status", "score", "ensemble_weight", "params"]
+    pd.testing.assert_frame_equal(boards[0][columns], boards[1][columns])

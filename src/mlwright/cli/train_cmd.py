@@ -30,6 +30,8 @@ def train_command(
     seed: int = typer.Option(0, help="Random seed."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Threads (default: every core)."),
     folds: Optional[int] = typer.Option(None, help="Folds for bagging (default: by data size)."),
+    validation: str = typer.Option("auto", help="How the search validates: auto (one holdout when bagging would "
+                                   "leave too few trials for the budget), bagged or holdout."),
     max_trials: Optional[int] = typer.Option(None, help="Stop after this many trials even with time left [default: 500]."),
     families: Optional[str] = typer.Option(None, help="Comma-separated model families to try."),
     max_latency_ms: Optional[float] = typer.Option(None, help="One-row latency (ms) the ensemble is pruned to "
@@ -70,7 +72,7 @@ def train_command(
     from mlwright.train import train
 
     options = read_options(sep, no_header, columns)
-    settings = dict(seed=seed, n_jobs=jobs, folds=folds, max_trials=max_trials or 500, max_latency_ms=max_latency_ms,
+    settings = dict(seed=seed, n_jobs=jobs, folds=folds, validation=validation, max_trials=max_trials or 500, max_latency_ms=max_latency_ms,
                     families=tuple(f.strip() for f in families.split(",")) if families else None,
                     keep_columns=tuple(keep or ()), checks=not skip_checks, sensitive=tuple(sensitive or ()),
                     sensitive_as_feature=sensitive_as_feature, threshold_objective=threshold_objective,
@@ -109,7 +111,8 @@ def _resumed(run_dir: Path, data, target, options, settings, source, db):
         from mlwright.data.sql import SqlQuery
 
         source = SqlQuery(facts["sql"]["query"], db or facts["sql"]["url"])
-    settings = {**settings, "seed": facts["seed"], "folds": facts["folds"], "max_trials": facts["max_trials"],
+    settings = {**settings, "seed": facts["seed"], "folds": facts["folds"],
+                "validation": facts.get("validation", "auto"), "max_trials": facts["max_trials"],
                 "families": tuple(facts["families"]) or None, "max_latency_ms": facts["max_latency_ms"],
                 "holdout": facts["holdout"], "keep_columns": tuple(facts.get("keep_columns", ())),
                 "checks": facts.get("checks", True), "sensitive": tuple(facts.get("sensitive", ())),

@@ -1,4 +1,4 @@
-"""The list of model families and the default portfolio order.
+"""The list of model families, and the portfolio of their default configurations.
 
 Adding a family means writing its module and naming it here; nothing else changes.
 """
@@ -9,19 +9,12 @@ from mlwright._types import Task
 from mlwright.errors import ConfigError
 from mlwright.models import catboost_family, forest_family, knn_family, lightgbm_family, linear_family, xgboost_family
 from mlwright.models.base import Family
+from mlwright.models.portfolio import PortfolioEntry, hand_portfolio, learned_portfolio
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
     lightgbm_family.FAMILY, catboost_family.FAMILY, xgboost_family.FAMILY, forest_family.EXTRA_TREES,
     forest_family.RANDOM_FOREST, linear_family.FAMILY, knn_family.FAMILY,
 )}
-
-#: The order default configurations are tried in: (family, index into its portfolio).
-#: Strong, cheap and diverse first, so that a tight budget still yields a good ensemble.
-PORTFOLIO_ORDER: tuple[tuple[str, int], ...] = (
-    ("lightgbm", 0), ("catboost", 0), ("xgboost", 0), ("extra_trees", 0), ("linear", 0),
-    ("lightgbm", 1), ("random_forest", 0), ("knn", 0), ("lightgbm", 2), ("catboost", 1), ("xgboost", 1),
-)
-
 
 def get_family(name: str) -> Family:
     try:
@@ -40,6 +33,8 @@ def select_families(names: tuple[str, ...] | None, task: Task, n_rows: int) -> l
     return usable
 
 
-def portfolio(families: list[Family]) -> list[tuple[str, dict]]:
+def portfolio(families: list[Family], *, learned: bool = True) -> list[PortfolioEntry]:
+    """The default configurations of ``families``, in the order they are tried (see ``models.portfolio``)."""
     allowed = {f.name for f in families}
-    return [(name, FAMILIES[name].portfolio[i]) for name, i in PORTFOLIO_ORDER if name in allowed]
+    entries = learned_portfolio() if learned else hand_portfolio({n: f.portfolio for n, f in FAMILIES.items()})
+    return [e for e in entries if e.family in allowed]

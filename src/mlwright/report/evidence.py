@@ -71,10 +71,13 @@ def encode_labels(target: TargetInfo, frame: pd.DataFrame, where: str) -> tuple[
 
 
 def training_sets(model, raw: pd.DataFrame, prepared, train_rows: np.ndarray, holdout_rows: np.ndarray,
-                  holdout_output: np.ndarray | None, oof_output: np.ndarray) -> list[HeldOutSet]:
-    """The holdout (when one was kept) first, then the out-of-fold rows of the training set.
-    The outputs are the shipped model's: its predictions on the holdout, and the calibrated
-    out-of-fold blend. Only the first set keeps its rows for importance, fairness and tests."""
+                  holdout_output: np.ndarray | None, oof_output: np.ndarray, *,
+                  validation: str = "bagged") -> list[HeldOutSet]:
+    """The holdout (when one was kept) first, then the out-of-fold rows of the training set
+    (``train_rows``: those the search scored; all of them when bagged, its own holdout's when
+    ``validation`` is "holdout"). The outputs are the shipped model's: its predictions on the
+    holdout, and the calibrated out-of-fold blend. Only the first set keeps its rows for
+    importance, fairness and tests."""
     sets = []
     if len(holdout_rows):
         index = prepared.source_index[holdout_rows]
@@ -82,7 +85,9 @@ def training_sets(model, raw: pd.DataFrame, prepared, train_rows: np.ndarray, ho
                               "selection and the refit", index.to_numpy(), prepared.y[holdout_rows], holdout_output,
                               raw.loc[index]))
     index = prepared.source_index[train_rows]
-    sets.append(_held_out(model, "out-of-fold", f"out-of-fold predictions of the {len(index):,} training rows (each "
+    which = (f"the {len(index):,} training rows" if validation != "holdout" else
+             f"the {len(index):,} training rows the search validated on")
+    sets.append(_held_out(model, "out-of-fold", f"out-of-fold predictions of {which} (each "
                           "from a model that did not see the row; the ensemble weights were chosen on these rows, "
                           "so slightly optimistic)", index.to_numpy(), prepared.y[train_rows], oof_output,
                           None if sets else raw.loc[index]))

@@ -27,12 +27,12 @@ class Budget:
     def left(self) -> float:
         return self.end - time.time()
 
-    def search_end(self, results: list[TrialResult], n_folds: int, share: float) -> float:
+    def search_end(self, results: list[TrialResult], fit_fraction: float, share: float) -> float:
         """Stop searching early enough to refit the likely ensemble and save it."""
-        return self.end - final_stage_seconds(results, n_folds, self.seconds * share)
+        return self.end - final_stage_seconds(results, fit_fraction, self.seconds * share)
 
 
-def final_stage_seconds(results: list[TrialResult], n_folds: int, floor: float) -> float:
+def final_stage_seconds(results: list[TrialResult], fit_fraction: float, floor: float) -> float:
     best = sorted((r for r in results if r.ok), key=lambda r: r.score, reverse=True)[:LIKELY_MEMBERS]
-    refit = sum(r.refit_seconds(n_folds) for r in best)
+    refit = sum(r.refit_seconds(fit_fraction) for r in best)
     return max(floor, FINAL_FIXED_SECONDS + 1.2 * refit)

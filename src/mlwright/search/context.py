@@ -2,11 +2,14 @@
 
 Encoders are fitted on a fold's fit rows only, so validation rows never shape the features
 they are scored on. Encoded folds are cached per style: every trial of a style shares them.
+The folds are bagged k-fold (every row scored once) or one holdout (only its rows scored):
+``scored_rows`` says which rows a trial's out-of-fold output covers, in that output's order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -15,6 +18,7 @@ from mlwright._types import Task
 from mlwright.data.schema import Schema
 from mlwright.evaluate.metrics import Metric
 from mlwright.features import TableEncoder
+from mlwright.search.validation import Validation
 
 
 @dataclass
@@ -40,6 +44,8 @@ class SearchContext:
     folds: list[tuple[np.ndarray, np.ndarray]]
     seed: int = 0
     threads: int = 1
+    #: How the folds were chosen, for the record (None: folds given as they are).
+    validation: Validation | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     def fold(self, index: int, style: str) -> EncodedFold:
@@ -52,6 +58,30 @@ class SearchContext:
                 X_valid=encoder.transform(self.frame.iloc[valid_rows]), y_valid=self.y[valid_rows],
                 valid_rows=valid_rows, categorical=tuple(encoder.categorical_indices_))
         return self._cache[key]
+
+    @cached_property
+    def scored_rows(self) -> np.ndarray:
+        """Positions (into ``y``) of the rows the folds validate on, sorted: every row when the
+        folds are bagged, the holdout's rows when there is one split."""
+        return np.unique(np.concatenate([valid for _, valid in self.folds]))
+
+    @property
+    def y_scored(self) -> np.ndarray:
+        """The labels of ``scored_rows``: what out-of-fold outputs are scored against."""
+        return self.y[self.scored_rows]
+
+    @property
+    def n_features(self) -> int:
+        return len(self.schema.used)
+
+    @property
+    def is_holdout(self) -> bool:
+        return len(self.folds) == 1
+
+    @property
+    def fit_fraction(self) -> float:
+        """The share of the training rows one fold's model is fitted on (refits scale by it)."""
+        return float(np.mean([len(fit) for fit, _ in self.folds])) / max(len(self.y), 1)
 
     def empty_oof(self) -> np.ndarray:
         shape = (len(self.y),) if self.task is Task.REGRESSION else (len(self.y), self.n_classes)

@@ -1,6 +1,6 @@
 """Refit the chosen ensemble members on all training rows, for a final model that predicts fast.
 
-The search's bagged fold models are thrown away: one model per member, fitted with the
+The search's fold models (bagged, or the one fitted beside the holdout) are thrown away: one model per member, fitted with the
 iteration count its folds settled on, is faster to serve and no less accurate.
 """
 
@@ -22,7 +22,7 @@ from mlwright.search.trial import TrialResult
 
 def refit_members(frame: pd.DataFrame, y: np.ndarray, *, schema: Schema, task: Task, n_classes: int,
                   results: dict[str, TrialResult], weights: dict[str, float], seed: int, threads: int,
-                  deadline: float) -> tuple[dict[str, TableEncoder], list[Member], list[str]]:
+                  deadline: float, fit_fraction: float) -> tuple[dict[str, TableEncoder], list[Member], list[str]]:
     """Return (encoders, members, names skipped for lack of time); the best member is always fitted."""
     order = sorted(weights, key=lambda n: (-weights[n], n))
     encoders: dict[str, TableEncoder] = {}
@@ -31,7 +31,7 @@ def refit_members(frame: pd.DataFrame, y: np.ndarray, *, schema: Schema, task: T
     for position, name in enumerate(order):
         result = results[name]
         family = get_family(result.spec.family)
-        expected = result.refit_seconds(n_folds=max(len(result.fold_seconds), 2))
+        expected = result.refit_seconds(fit_fraction)
         if position > 0 and time.time() + expected > deadline:
             skipped.append(name)
             continue

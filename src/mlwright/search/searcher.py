@@ -1,7 +1,9 @@
 """The search loop: portfolio first, then tuning, until the budget or the trial cap says stop.
 
 It owns the bookkeeping (deadlines, checkpoints, progress) and asks two strategies for
-candidates: the fixed portfolio, then the Optuna tuner. Trials run through the executor.
+candidates: the portfolio, then the Optuna tuner. Trials run through the executor. A
+portfolio entry expected not to finish before the search's end (by the family's trials so far,
+or else by its time model) is passed over for the next, rather than started and cut short.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from typing import Any
 
 from mlwright.execution.base import Executor
 from mlwright.models.base import Family
+from mlwright.models.fit_time import model_classes
+from mlwright.models.portfolio import PortfolioEntry
 from mlwright.models.registry import portfolio
+from mlwright.search import levers
 from mlwright.search.budget import Budget
 from mlwright.search.checkpoint import Checkpoint
 from mlwright.search.context import SearchContext
@@ -34,7 +39,8 @@ class Searcher:
         self.checkpoint, self.on_result, self.fail_fast = checkpoint, on_result, fail_fast
         self.results: list[TrialResult] = []
         self.tuner = Tuner(context.task, context.seed)
-        self._pending_portfolio = portfolio(families)
+        self._pending_portfolio = portfolio(families, learned=not levers.off("learned_portfolio"))
+        self._plan = not levers.off("time_planning")
         self._next_id = 0
         self._tuning_started = False
 
@@ -74,14 +80,14 @@ class Searcher:
 
     def _next_candidate(self, running: int = 0) -> tuple[TrialSpec, Any] | None:
         """The next trial to start, or None; ``running`` trials are in flight and count against max_trials."""
-        deadline = self.budget.search_end(self.results, len(self.context.folds), self.final_share)
+        deadline = self.budget.search_end(self.results, self.context.fit_fraction, self.final_share)
         nothing_yet = not any(r.ok for r in self.results)
         if len(self.results) + running >= self.max_trials or (time.time() >= deadline and not nothing_yet):
             return None
         while self._pending_portfolio:
-            family, params = self._pending_portfolio.pop(0)
-            if nothing_yet or self._fits(family, deadline):
-                return self._spec(family, params, "portfolio", deadline, nothing_yet, capped=True), None
+            entry = self._pending_portfolio.pop(0)
+            if nothing_yet or self._fits(entry.family, deadline, entry if self._plan else None):
+                return self._spec(entry.family, entry.params, "portfolio", deadline, nothing_yet, capped=True), None
         if not self._tuning_started:
             self._tuning_started = True
             self.tuner.focus(self._ranked_families())
@@ -93,10 +99,20 @@ class Searcher:
         family, params, tuner_trial = asked
         return self._spec(family, params, "tuning", deadline, nothing_yet), tuner_trial
 
-    def _fits(self, family: str, deadline: float) -> bool:
-        """Whether a trial of ``family`` is expected to finish before ``deadline``, by its past trials."""
+    def _fits(self, family: str, deadline: float, entry: PortfolioEntry | None = None) -> bool:
+        """Whether a trial of ``family`` is expected to finish before ``deadline``: by its past
+        trials, or before there are any, by ``entry``'s time model."""
         past = [r.fit_seconds for r in self.results if r.spec.family == family and r.ok]
-        return not past or time.time() + min(past) <= deadline
+        if past:
+            return time.time() + min(past) <= deadline
+        return entry is None or time.time() + self.expected_seconds(entry) <= deadline
+
+    def expected_seconds(self, entry: PortfolioEntry) -> float:
+        """The predicted seconds of a trial of ``entry``: one fit per fold, on the fold's rows."""
+        context = self.context
+        rows = len(context.y) * context.fit_fraction
+        return len(context.folds) * entry.time.seconds(rows, context.n_features, model_classes(context.n_classes),
+                                                       context.threads)
 
     def _spec(self, family: str, params: dict, origin: str, deadline: float, must_finish: bool,
               capped: bool = False) -> TrialSpec:
@@ -122,7 +138,7 @@ class Searcher:
         self.results.extend(prior)
         self._next_id = max(r.spec.trial_id for r in prior)
         done = {(r.spec.family, _key(r.spec.params)) for r in prior if r.spec.origin == "portfolio"}
-        self._pending_portfolio = [(f, p) for f, p in self._pending_portfolio if (f, _key(p)) not in done]
+        self._pending_portfolio = [e for e in self._pending_portfolio if (e.family, _key(e.params)) not in done]
         if not self._pending_portfolio:
             self._tuning_started = True
             self.tuner.focus(self._ranked_families())

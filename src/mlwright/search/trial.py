@@ -1,6 +1,6 @@
 """One trial: a model family with one configuration, bagged over the folds.
 
-It returns out-of-fold predictions for ensemble selection, the fold iteration counts for the
+It returns out-of-fold predictions (of the context's scored rows) for ensemble selection, the fold iteration counts for the
 final refit, and timings. A failure is a result too: the search records it and goes on.
 """
 
@@ -56,9 +56,10 @@ class TrialResult:
     def refit_iterations(self) -> int | None:
         return int(round(float(np.mean(self.iterations)))) or 1 if self.iterations else None
 
-    def refit_seconds(self, n_folds: int) -> float:
-        """Expected time to refit on all rows: a fold's fit, scaled to the larger row count."""
-        return float(np.mean(self.fold_seconds)) * n_folds / max(n_folds - 1, 1) if self.fold_seconds else 0.0
+    def refit_seconds(self, fit_fraction: float) -> float:
+        """Expected time to refit on all rows: a fold's fit (on ``fit_fraction`` of them), scaled
+        to the larger row count."""
+        return float(np.mean(self.fold_seconds)) / max(fit_fraction, 0.05) if self.fold_seconds else 0.0
 
 
 def run_trial(spec: TrialSpec, context: SearchContext) -> TrialResult:
@@ -94,9 +95,10 @@ def _bagged_fit(spec: TrialSpec, context: SearchContext, started: float) -> Tria
         fold_seconds.append(fit_done - fold_started)
         if learner.iterations_ is not None:
             iterations.append(int(learner.iterations_))
+    oof = oof[context.scored_rows]
     if np.isnan(oof).any():
         raise ValueError("the model returned missing predictions")
-    score = context.metric.score(context.y, oof)
+    score = context.metric.score(context.y_scored, oof)
     return TrialResult(spec, OK, score=score, oof=oof, fit_seconds=time.time() - started,
                        fold_seconds=fold_seconds, iterations=iterations,
                        predict_ms_per_row=1000.0 * predict_seconds / len(context.y))

@@ -1,0 +1,71 @@
+"""The search's validation: bagged folds when there is time for enough configurations, one
+stratified holdout when bagging would eat the budget."""
+
+import numpy as np
+import pytest
+
+from mlwright._types import Task
+from mlwright.models.fit_time import TimeModel, bagged_seconds
+from mlwright.search.validation import (BAGGED, BAGGING_SHARE, HOLDOUT, MIN_ROWS_FOR_SEARCH_HOLDOUT,
+                                        choose_validation, holdout_share, validation_folds)
+
+
+def _seconds_per_fold(seconds: float):
+    return lambda folds: folds * seconds
+
+
+def test_bagging_when_the_first_configurations_fit_in_the_search():
+    chosen = choose_validation(20_000, bagged_seconds=_seconds_per_fold(5.0), search_seconds=60)
+    assert chosen.kind == BAGGED and chosen.folds == 3  # 3 x 5 s = 15 s of 60
+    assert "15 s" in chosen.reason
+
+
+def test_holdout_when_bagging_would_take_most_of_the_search():
+    chosen = choose_validation(20_000, bagged_seconds=_seconds_per_fold(15.0), search_seconds=60)
+    assert chosen.kind == HOLDOUT and chosen.folds == 1  # 3 x 15 s = 45 s > 0.6 x 60 s
+    assert 0.1 <= chosen.holdout_share <= 0.2
+    assert "45 s" in chosen.reason
+
+
+def test_the_rule_turns_at_the_bagging_share():
+    at = BAGGING_SHARE * 100
+    assert choose_validation(8_000, bagged_seconds=lambda k: at, search_seconds=100).kind == BAGGED
+    assert choose_validation(8_000, bagged_seconds=lambda k: at + 0.5, search_seconds=100).kind == HOLDOUT
+
+
+def test_small_data_and_explicit_settings_always_win_over_the_rule():
+    slow = _seconds_per_fold(1e6)
+    assert choose_validation(MIN_ROWS_FOR_SEARCH_HOLDOUT - 1, bagged_seconds=slow, search_seconds=10).kind == BAGGED
+    assert choose_validation(50_000, folds=4, bagged_seconds=slow, search_seconds=10).folds == 4
+    assert choose_validation(50_000, requested="bagged", bagged_seconds=slow, search_seconds=10).kind == BAGGED
+    assert choose_validation(50_000, requested="holdout", bagged_seconds=lambda k: 0.0).kind == HOLDOUT
+
+
+def test_holdout_share_is_ten_to_twenty_percent():
+    assert holdout_share(2_000) == 0.2
+    assert holdout_share(15_000) == pytest.approx(2_500 / 15_000)
+    assert holdout_share(500_000) == 0.1
+
+
+def test_the_holdout_is_stratified_and_disjoint():
+    y = np.array([0] * 900 + [1] * 90 + [2] * 10)
+    chosen = choose_validation(len(y), requested="holdout")
+    [(fit, valid)] = validation_folds(y, Task.MULTICLASS, chosen, seed=0)
+    assert len(np.intersect1d(fit, valid)) == 0 and len(fit) + len(valid) == len(y)
+    assert np.bincount(y[valid]).tolist() == [180, 18, 2]
+
+
+def test_bagged_folds_cover_every_row_once():
+    y = np.tile([0, 1], 500)
+    folds = validation_folds(y, Task.BINARY, choose_validation(len(y)), seed=0)
+    assert len(folds) == 5
+    assert np.array_equal(np.sort(np.concatenate([v for _, v in folds])), np.arange(len(y)))
+
+
+def test_time_models_grow_with_rows_columns_classes_and_shrink_with_threads():
+    model = TimeModel(-8.0, 0.8, 0.6, 0.7)
+    base = model.seconds(10_000, 20, 1)
+    assert model.seconds(20_000, 20, 1) > base and model.seconds(10_000, 40, 1) > base
+    assert model.seconds(10_000, 20, 10) > base and model.seconds(10_000, 20, 1, threads=2) < base
+    five = bagged_seconds([model, model], rows=10_000, cols=20, classes=1, threads=1, folds=5)
+    assert five == pytest.approx(10 * model.seconds(8_000, 20, 1))
