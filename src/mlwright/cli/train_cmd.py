@@ -154,9 +154,13 @@ def _print_summary(model, out: Path) -> None:
     info = model.info
     estimate = info["estimate"]
     console.print(f"[bold]Estimate[/] {estimate['metric']} = {estimate['value']:.5f}  ({escape(estimate['method'])})")
-    console.print(f"Out-of-fold {info['metric']} of the ensemble = {info['oof_score']:.5f}; "
+    validation = info.get("validation") or {}
+    scored = ("Validation-holdout" if validation.get("kind") == "holdout" else "Out-of-fold")
+    console.print(f"{scored} {info['metric']} of the ensemble = {info['oof_score']:.5f}; "
                   f"one-row latency {info['single_row_latency_ms']:.2f} ms; "
                   f"{info['trials']} trials in {info['train_seconds']:.1f} s")
+    if validation:
+        console.print(f"Validation: {escape(validation['reason'])}")
     if info.get("threshold"):
         console.print(f"[bold]Decision threshold[/] {info['threshold']['value']:.3f} "
                       f"(objective {info['threshold']['objective']})")

@@ -2,9 +2,9 @@
 
 The search plans with these: whether bagging leaves time for enough configurations, and
 which portfolio entries are worth starting with the time left. Each configuration carries a
-log-linear model fitted on timings of the meta corpus (see ``tools/portfolio``); a model is
-a guess within a factor of two or three, which is enough to plan with, and the search still
-measures every trial it runs.
+model fitted on timings of the meta corpus (see ``tools/portfolio``); it is a guess within a
+factor of two or three, which is enough to plan with, and the search still measures every
+trial it runs.
 """
 
 from __future__ import annotations
@@ -19,23 +19,30 @@ THREAD_SCALING = 0.6
 
 @dataclass(frozen=True)
 class TimeModel:
-    """log(seconds of one fit, one thread) = intercept + a log(rows) + b log(columns) + c log(classes)."""
+    """Seconds of one fit at one thread: ``overhead`` + exp(intercept) rows^a columns^b classes^c.
+
+    The overhead is what a fit costs on a handful of rows (setting up, early stopping's last
+    rounds); the power term is the work that grows with the data, the exponents fixed per
+    family by how it scales (histogram boosting: about linearly in rows and columns), so that a
+    model fitted on small tables extrapolates to large ones sensibly.
+    """
 
     intercept: float
     log_rows: float
     log_cols: float
     log_classes: float
+    overhead: float = 0.0
 
     @classmethod
     def from_dict(cls, values: dict) -> "TimeModel":
         return cls(float(values["intercept"]), float(values["log_rows"]), float(values["log_cols"]),
-                   float(values["log_classes"]))
+                   float(values["log_classes"]), float(values.get("overhead", 0.0)))
 
     def seconds(self, rows: float, cols: int, classes: int, threads: int = 1) -> float:
         """Expected seconds of one fit on ``rows`` rows (classes: 1 for regression and binary)."""
         logged = (self.intercept + self.log_rows * math.log(max(rows, 2.0)) + self.log_cols * math.log(max(cols, 1))
                   + self.log_classes * math.log(max(classes, 1)))
-        return math.exp(logged) / max(threads, 1) ** THREAD_SCALING
+        return (self.overhead + math.exp(logged)) / max(threads, 1) ** THREAD_SCALING
 
 
 def bagged_seconds(models: list[TimeModel], *, rows: int, cols: int, classes: int, threads: int, folds: int) -> float:
