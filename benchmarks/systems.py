@@ -50,13 +50,29 @@ ABLATION_PREFIX = "mlwright-no-"
 ABLATION_BASE = "mlwright"
 
 
-def ablation_system(lever: str) -> System:
+def _lever_system(prefix: str, variable: str, lever: str) -> System:
     base = SYSTEMS[ABLATION_BASE]
     levers = ",".join(part.strip() for part in lever.split("+") if part.strip())
     if not levers:
         raise SystemExit(f"empty lever name in {lever!r}")
-    return System(ABLATION_PREFIX + lever, base.runner, base.env, dict(base.options),
-                  {**base.env_vars, "MLWRIGHT_ABLATE": levers})
+    return System(prefix + lever, base.runner, base.env, dict(base.options), {**base.env_vars, variable: levers})
+
+
+def ablation_system(lever: str) -> System:
+    return _lever_system(ABLATION_PREFIX, "MLWRIGHT_ABLATE", lever)
+
+
+# The other way round: ``mlwright-with-LEVER`` turns on a lever that is off by default
+# (MLWRIGHT_TRY), to measure it before it becomes a default.
+TRY_PREFIX = "mlwright-with-"
+
+
+def trial_system(lever: str) -> System:
+    return _lever_system(TRY_PREFIX, "MLWRIGHT_TRY", lever)
+
+
+def tried_lever(name: str) -> str | None:
+    return name[len(TRY_PREFIX):] if name.startswith(TRY_PREFIX) else None
 
 
 def ablated_lever(name: str) -> str | None:
@@ -69,6 +85,8 @@ def get_system(name: str) -> System:
         return SYSTEMS[name]
     if ablated_lever(name):
         return ablation_system(ablated_lever(name))
+    if tried_lever(name):
+        return trial_system(tried_lever(name))
     raise SystemExit(f"unknown system {name!r}; known: {sorted(SYSTEMS)}, or {ABLATION_PREFIX}LEVER")
 
 
@@ -86,7 +104,7 @@ def parse_systems(text: str) -> list[System]:
     """Turn 'a,b' into systems (a name of SYSTEM_SETS stands for its systems), refusing unknown
     names with the list of known ones."""
     names = [m for n in text.split(",") if n.strip() for m in SYSTEM_SETS.get(n.strip(), (n.strip(),))]
-    unknown = [n for n in names if n not in SYSTEMS and not ablated_lever(n)]
+    unknown = [n for n in names if n not in SYSTEMS and not ablated_lever(n) and not tried_lever(n)]
     if unknown:
         raise SystemExit(f"unknown system(s) {unknown}; known: {sorted(SYSTEMS)}, or {ABLATION_PREFIX}LEVER")
     return [get_system(n) for n in dict.fromkeys(names)]

@@ -347,7 +347,7 @@ def _context(prepared: PreparedData, rows: np.ndarray, metric: Metric, config: T
     y = prepared.y[rows]
     task = prepared.target.task
     n_classes = len(prepared.target.classes)
-    entries = portfolio(families, learned=not levers.off("learned_portfolio"))[:CONFIGS_TO_BAG]
+    entries = portfolio(families, learned=levers.on("learned_portfolio"))[:CONFIGS_TO_BAG]
     models = [e.time for e in entries]
     n_features = len(prepared.schema.used)
 

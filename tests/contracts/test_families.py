@@ -122,3 +122,21 @@ def test_single_rows_match_batches_at_large_scales(name):
     batch = learner.predict(X[:100])  # training rows included: exact matches for k-NN
     rows = np.concatenate([learner.predict(X[i:i + 1]) for i in range(100)])
     np.testing.assert_allclose(rows, batch, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_a_class_only_the_validation_rows_hold_is_given_zero_probability(name):
+    """A class of one or two rows can land in a fold's validation rows alone: the fit must not
+    fail (CatBoost refused such an evaluation set) and every class keeps its column."""
+    family = FAMILIES[name]
+    X, y, n_classes = data_for(Task.MULTICLASS)
+    y = y.copy()
+    y[200:202] = 3  # a fourth class, only in the validation rows
+    X = np.nan_to_num(X) if family.style == "linear" else X
+    learner = family.make(dict(family.portfolio[0]), Task.MULTICLASS)
+    learner.fit(FitData(X=X[:200], y=y[:200], X_valid=X[200:], y_valid=y[200:], task=Task.MULTICLASS,
+                        n_classes=4, categorical=(4,) if family.style == "tree" else (), seed=0, threads=1))
+    out = learner.predict(X[200:])
+    assert out.shape == (100, 4)
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, atol=1e-6)
+    assert out[:, 3].max() < 0.05

@@ -135,6 +135,7 @@ def test_a_regression_metric_trains_regression_on_ratings_the_values_call_classe
 
 
 def test_a_failing_candidate_is_recorded_and_the_search_goes_on(monkeypatch):
+    monkeypatch.setenv("MLWRIGHT_TRY", "learned_portfolio")
     entries = {e.family: e for e in registry.learned_portfolio()}
     broken = dataclasses.replace(entries["xgboost"], params={"max_depth": -4})
     monkeypatch.setattr(registry, "learned_portfolio", lambda: (entries["lightgbm"], broken, entries["linear"]))

@@ -69,3 +69,18 @@ def test_time_models_grow_with_rows_columns_classes_and_shrink_with_threads():
     assert model.seconds(10_000, 20, 10) > base and model.seconds(10_000, 20, 1, threads=2) < base
     five = bagged_seconds([model, model], rows=10_000, cols=20, classes=1, threads=1, folds=5)
     assert five == pytest.approx(10 * model.seconds(8_000, 20, 1))
+
+
+def test_levers_follow_their_defaults_and_the_switches(monkeypatch):
+    from mlwright.errors import ConfigError
+    from mlwright.search import levers
+
+    monkeypatch.delenv(levers.OFF, raising=False)
+    monkeypatch.delenv(levers.ON, raising=False)
+    assert levers.on("auto_validation") and not levers.on("learned_portfolio")
+    monkeypatch.setenv(levers.OFF, "auto_validation")
+    monkeypatch.setenv(levers.ON, "learned_portfolio")
+    assert levers.off("auto_validation") and levers.on("learned_portfolio")
+    monkeypatch.setenv(levers.OFF, "no_such_lever")
+    with pytest.raises(ConfigError, match="no_such_lever"):
+        levers.on("auto_validation")

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from mlwright._types import Task
-from mlwright.models.base import ALL_TASKS, Family, FitData
+from mlwright.models.base import ALL_TASKS, Family, FitData, align_proba
 
 MAX_ROUNDS = 3_000
 EARLY_STOP = 50
@@ -42,11 +42,13 @@ class CatBoostLearner:
         self.params, self.task = dict(params), task
         self.iterations_: int | None = None
         self.categorical: tuple[int, ...] = ()
+        self.n_classes = 0
 
     def fit(self, data: FitData) -> "CatBoostLearner":
         from catboost import CatBoostClassifier, CatBoostRegressor
 
         self.categorical = tuple(data.categorical)
+        self.n_classes = data.n_classes
         model_cls = CatBoostRegressor if self.task is Task.REGRESSION else CatBoostClassifier
         loss = {"binary": "Logloss", "multiclass": "MultiClass", "regression": "RMSE"}[self.task.value]
         self.model_ = model_cls(iterations=data.iterations or MAX_ROUNDS, loss_function=loss,
@@ -54,17 +56,30 @@ class CatBoostLearner:
                                 allow_writing_files=False, **self.params)
         eval_set, stop = None, None
         if data.X_valid is not None and data.iterations is None:
-            eval_set, stop = _pool(data.X_valid, self.categorical, data.y_valid), EARLY_STOP
+            known = self._known_labels(data)
+            if known.any():
+                eval_set = _pool(data.X_valid[known], self.categorical, data.y_valid[known])
+                stop = EARLY_STOP
         self.model_.fit(_pool(data.X, self.categorical, data.y), eval_set=eval_set, early_stopping_rounds=stop,
                         use_best_model=stop is not None, callbacks=[_Deadline(data.deadline)])
         self.iterations_ = self.model_.tree_count_
         return self
 
+    def _known_labels(self, data: FitData) -> np.ndarray:
+        """Validation rows whose class the fit rows hold: CatBoost refuses an evaluation set with
+        a class it has not learned (a class of one or two rows can fall in one fold alone)."""
+        if self.task is Task.REGRESSION:
+            return np.ones(len(data.y_valid), dtype=bool)
+        return np.isin(data.y_valid, np.unique(data.y))
+
     def predict(self, X: np.ndarray) -> np.ndarray:
         pool = _pool(X, self.categorical)
         if self.task is Task.REGRESSION:
             return self.model_.predict(pool, thread_count=1)
-        return self.model_.predict_proba(pool, thread_count=1)
+        proba = self.model_.predict_proba(pool, thread_count=1)
+        if self.n_classes and proba.shape[1] != self.n_classes:  # a fold that lacked a class
+            proba = align_proba(proba, np.asarray(self.model_.classes_, dtype=int), self.n_classes)
+        return proba
 
     def save(self, directory: Path) -> None:
         self.model_.save_model(str(directory / "model.cbm"))

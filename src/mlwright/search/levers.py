@@ -1,9 +1,10 @@
-"""Switches that turn one of the search's levers off, for the ablation benchmark.
+"""Switches for the search's levers, for the ablation benchmark.
 
-Each lever (the learned portfolio, the validation chosen by budget, ...) was kept because it
-won on the benchmarks; ``benchmarks/run.py --ablate LEVER`` measures what it still adds by
-training with it off. The switch is the ``MLWRIGHT_ABLATE`` environment variable (names,
-comma-separated), read when a run starts; a user has no reason to set it.
+Each lever (the learned portfolio, the validation chosen by budget, ...) is on or off by
+default as the benchmarks last decided; ``benchmarks/run.py --ablate LEVER`` measures what one
+adds by training with it turned off (``MLWRIGHT_ABLATE``), and a lever not yet on by default is
+tried with ``MLWRIGHT_TRY``. Both are environment variables naming levers, comma-separated,
+read when a run starts; a user has no reason to set them.
 """
 
 from __future__ import annotations
@@ -12,23 +13,31 @@ import os
 
 from mlwright.errors import ConfigError
 
+#: name -> (what it does, whether it is on by default)
 LEVERS = {
-    "learned_portfolio": "the portfolio learned on the meta corpus (off: the hand-picked order)",
-    "auto_validation": "holdout or bagging chosen by budget and size (off: always bagged)",
-    "time_planning": "portfolio entries skipped when predicted not to fit (off: tried in order until cut off)",
+    "learned_portfolio": ("the portfolio learned on the meta corpus instead of the hand-picked order; off by "
+                          "default until it wins on the benchmarks", False),
+    "auto_validation": ("one holdout instead of bagged folds when the budget is short for the data", True),
+    "time_planning": ("portfolio entries predicted not to finish in time passed over for the next", True),
 }
-VARIABLE = "MLWRIGHT_ABLATE"
+OFF, ON = "MLWRIGHT_ABLATE", "MLWRIGHT_TRY"
+
+
+def on(lever: str) -> bool:
+    """Whether ``lever`` is on in this process."""
+    if lever in _named(OFF):
+        return False
+    return lever in _named(ON) or LEVERS[lever][1]
 
 
 def off(lever: str) -> bool:
-    """Whether ``lever`` is turned off for this process."""
-    return lever in ablated()
+    return not on(lever)
 
 
-def ablated() -> frozenset[str]:
-    names = frozenset(n.strip() for n in os.environ.get(VARIABLE, "").split(",") if n.strip())
+def _named(variable: str) -> frozenset[str]:
+    names = frozenset(n.strip() for n in os.environ.get(variable, "").split(",") if n.strip())
     unknown = names - set(LEVERS)
     if unknown:
-        raise ConfigError(f"{VARIABLE} names unknown levers: {', '.join(sorted(unknown))}.", where=VARIABLE,
+        raise ConfigError(f"{variable} names unknown levers: {', '.join(sorted(unknown))}.", where=variable,
                           fix=f"use some of: {', '.join(LEVERS)}, or unset it.")
     return names

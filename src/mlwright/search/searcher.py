@@ -39,8 +39,8 @@ class Searcher:
         self.checkpoint, self.on_result, self.fail_fast = checkpoint, on_result, fail_fast
         self.results: list[TrialResult] = []
         self.tuner = Tuner(context.task, context.seed)
-        self._pending_portfolio = portfolio(families, learned=not levers.off("learned_portfolio"))
-        self._plan = not levers.off("time_planning")
+        self._pending_portfolio = portfolio(families, learned=levers.on("learned_portfolio"))
+        self._plan = levers.on("time_planning")
         self._next_id = 0
         self._tuning_started = False
 
