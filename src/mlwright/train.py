@@ -36,7 +36,7 @@ from mlwright.evaluate.latency import prune_to_latency
 from mlwright.evaluate.metrics import Metric, get_metric
 from mlwright.evaluate.threshold import DEFAULT_FOR_METRIC, choose_threshold, parse_objective
 from mlwright.execution import Executor, LocalExecutor
-from mlwright.models.fit_time import bagged_seconds, model_classes
+from mlwright.models.fit_time import model_classes, trial_seconds
 from mlwright.models.registry import portfolio, select_families
 from mlwright.predictor import TrainedModel
 from mlwright.profile.reference import build_reference
@@ -352,8 +352,8 @@ def _context(prepared: PreparedData, rows: np.ndarray, metric: Metric, config: T
     n_features = len(prepared.schema.used)
 
     def bagged(folds: int) -> float:
-        return bagged_seconds(models, rows=len(rows), cols=n_features, classes=model_classes(n_classes),
-                              threads=config.threads, folds=folds)
+        return trial_seconds(models, fit_rows=len(rows) * (folds - 1) / folds, fits=folds, cols=n_features,
+                             classes=model_classes(n_classes), threads=config.threads)
 
     requested = "bagged" if levers.off("auto_validation") and config.validation == "auto" else config.validation
     folds = config.folds

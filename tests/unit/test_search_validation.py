@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from mlwright._types import Task
-from mlwright.models.fit_time import TimeModel, bagged_seconds
+from mlwright.models.fit_time import TimeModel, trial_seconds
 from mlwright.search.validation import (BAGGED, BAGGING_SHARE, HOLDOUT, MIN_ROWS_FOR_SEARCH_HOLDOUT,
                                         choose_validation, holdout_share, validation_folds)
 
@@ -67,7 +67,7 @@ def test_time_models_grow_with_rows_columns_classes_and_shrink_with_threads():
     base = model.seconds(10_000, 20, 1)
     assert model.seconds(20_000, 20, 1) > base and model.seconds(10_000, 40, 1) > base
     assert model.seconds(10_000, 20, 10) > base and model.seconds(10_000, 20, 1, threads=2) < base
-    five = bagged_seconds([model, model], rows=10_000, cols=20, classes=1, threads=1, folds=5)
+    five = trial_seconds([model, model], fit_rows=8_000, fits=5, cols=20, classes=1, threads=1)
     assert five == pytest.approx(10 * model.seconds(8_000, 20, 1))
 
 

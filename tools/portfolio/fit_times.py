@@ -15,6 +15,8 @@ import math
 import numpy as np
 from scipy.optimize import nnls
 
+from mlwright.models.fit_time import model_classes
+
 #: (rows, columns, classes) exponents per family. Histogram boosting grows about linearly in
 #: rows and a little less in columns (sampled), a tree per class except CatBoost's vector
 #: leaves; forests grow as n log n in rows and in the features they look at.
@@ -39,10 +41,6 @@ def per_fold_seconds(record: dict) -> float:
 def fold_rows(record: dict) -> float:
     folds = max(int(record.get("folds") or 3), 2)
     return float(record["rows"]) * (folds - 1) / folds
-
-
-def model_classes(n_classes: int) -> int:
-    return n_classes if n_classes > 2 else 1
 
 
 def fit_time_model(family: str, records: list[dict]) -> dict:

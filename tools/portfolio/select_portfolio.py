@@ -6,10 +6,8 @@ mean rank) and the ranks normalised to [0, 1]. Starting empty, the candidate tha
 mean over tables of the best (lowest) normalised rank among those chosen is added, until 20 are
 chosen; equal gains go to the lower mean fit time.
 
-A time model is fitted per family by least squares:
-log(seconds of one fold fit) = intercept[config] + a*log(fit rows) + b*log(cols) + c*log(classes),
-where fit rows are the rows one fold fits on (2/3 of the table) and classes is the class count of a
-multiclass table and 1 otherwise (``mlwright.models.fit_time.model_classes``).
+Each chosen configuration gets a time model from ``fit_times.py`` (trials cut short by the
+deadline left out).
 
     python tools/portfolio/select_portfolio.py [--results FILE] [--size 20] [--out FILE]
 """

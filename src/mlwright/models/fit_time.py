@@ -2,9 +2,10 @@
 
 The search plans with these: whether bagging leaves time for enough configurations, and
 which portfolio entries are worth starting with the time left. Each configuration carries a
-model fitted on timings of the meta corpus (see ``tools/portfolio``); it is a guess within a
-factor of two or three, which is enough to plan with, and the search still measures every
-trial it runs.
+model: the hand-picked portfolio's are set by hand per family, the learned portfolio's fitted on
+the meta corpus's timings (see ``tools/portfolio``). Both are rough (the learned ones
+underestimate large tables several times over), so the search trusts a family's measured
+trials over its model as soon as it has one.
 """
 
 from __future__ import annotations
@@ -45,10 +46,11 @@ class TimeModel:
         return (self.overhead + math.exp(logged)) / max(threads, 1) ** THREAD_SCALING
 
 
-def bagged_seconds(models: list[TimeModel], *, rows: int, cols: int, classes: int, threads: int, folds: int) -> float:
-    """Seconds the configurations take bagged over ``folds`` folds, each fit on (folds-1)/folds of the rows."""
-    fold_rows = rows * (folds - 1) / folds
-    return folds * sum(m.seconds(fold_rows, cols, classes, threads) for m in models)
+def trial_seconds(models: list[TimeModel], *, fit_rows: float, fits: int, cols: int, classes: int,
+                  threads: int) -> float:
+    """Seconds the configurations take as trials of ``fits`` fits on ``fit_rows`` rows each (one
+    per fold: k on (k-1)/k of the rows when bagged, one on the rest of a holdout)."""
+    return fits * sum(m.seconds(fit_rows, cols, classes, threads) for m in models)
 
 
 def model_classes(n_classes: int) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 
 from mlwright.execution.base import Executor
 from mlwright.models.base import Family
-from mlwright.models.fit_time import model_classes
+from mlwright.models.fit_time import model_classes, trial_seconds
 from mlwright.models.portfolio import PortfolioEntry
 from mlwright.models.registry import portfolio
 from mlwright.search import levers
@@ -110,9 +110,8 @@ class Searcher:
     def expected_seconds(self, entry: PortfolioEntry) -> float:
         """The predicted seconds of a trial of ``entry``: one fit per fold, on the fold's rows."""
         context = self.context
-        rows = len(context.y) * context.fit_fraction
-        return len(context.folds) * entry.time.seconds(rows, context.n_features, model_classes(context.n_classes),
-                                                       context.threads)
+        return trial_seconds([entry.time], fit_rows=len(context.y) * context.fit_fraction, fits=len(context.folds),
+                             cols=context.n_features, classes=model_classes(context.n_classes), threads=context.threads)
 
     def _spec(self, family: str, params: dict, origin: str, deadline: float, must_finish: bool,
               capped: bool = False) -> TrialSpec:
