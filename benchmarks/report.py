@@ -475,7 +475,7 @@ def write_report(run_dir: Path, output: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run_dir", type=Path, help="benchmarks/.cache/results/<run-id>")
+    parser.add_argument("run_dir", type=Path, help="benchmarks/results/runs/<run-id>")
     parser.add_argument("--output", type=Path, default=REPO_ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
     write_report(args.run_dir, args.output)

@@ -6,8 +6,9 @@ machine has 2 cores, so two fits at once would measure contention instead of the
 A pair is (dataset, split seed, system): datasets under 2,000 rows are scored on the splits of
 seeds 0, 1 and 2, the others on seed 0 (see ``splits.py``); the split seed is not the seed the
 systems are given (``--seed``). Each pair gets a hard timeout of budget*3+120 s; its result lands
-in ``benchmarks/.cache/results/<run-id>/<dataset>__seed<k>__<system>.json`` and the report is
-rewritten at the end.
+in ``benchmarks/results/runs/<run-id>/<dataset>__seed<k>__<system>.json`` (kept in the
+repository, so that a run can be resumed from another checkout) and the report is rewritten at
+the end.
 
 Usage: python benchmarks/run.py --budget 60 --systems mlwright,flaml,autogluon
        python benchmarks/run.py --budget 10 --datasets-list pmlb_phoneme,seaborn_titanic
@@ -35,6 +36,9 @@ from systems import (ABLATION_BASE, ABLATION_PREFIX, DEFAULT_SYSTEMS, RUNNERS_DI
                      parse_systems)
 
 CACHE = manifest.REPO_ROOT / "benchmarks" / ".cache"
+#: Result files are small and kept in the repository, so that a run can span sessions on fresh
+#: checkouts (``--resume``); fitted models and logs stay in the cache.
+RUNS = manifest.REPO_ROOT / "benchmarks" / "results" / "runs"
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
@@ -102,7 +106,11 @@ def plan(args: argparse.Namespace, argv: list[str], entries: dict[str, manifest.
     """Create or reopen the run folder; a resumed run keeps its budget, systems, datasets and
     their split seeds (a run made before split seeds had seed 0 only, and keeps it)."""
     if args.resume:
-        run_dir = CACHE / "results" / args.resume
+        run_dir = RUNS / args.resume
+        if not run_dir.is_dir() and (CACHE / "results" / args.resume).is_dir():  # a run from before RUNS
+            run_dir = CACHE / "results" / args.resume
+        if not run_dir.is_dir():
+            raise SystemExit(f"no run {args.resume} under {display_path(RUNS)}")
         config = json.loads((run_dir / "run.json").read_text())
         if args.budget is not None and args.budget != config["budget"]:
             raise SystemExit(f"run {args.resume} used --budget {config['budget']}; a run keeps one budget")
@@ -115,7 +123,7 @@ def plan(args: argparse.Namespace, argv: list[str], entries: dict[str, manifest.
     else:
         budget = args.budget if args.budget is not None else 60.0
         run_id = datetime.now().strftime("%Y%m%d-%H%M%S") + f"-b{budget:g}"
-        run_dir = CACHE / "results" / run_id
+        run_dir = RUNS / run_id
         names = (args.datasets_list.split(",") if args.datasets_list
                  else manifest.suite_names(args.suite, entries))
         config = {

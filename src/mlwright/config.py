@@ -71,6 +71,9 @@ class TrainConfig:
     threshold_objective: str | None = None
     #: Probability calibration: auto (applied when it helps, judged cross-fitted), platt, isotonic, none.
     calibration: str = "auto"
+    #: A linear second layer over the ensemble's members, kept only when it beats their blend on
+    #: rows it was not fitted on (see ``mlwright.ensemble.stacking``).
+    stacking: bool = True
     #: What the model is for, in the user's words, for the model card.
     intended_use: str | None = None
     #: Data larger than memory: search on a stratified sample of this many rows of the file,

@@ -5,6 +5,7 @@ Reports, the registry and serving live elsewhere and use this public surface.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from dataclasses import dataclass
@@ -145,7 +146,10 @@ class TrainedModel(Predicts):
 
     def without_member(self, name: str) -> None:
         """Drop one member: the others' weights are renormalised, an encoder no member uses any
-        more goes, and the leaderboard's ensemble weights follow."""
+        more goes, and the leaderboard's ensemble weights follow. Not once a second layer is
+        fitted: it reads every member."""
+        if self.decision.stacker is not None:
+            raise ValueError("a model with a second layer keeps all its members")
         self.members = [m for m in self.members if m.name != name]
         total = sum(m.weight for m in self.members)
         for member in self.members:
@@ -159,26 +163,38 @@ class TrainedModel(Predicts):
         """A view with ``member`` alone at its own weight (for timing it; predictions are scaled)."""
         return TrainedModel(schema=self.schema, target=self.target, metric=self.metric,
                             encoders={member.style: self.encoders[member.style]}, members=[member],
-                            leaderboard=self._leaderboard, info={}, decision=self.decision)
+                            leaderboard=self._leaderboard, info={},
+                            decision=dataclasses.replace(self.decision, stacker=None))
 
     def raw_predict(self, frame: pd.DataFrame, *, where: str = "data") -> np.ndarray:
         """The model's output on an already read frame: calibrated probabilities, or values."""
+        if self.decision.stacker is not None:
+            outputs = self.member_outputs(frame, where=where)
+            if not len(frame):
+                return self._empty()
+            return self.decision.stacker.apply(outputs)
         blended = self.blend(frame, where=where)
         return self.decision.probabilities(blended) if self.task.is_classification else blended
 
     def blend(self, frame: pd.DataFrame, *, where: str = "data") -> np.ndarray:
-        """The members' weighted outputs before calibration."""
+        """The members' weighted outputs before calibration (or before the second layer)."""
+        outputs = self.member_outputs(frame, where=where)
+        if not len(frame):
+            return self._empty()
+        return np.asarray(sum(outputs[m.name] * m.weight for m in self.members))
+
+    def member_outputs(self, frame: pd.DataFrame, *, where: str = "data") -> dict[str, np.ndarray]:
+        """Each member's own output (probabilities or values), by member name."""
         conformed, notes = conform_columns(frame, self.schema, where=where, ignore=(self.target.name,))
         for note in notes:
-            warnings.warn(note, MlwrightWarning, stacklevel=3)
-        if not len(frame):  # no rows: the right empty shape, without asking libraries about nothing
-            return np.zeros((0, len(self.classes_))) if self.task.is_classification else np.zeros(0)
+            warnings.warn(note, MlwrightWarning, stacklevel=4)
+        if not len(frame):  # no rows: no libraries asked about nothing
+            return {}
         matrices = {style: encoder.transform(conformed, len(frame)) for style, encoder in self.encoders.items()}
-        total = None
-        for member in self.members:
-            out = member.learner.predict(matrices[member.style]) * member.weight
-            total = out if total is None else total + out
-        return np.asarray(total)
+        return {member.name: member.learner.predict(matrices[member.style]) for member in self.members}
+
+    def _empty(self) -> np.ndarray:
+        return np.zeros((0, len(self.classes_))) if self.task.is_classification else np.zeros(0)
 
     def explain(self, data: DataSource, *, top: int | None = None) -> pd.DataFrame:
         """Why each row got its prediction: every input column's contribution (see

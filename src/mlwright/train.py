@@ -27,9 +27,10 @@ from mlwright.data.schema import SENSITIVE
 from mlwright.data.splits import holdout_split, wants_holdout
 from mlwright.data.target import DEFAULT_METRIC
 from mlwright.ensemble.caruana import blend, cross_fitted_score, select_ensemble
+from mlwright.ensemble.stacking import Holdout, choose_stacker
 from mlwright.errors import BudgetError, ConfigError
 from mlwright.evaluate.bootstrap import bootstrap_intervals
-from mlwright.evaluate.calibration import choose_calibration
+from mlwright.evaluate.calibration import choose_calibration, replaced_by_layer
 from mlwright.evaluate.decision import Decision
 from mlwright.evaluate.fairness import resolve_sensitive
 from mlwright.evaluate.latency import prune_to_latency
@@ -174,10 +175,12 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
         bar.stage("estimating")
         # before the estimate, which then scores the model shipped
         _meet_latency(model, raw, context, results, metric_, config)
-        shipped_oof, decided = _decide(model, context, results, metric_, config)
+        holdout = (prepared.frame.iloc[holdout_rows], prepared.y[holdout_rows]) if len(holdout_rows) else None
+        shipped_oof, decided = _decide(model, context, results, metric_, config, holdout)
         # the held-out output, scored once: the estimate and the report both read it
         held_out = model.raw_predict(prepared.frame.iloc[holdout_rows]) if len(holdout_rows) else None
-        model.info.update(_estimate(prepared, holdout_rows, held_out, context, results, metric_, config, shipped_oof))
+        model.info.update(_estimate(prepared, holdout_rows, held_out, context, results, metric_, config, shipped_oof,
+                                    stacked=model.decision.stacker is not None))
         model.info.update(_screening_facts(screening))
         model.reference = _reference(prepared, shipped_oof, model, metric_)
         if recorder is not None:
@@ -294,25 +297,59 @@ def _exclusions(screening: Screening, sensitive: list[str], config: TrainConfig)
     return excluded
 
 
-def _decide(model: TrainedModel, context: SearchContext, results, metric: Metric,
-            config: TrainConfig) -> tuple[np.ndarray, dict]:
-    """Calibrate the shipped blend and set its decision threshold, both on out-of-fold rows.
-    Returns the out-of-fold output as the shipped model gives it (cross-fitted where calibrated)."""
+def _decide(model: TrainedModel, context: SearchContext, results, metric: Metric, config: TrainConfig,
+            holdout: tuple[pd.DataFrame, np.ndarray] | None) -> tuple[np.ndarray, dict]:
+    """Calibrate the shipped blend, or put a second layer over its members, and set the decision
+    threshold, all on out-of-fold rows; ``holdout`` (its frame and labels) lets the second layer's
+    leak guard see the members as they answer in service. Returns the out-of-fold output as the
+    shipped model gives it (cross-fitted where calibrated or stacked)."""
     oofs = {r.spec.name: r.oof for r in results if r.ok}
     blended = blend(oofs, {m.name: m.weight for m in model.members})
-    if not context.task.is_classification:
-        return blended, {}
-    calibrator, calibration, shipped = choose_calibration(context.y_scored, blended, metric, method=config.calibration,
-                                                          seed=config.seed)
+    calibration = None
+    if context.task.is_classification:
+        calibrator, calibration, shipped = choose_calibration(context.y_scored, blended, metric,
+                                                              method=config.calibration, seed=config.seed)
+        model.decision = Decision(calibrator)
+    else:
+        shipped = blended
+    shipped, second_layer = _second_layer(model, context, oofs, shipped, metric, config, holdout)
     threshold = None
     if context.task == Task.BINARY:
         objective = parse_objective(config.threshold_objective or DEFAULT_FOR_METRIC.get(metric.name, "f1"))
         threshold = choose_threshold(context.y_scored == 1, shipped[:, 1], objective)
-    model.decision = Decision(calibrator, threshold["value"] if threshold else None,
-                              threshold["objective"] if threshold else None)
-    model.info["calibration"] = {k: calibration[k] for k in ("method", "applied", "reason", "before", "after")}
+        model.decision.threshold, model.decision.objective = threshold["value"], threshold["objective"]
+    if calibration is not None and second_layer["applied"]:
+        calibration = replaced_by_layer(calibration, context.y_scored, shipped,
+                                        "the second layer over the members gives the probabilities, fitted on "
+                                        "out-of-fold rows (measured cross-fitted)")
+    if calibration is not None:
+        model.info["calibration"] = {k: calibration[k] for k in ("method", "applied", "reason", "before", "after")}
     model.info["threshold"] = {k: threshold[k] for k in ("value", "objective", "description")} if threshold else None
+    model.info["second_layer"] = second_layer
     return shipped, {"calibration": calibration, "threshold": threshold}
+
+
+def _second_layer(model: TrainedModel, context: SearchContext, oofs: dict, shipped: np.ndarray, metric: Metric,
+                  config: TrainConfig, holdout: tuple[pd.DataFrame, np.ndarray] | None) -> tuple[np.ndarray, dict]:
+    """A linear layer over the members' outputs, kept only past its guard (``ensemble.stacking``);
+    it replaces the calibrator. Returns the shipped out-of-fold output and the facts."""
+    if levers.off("stacking") or not config.stacking:
+        return shipped, {"applied": False, "reason": "turned off"}
+    names = [m.name for m in model.members]
+    guard = None
+    if holdout is not None and len(holdout[1]):
+        outputs = model.member_outputs(holdout[0])
+        blend_output = blend(outputs, {m.name: m.weight for m in model.members})
+        if context.task.is_classification:
+            blend_output = model.decision.probabilities(blend_output)
+        guard = Holdout(outputs, holdout[1], blend_output)
+    stacker, facts, stacked = choose_stacker({n: oofs[n] for n in names}, context.y_scored, shipped, metric,
+                                             context.task, n_classes=context.n_classes, seed=config.seed,
+                                             holdout=guard)
+    if stacker is None:
+        return shipped, facts
+    model.decision = Decision(stacker=stacker)
+    return stacked, facts
 
 
 def _screen(raw, config: TrainConfig, where: str) -> Screening:
@@ -404,7 +441,8 @@ def _validation_facts(context: SearchContext) -> dict:
             "reason": validation.describe() if validation is not None else "folds given"}
 
 
-def _estimate(prepared, holdout_rows, held_out, context, results, metric, config, shipped_oof) -> dict:
+def _estimate(prepared, holdout_rows, held_out, context, results, metric, config, shipped_oof, *,
+              stacked: bool = False) -> dict:
     """The honest estimate: rows that neither the fits nor the ensemble selection saw. Its
     bootstrap interval goes with it: monitoring weighs a later drop against this uncertainty."""
     if len(holdout_rows):
@@ -414,10 +452,15 @@ def _estimate(prepared, holdout_rows, held_out, context, results, metric, config
     else:
         oofs = {r.spec.name: r.oof for r in results if r.ok}
         y, output = context.y_scored, shipped_oof
-        value = cross_fitted_score(oofs, context.y_scored, metric, config.ensemble_rounds, config.seed)
         scored = "out-of-fold predictions" if not context.is_holdout else "predictions on the validation holdout"
-        how = (f"{scored} of {len(y)} rows, ensemble chosen on one half and scored on the other (too few rows to "
-               "keep a holdout)")
+        if stacked:  # the second layer's own cross-fitted output: fitted on four fifths, scored on the fifth
+            value = metric.value(y, output)
+            how = (f"{scored} of {len(y)} rows, the second layer fitted on four fifths and scored on the other "
+                   "fifth (too few rows to keep a holdout)")
+        else:
+            value = cross_fitted_score(oofs, context.y_scored, metric, config.ensemble_rounds, config.seed)
+            how = (f"{scored} of {len(y)} rows, ensemble chosen on one half and scored on the other (too few rows "
+                   "to keep a holdout)")
     interval = bootstrap_intervals(context.task, y, output, (metric.name,), seed=config.seed)[metric.name]
     return {"estimate": {"metric": metric.name, "value": value, "method": how,
                          "interval": list(interval) if interval else None, "rows": int(len(y))}}
@@ -482,7 +525,7 @@ def _config_facts(config: TrainConfig, read_options) -> dict:
             "max_latency_ms": config.max_latency_ms, "keep_columns": list(config.keep_columns),
             "checks": config.checks, "sensitive": list(config.sensitive),
             "sensitive_as_feature": config.sensitive_as_feature, "threshold_objective": config.threshold_objective,
-            "calibration": config.calibration, "intended_use": config.intended_use, "sample_rows": config.sample_rows}
+            "calibration": config.calibration, "stacking": config.stacking, "intended_use": config.intended_use, "sample_rows": config.sample_rows}
 
 
 def _where(data: DataSource) -> str:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mlwright._types import Task
-from mlwright.models.base import FitData
+from mlwright.models.base import FitData, align_proba
 from mlwright.models.registry import FAMILIES
 
 TASKS = [Task.BINARY, Task.MULTICLASS, Task.REGRESSION]
@@ -89,7 +89,7 @@ def test_forest_fast_path_matches_scikit_learn(name, task):
 @pytest.mark.parametrize("task", TASKS, ids=lambda t: t.value)
 @pytest.mark.parametrize("weights", ["distance", "uniform"])
 def test_knn_fast_path_matches_scikit_learn(task, weights):
-    from mlwright.models.knn_family import FAST_ROWS
+    from mlwright.models.knn_family import CHUNK_ROWS
 
     family = FAMILIES["knn"]
     X, y, n_classes = data_for(task)
@@ -97,9 +97,17 @@ def test_knn_fast_path_matches_scikit_learn(task, weights):
     learner = family.make({"n_neighbors": 7, "weights": weights}, task)
     learner.fit(FitData(X=X[:200], y=y[:200], task=task, n_classes=n_classes))
     batch = learner.predict(X[200:])
-    assert len(X[200:]) > FAST_ROWS
+    if task.is_classification:
+        reference = learner._smoothed(align_proba(learner.model_.predict_proba(X[200:]), learner.seen_, n_classes))
+    else:
+        reference = learner.model_.predict(X[200:])
+    np.testing.assert_allclose(batch, reference, rtol=1e-6, atol=1e-9)
     rows = np.concatenate([learner.predict(X[i:i + 1]) for i in range(200, len(X))])
-    np.testing.assert_allclose(rows, batch, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(rows, batch, rtol=1e-12, atol=1e-12)
+    copies = CHUNK_ROWS // len(batch) + 2  # more rows than one chunk: the chunks agree with the whole
+    np.testing.assert_allclose(learner.predict(np.vstack([X[200:]] * copies)), np.concatenate([batch] * copies),
+                               rtol=1e-12, atol=1e-12)
+    assert len(learner.predict(X[:0])) == 0
     exact = learner.predict(X[:1])  # a training point: zero distance gets all the weight
     if task.is_classification:  # ... and one pseudo-neighbour, spread by the class shares, smooths it
         shares = np.bincount(y[:200], minlength=n_classes) / 200

@@ -130,6 +130,32 @@ def test_a_multiclass_blend_with_platt_calibration():
     _assert_same(model, OnnxModel.from_trained(model), rows)
 
 
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_a_second_layer_over_the_members_converts_and_explains(task, tmp_path):
+    """The graph repeats ``Stacker.apply``; the saved model reads it back; explanations still add
+    up to the output, the layer's own part in ``(calibration)``."""
+    from mlwright.ensemble.stacking import Stacker, stack_features
+    from mlwright.evaluate.explain.contributions import contributions
+
+    model, rows = _build(task, ("lightgbm", "linear", "extra_trees"))
+    names = [m.name for m in model.members]
+    outputs = model.member_outputs(rows)
+    width = stack_features([outputs[n] for n in names], "regression" if task == "regression" else task).shape[1]
+    n_out = len(model.classes_) if task == "multiclass" else 1
+    rng = np.random.default_rng(0)
+    coef = rng.uniform(0.1, 0.6, (n_out, width)) if task != "regression" else np.array([[0.5, 0.3, 0.25]])
+    kind = "regression" if task == "regression" else task
+    model.decision = Decision(stacker=Stacker(kind, names, coef, rng.normal(0, 0.1, n_out)))
+    assert not np.allclose(model.raw_predict(rows), model.blend(rows))  # the layer does change something
+    _assert_same(model, OnnxModel.from_trained(model), rows)
+    for member in model.members:  # as refit_members records them, so that the saved model reloads
+        member.params = dict(member.learner.params)
+    loaded = mlwright.load(model.save(tmp_path / "model"))
+    assert np.array_equal(loaded.raw_predict(rows), model.raw_predict(rows))
+    explained = contributions(model, rows.head(20))
+    assert np.allclose(explained.base + explained.values.sum(axis=1), explained.output, atol=1e-6)
+
+
 def test_catboost_one_hot_and_statistic_splits_side_by_side():
     frame, _ = _table("binary", rows=300)
     frame["flag"] = np.where(np.random.default_rng(1).random(300) < 0.5, "on", "off")

@@ -117,6 +117,20 @@ def test_regression_and_multiclass(regression_frame, multiclass_frame):
     assert multi.predict_proba(multiclass_frame.head(3)).shape == (3, 3)
 
 
+def test_the_second_layer_decision_is_recorded_and_can_be_turned_off(multiclass_frame):
+    """Whether the layer is kept depends on the data; either way the model says why, and a kept
+    layer is what the model predicts with."""
+    model = mlwright.train(multiclass_frame, "label", **FAST)
+    layer = model.info["second_layer"]
+    assert layer["reason"] and layer["applied"] == (model.decision.stacker is not None)
+    if layer["applied"]:
+        outputs = model.member_outputs(multiclass_frame.head(20))
+        np.testing.assert_allclose(model.predict_proba(multiclass_frame.head(20)).to_numpy(),
+                                   model.decision.stacker.apply(outputs))
+    off = mlwright.train(multiclass_frame, "label", stacking=False, **FAST)
+    assert off.decision.stacker is None and off.info["second_layer"]["reason"] == "turned off"
+
+
 def test_a_regression_metric_trains_regression_on_ratings_the_values_call_classes(tmp_path):
     rng = np.random.default_rng(2)
     x = rng.normal(size=(300, 2))

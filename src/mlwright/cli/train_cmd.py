@@ -49,6 +49,8 @@ def train_command(
                                                       "precision>=0.9, recall>=0.8, cost:fp=1,fn=5 or a number "
                                                       "[default: the metric when it scores labels, else f1]."),
     calibration: str = typer.Option("auto", help="Probability calibration: auto (when it helps), platt, isotonic, none."),
+    stacking: bool = typer.Option(True, "--stacking/--no-stacking", help="Try a linear second layer over the "
+                                  "ensemble's members, kept only when it beats their blend on rows it was not fitted on."),
     tests: Optional[Path] = typer.Option(None, "--tests", help="Model tests (YAML or Python) to run for the report."),
     intended_use: Optional[str] = typer.Option(None, "--intended-use", help="What the model is for, for the model card."),
     sql: Optional[str] = typer.Option(None, "--sql", help=SQL_HELP),
@@ -76,7 +78,7 @@ def train_command(
                     families=tuple(f.strip() for f in families.split(",")) if families else None,
                     keep_columns=tuple(keep or ()), checks=not skip_checks, sensitive=tuple(sensitive or ()),
                     sensitive_as_feature=sensitive_as_feature, threshold_objective=threshold_objective,
-                    calibration=calibration, intended_use=intended_use, sample_rows=sample_rows)
+                    calibration=calibration, stacking=stacking, intended_use=intended_use, sample_rows=sample_rows)
     source = data_or_query(data, sql, db, options) if sql is not None else None
     if resume is not None:
         data, target, options, out, settings, source = _resumed(resume, data, target, options, settings, source, db)
@@ -118,7 +120,7 @@ def _resumed(run_dir: Path, data, target, options, settings, source, db):
                 "checks": facts.get("checks", True), "sensitive": tuple(facts.get("sensitive", ())),
                 "sensitive_as_feature": facts.get("sensitive_as_feature", False),
                 "threshold_objective": facts.get("threshold_objective"), "calibration": facts.get("calibration", "auto"),
-                "intended_use": facts.get("intended_use"), "sample_rows": facts.get("sample_rows")}
+                "stacking": facts.get("stacking", True), "intended_use": facts.get("intended_use"), "sample_rows": facts.get("sample_rows")}
     return data, target or facts["target"], options or facts["read_options"], run_dir, settings, source
 
 
@@ -166,6 +168,10 @@ def _print_summary(model, out: Path) -> None:
                       f"(objective {info['threshold']['objective']})")
     if info.get("calibration"):
         console.print(f"[bold]Calibration[/] {info['calibration']['method']}: {escape(info['calibration']['reason'])}",
+                      highlight=False)
+    layer = info.get("second_layer") or {}
+    if layer.get("applied"):
+        console.print(f"[bold]Second layer[/] over {len(layer['members'])} members: {escape(layer['reason'])}",
                       highlight=False)
     for note in info["notes"]:
         console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)

@@ -98,6 +98,14 @@ def choose_calibration(y: np.ndarray, proba: np.ndarray, metric: Metric, *, meth
     return calibrator, facts, tried[best]
 
 
+def replaced_by_layer(facts: dict, y: np.ndarray, proba: np.ndarray, reason: str) -> dict:
+    """The calibration facts when a second layer over the members makes the probabilities (it is
+    calibrated by its fit): ``proba`` is its cross-fitted output, measured as a calibrator's is."""
+    y = np.asarray(y, dtype=int)
+    return {**facts, "method": "second layer", "applied": True, "after": _quality(y, proba),
+            "reliability_after": _reliability(y, proba), "reason": reason}
+
+
 def _quality(y: np.ndarray, proba: np.ndarray) -> dict:
     observed, predicted = _calibration_pair(y, proba)
     return {"log_loss": float(_log_loss(y, proba)), "brier": float(brier_rows(y, proba).mean()),

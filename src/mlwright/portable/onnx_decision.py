@@ -1,14 +1,17 @@
-"""The blend, the calibrator and the decision as ONNX, so that any runtime gets the model's answer.
+"""The blend, the calibrator, the second layer and the decision as ONNX, so that any runtime
+gets the model's answer.
 
 The graph's outputs are the calibrated probabilities (or the blended values) in double, and for
 classifiers the index of the predicted class under the model's threshold or the top class; they
-repeat ``TrainedModel.blend``, ``Calibrator.apply`` and ``Decision.label_indices`` step by step.
+repeat ``TrainedModel.blend``, ``Calibrator.apply``, ``Stacker.apply`` and
+``Decision.label_indices`` step by step.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from mlwright.ensemble.stacking import Stacker
 from mlwright.evaluate.calibrator import _EPS, Calibrator
 from mlwright.evaluate.decision import Decision
 from mlwright.portable.onnx_graph import INT64, Graph
@@ -22,6 +25,31 @@ def blend(graph: Graph, outputs: list[tuple[str, float]]) -> str:
         weighted = graph.op("Mul", [tensor_name, graph.const(float(weight))])
         total = weighted if total is None else graph.op("Add", [total, weighted])
     return total
+
+
+def second_layer(graph: Graph, outputs: dict[str, str], stacker: Stacker) -> str:
+    """``Stacker.apply``: each member's features (value, log-odds or centred log probabilities),
+    side by side, times the layer's coefficients, through its link."""
+    features = []
+    for name in stacker.members:
+        output = outputs[name]
+        if stacker.kind == "regression":
+            features.append(graph.op("Reshape", [output, graph.const([-1, 1], np.int64)]))
+            continue
+        logs = graph.op("Log", [graph.op("Clip", [output, graph.const(_EPS), graph.const(1.0)])])
+        if stacker.kind == "binary":
+            features.append(graph.op("Sub", [column(graph, logs, 1), column(graph, logs, 0)]))
+        else:
+            mean = graph.op("ReduceMean", [logs, graph.const([1], np.int64)], keepdims=1)
+            features.append(graph.op("Sub", [logs, mean]))
+    matrix = features[0] if len(features) == 1 else graph.op("Concat", features, axis=1)
+    margin = graph.op("Add", [graph.op("MatMul", [matrix, graph.const(stacker.coef.T)]),
+                              graph.const(stacker.intercept[None, :])])
+    if stacker.kind == "regression":
+        return margin
+    if stacker.kind == "binary":
+        return two_columns(graph, graph.op("Sigmoid", [margin]))
+    return graph.op("Softmax", [margin], axis=1)
 
 
 def calibrate(graph: Graph, proba: str, calibrator: Calibrator | None, n_classes: int) -> str:

@@ -29,7 +29,7 @@ import onnx
 
 from mlwright import __version__
 from mlwright.files import check_export_folder, file_sha256, json_ready, replace_folder
-from mlwright.portable.onnx_decision import blend, calibrate, label_index
+from mlwright.portable.onnx_decision import blend, calibrate, label_index, second_layer
 from mlwright.portable.onnx_features import INPUT_TYPES, add_inputs, column_refusals, encode
 from mlwright.portable.onnx_graph import DOUBLE, INT64, Graph
 from mlwright.portable.onnx_links import MemberInput
@@ -64,18 +64,20 @@ def build_onnx(model: TrainedModel, *, source_digest: str | None = None) -> Conv
     else:
         inputs = add_inputs(graph, model.schema)
         matrices = {style: encode(graph, encoder, inputs) for style, encoder in model.encoders.items()}
-    outputs = []
+    outputs = {}
     for member in model.members:
         given = MemberInput(member, matrices[member.style], model.encoders[member.style], model.task, n_classes)
         try:
-            outputs.append((convert_member(graph, given), member.weight))
+            outputs[member.name] = convert_member(graph, given)
         except CannotConvert as refusal:
             refusals.append(refusal)
     if refusals:
         raise CannotConvert.combined(refusals)
-    blended = blend(graph, outputs)
+    stacker = model.decision.stacker
+    blended = (second_layer(graph, outputs, stacker) if stacker is not None
+               else blend(graph, [(outputs[m.name], m.weight) for m in model.members]))
     if model.task.is_classification:
-        proba = calibrate(graph, blended, model.decision.calibrator, n_classes)
+        proba = blended if stacker is not None else calibrate(graph, blended, model.decision.calibrator, n_classes)
         graph.output(proba, "probabilities", DOUBLE, [None, n_classes])
         graph.output(label_index(graph, proba, model.decision, n_classes), "label", INT64, [None])
     else:
@@ -96,6 +98,7 @@ def describe(model: TrainedModel, proto: onnx.ModelProto, source_digest: str | N
         "task": model.task.value, "target": model.target.to_dict(), "metric": model.metric,
         "classes": model.classes_ if classification else None, "threshold": model.threshold,
         "calibration": calibrator.method if calibrator is not None else None,
+        "second_layer": model.decision.stacker is not None,
         "inputs": [{"name": c.name, "kind": c.kind, "type": INPUT_TYPES[c.kind][1], "shape": [None, 1],
                     "missing": "NaN" if INPUT_TYPES[c.kind][1] == "double" else "empty string"}
                    for c in model.schema.used],

@@ -18,7 +18,9 @@ float32 margins; far less otherwise). How it is put together:
    calibrator adds beyond scaling the row's (and class's) contributions by its secant slope
    ``(cal(blend) - cal(base)) / (blend - base)``: where that slope is undefined or negative
    (renormalised classes can make it so) the blend's contributions are kept as they are and
-   ``(calibration)`` holds the difference. The base is then the calibrated base.
+   ``(calibration)`` holds the difference. The base is then the calibrated base. A second
+   layer (``mlwright.ensemble.stacking``) is treated the same way, its base being its output on
+   the members' bases; what it adds beyond scaling goes to ``(calibration)`` too.
 
 Bases: the boosted trees' and forests' training average, a linear model's reference row (see
 ``members``), k-NN's class shares or mean target.
@@ -63,6 +65,7 @@ def contributions(model, frame: pd.DataFrame, *, where: str = "data") -> Contrib
     columns = [spec.name for spec in model.schema.used] + [UNEXPLAINED]
     values = np.zeros((len(frame), len(columns), n_outputs))
     base = np.zeros((len(frame), n_outputs))
+    member_bases = {}
     for style, encoder in model.encoders.items():
         X = encoder.transform(conformed, len(frame))
         to_columns = _source_matrix(encoder.feature_sources_ + [UNEXPLAINED], columns)
@@ -71,11 +74,18 @@ def contributions(model, frame: pd.DataFrame, *, where: str = "data") -> Contrib
             phi, member_base = to_output_space(attribution, n_outputs)
             values += member.weight * np.einsum("nfk,fc->nck", phi, to_columns)
             base += member.weight * member_base
+            member_bases[member.name] = member_base
     output = np.asarray(model.raw_predict(frame, where=where), dtype=np.float64).reshape(len(frame), n_outputs)
     values = np.concatenate([values, np.zeros((len(frame), 1, n_outputs))], axis=1)
     columns.append(CALIBRATION)
-    if _calibrator(model) is not None:
-        values, base = _through_calibrator(model, values, base, output)
+    stacker = getattr(getattr(model, "decision", None), "stacker", None)
+    if stacker is not None:
+        bases = {name: b if model.task.is_classification else b[:, 0] for name, b in member_bases.items()}
+        final_base = np.asarray(stacker.apply(bases), dtype=np.float64).reshape(len(frame), n_outputs)
+        values, base = _through_final_layer(values, final_base, output)
+    elif _calibrator(model) is not None:
+        values, base = _through_final_layer(values, np.asarray(model.decision.probabilities(base), dtype=np.float64),
+                                            output)
     keep = [i for i, name in enumerate(columns) if name not in PSEUDO_COLUMNS or np.abs(values[:, i]).max() > _NOISE]
     return Contributions([columns[i] for i in keep], values[:, keep], base, output)
 
@@ -94,12 +104,12 @@ def _calibrator(model):
     return getattr(getattr(model, "decision", None), "calibrator", None)
 
 
-def _through_calibrator(model, values: np.ndarray, base: np.ndarray, output: np.ndarray):
-    """Scale each row's (and class's) contributions by the calibrator's secant slope; where the
-    slope is undefined or negative (renormalised classes), the blend's contributions stay as they
-    are and ``(calibration)`` holds the difference."""
+def _through_final_layer(values: np.ndarray, final_base: np.ndarray, output: np.ndarray):
+    """Scale each row's (and class's) contributions by the calibrator's (or second layer's) secant
+    slope; where the slope is undefined or negative (renormalised classes), the blend's
+    contributions stay as they are and ``(calibration)`` holds the difference."""
     blended_change = values.sum(axis=1)
-    calibrated_base = np.asarray(model.decision.probabilities(base), dtype=np.float64)
+    calibrated_base = final_base
     wanted = output - calibrated_base
     usable = np.abs(blended_change) > 1e-12
     slope = np.where(usable, wanted / np.where(usable, blended_change, 1.0), 1.0)
