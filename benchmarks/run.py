@@ -215,7 +215,9 @@ def record(result: dict, ds: manifest.Dataset, system: System, config: dict, wor
     result.update(dataset=ds.name, split_seed=split_seed, system=system.name, task=ds.task,
                   metric=ds.metric, budget=config["budget"], options=system.options,
                   env_vars=system.env_vars, log=display_path(work / "log.txt"))
-    out.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    text = json.dumps(result, indent=2, default=str) + "\n"
+    # result files are committed: the paths runners report are made relative to the repo root
+    out.write_text(text.replace(str(manifest.REPO_ROOT) + os.sep, ""))
 
 
 def summary_line(result: dict) -> str:

@@ -176,7 +176,7 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
         # before the estimate, which then scores the model shipped
         _meet_latency(model, raw, context, results, metric_, config)
         holdout = (prepared.frame.iloc[holdout_rows], prepared.y[holdout_rows]) if len(holdout_rows) else None
-        shipped_oof, decided = _decide(model, context, results, metric_, config, holdout)
+        shipped_oof, decided = _decide(model, context, results, metric_, config, holdout, deadline=budget.end + streamed_seconds)
         # the held-out output, scored once: the estimate and the report both read it
         held_out = model.raw_predict(prepared.frame.iloc[holdout_rows]) if len(holdout_rows) else None
         model.info.update(_estimate(prepared, holdout_rows, held_out, context, results, metric_, config, shipped_oof,
@@ -298,7 +298,7 @@ def _exclusions(screening: Screening, sensitive: list[str], config: TrainConfig)
 
 
 def _decide(model: TrainedModel, context: SearchContext, results, metric: Metric, config: TrainConfig,
-            holdout: tuple[pd.DataFrame, np.ndarray] | None) -> tuple[np.ndarray, dict]:
+            holdout: tuple[pd.DataFrame, np.ndarray] | None, deadline: float) -> tuple[np.ndarray, dict]:
     """Calibrate the shipped blend, or put a second layer over its members, and set the decision
     threshold, all on out-of-fold rows; ``holdout`` (its frame and labels) lets the second layer's
     leak guard see the members as they answer in service. Returns the out-of-fold output as the
@@ -312,7 +312,7 @@ def _decide(model: TrainedModel, context: SearchContext, results, metric: Metric
         model.decision = Decision(calibrator)
     else:
         shipped = blended
-    shipped, second_layer = _second_layer(model, context, oofs, shipped, metric, config, holdout)
+    shipped, second_layer = _second_layer(model, context, oofs, shipped, metric, config, holdout, deadline)
     threshold = None
     if context.task == Task.BINARY:
         objective = parse_objective(config.threshold_objective or DEFAULT_FOR_METRIC.get(metric.name, "f1"))
@@ -330,7 +330,8 @@ def _decide(model: TrainedModel, context: SearchContext, results, metric: Metric
 
 
 def _second_layer(model: TrainedModel, context: SearchContext, oofs: dict, shipped: np.ndarray, metric: Metric,
-                  config: TrainConfig, holdout: tuple[pd.DataFrame, np.ndarray] | None) -> tuple[np.ndarray, dict]:
+                  config: TrainConfig, holdout: tuple[pd.DataFrame, np.ndarray] | None,
+                  deadline: float) -> tuple[np.ndarray, dict]:
     """A linear layer over the members' outputs, kept only past its guard (``ensemble.stacking``);
     it replaces the calibrator. Returns the shipped out-of-fold output and the facts."""
     if levers.off("stacking") or not config.stacking:
@@ -345,7 +346,7 @@ def _second_layer(model: TrainedModel, context: SearchContext, oofs: dict, shipp
         guard = Holdout(outputs, holdout[1], blend_output)
     stacker, facts, stacked = choose_stacker({n: oofs[n] for n in names}, context.y_scored, shipped, metric,
                                              context.task, n_classes=context.n_classes, seed=config.seed,
-                                             holdout=guard)
+                                             holdout=guard, deadline=deadline)
     if stacker is None:
         return shipped, facts
     model.decision = Decision(stacker=stacker)

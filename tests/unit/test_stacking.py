@@ -96,3 +96,16 @@ def test_the_state_round_trip_applies_the_same_numbers(kind, n_classes):
     assert np.array_equal(again.apply(outputs), stacker.apply(outputs))
     if kind != "regression":
         assert np.allclose(stacker.apply(outputs).sum(axis=1), 1.0)
+
+
+def test_past_its_deadline_only_the_strongest_regularisation_is_tried_and_fits_see_a_capped_sample(monkeypatch):
+    import mlwright.ensemble.stacking as stacking
+
+    monkeypatch.setattr(stacking, "MAX_FIT_ROWS", 500)
+    metric = get_metric("log_loss")
+    y, oofs = _specialists(3000, seed=0)
+    stacker, facts, crossed = choose_stacker(oofs, y, (oofs["a"] + oofs["b"]) / 2, metric, Task.MULTICLASS,
+                                             n_classes=3, seed=0, deadline=0.0)
+    assert facts["strength"] == stacking.STRENGTHS[0]
+    assert stacker is not None and crossed.shape == (3000, 3)  # every row scored, though fits saw 500
+    assert np.allclose(crossed.sum(axis=1), 1.0)

@@ -19,6 +19,7 @@ Applying it needs NumPy alone: a loaded model does not import scikit-learn to pr
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,9 @@ MIN_GAIN = 0.01
 #: Fewer out-of-fold rows per fitted coefficient than this and the layer is not tried.
 MIN_ROWS_PER_COEFFICIENT = 10
 FOLDS = 5
+#: Each fit sees at most this many rows (a random subset of its fold's): more rarely moves a few
+#: hundred coefficients, and the 26 fits must stay a few seconds on large multiclass tables.
+MAX_FIT_ROWS = 10_000
 
 
 @dataclass
@@ -107,22 +111,31 @@ class Holdout:
 
 
 def choose_stacker(oofs: dict[str, np.ndarray], y: np.ndarray, blend_oof: np.ndarray, metric: "Metric", task: Task,
-                   *, n_classes: int, seed: int, holdout: Holdout | None = None) -> tuple[Stacker | None, dict, np.ndarray]:
+                   *, n_classes: int, seed: int, holdout: Holdout | None = None,
+                   deadline: float | None = None) -> tuple[Stacker | None, dict, np.ndarray]:
     """The second layer to ship (or None), the facts for the report, and its cross-fitted
     out-of-fold output (``blend_oof`` when refused). ``blend_oof``: the blend as shipped, on the
-    same rows, its calibration cross-fitted."""
+    same rows, its calibration cross-fitted. Past ``deadline`` (a ``time.time()`` value) no
+    further strength is tried."""
     kind = kind_of(task)
     members = sorted(oofs)
     baseline = metric.value(y, blend_oof)
     facts = {"applied": False, "members": members, "blend_cross_fitted": baseline, "cross_fitted": None,
              "holdout": None, "strength": None, "reason": ""}
     width = (n_classes if kind == "multiclass" else 1) * (len(members) * (n_classes if kind == "multiclass" else 1) + 1)
-    if len(y) < MIN_ROWS_PER_COEFFICIENT * width or (kind != "regression" and np.bincount(y).min() < FOLDS):
+    if len(y) < MIN_ROWS_PER_COEFFICIENT * width:
         facts["reason"] = f"not tried: {len(y)} out-of-fold rows are too few for {width} coefficients"
+        return None, facts, blend_oof
+    if kind != "regression" and np.bincount(y, minlength=n_classes).min() < FOLDS:
+        facts["reason"] = f"not tried: a class has fewer than {FOLDS} out-of-fold rows"
         return None, facts, blend_oof
     features = stack_features([oofs[m] for m in members], kind)
     folds = _folds(y, kind, seed)
-    tried = {c: _cross_fit(features, y, kind, c, folds, n_classes) for c in STRENGTHS}
+    tried = {}
+    for strength in STRENGTHS:  # the strongest first: it converges fastest, and is kept if time runs out
+        if tried and deadline is not None and time.time() > deadline:
+            break
+        tried[strength] = _cross_fit(features, y, kind, strength, folds, n_classes, seed)
     strength = max(tried, key=lambda c: (metric.score(y, tried[c]), -c))
     crossed = tried[strength]
     value = metric.value(y, crossed)
@@ -131,7 +144,7 @@ def choose_stacker(oofs: dict[str, np.ndarray], y: np.ndarray, blend_oof: np.nda
         facts["reason"] = (f"the second layer's cross-fitted {metric.name} {value:.4g} does not beat the blend's "
                            f"{baseline:.4g} by {MIN_GAIN:.0%}")
         return None, facts, blend_oof
-    stacker = _fit(features, y, kind, strength, members, n_classes)
+    stacker = _fit(*_capped(features, y, seed), kind, strength, members, n_classes)
     if holdout is not None:
         layer, blended = (metric.value(holdout.y, stacker.apply(holdout.outputs)),
                           metric.value(holdout.y, holdout.blend_output))
@@ -162,10 +175,19 @@ def _folds(y: np.ndarray, kind: str, seed: int) -> list[tuple[np.ndarray, np.nda
     return list(splitter.split(np.zeros(len(y)), y))
 
 
-def _cross_fit(features, y, kind, strength, folds, n_classes) -> np.ndarray:
+def _capped(features: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``MAX_FIT_ROWS`` rows, drawn at random (every row when there are fewer)."""
+    if len(y) <= MAX_FIT_ROWS:
+        return features, y
+    keep = np.sort(np.random.default_rng(seed).permutation(len(y))[:MAX_FIT_ROWS])
+    return features[keep], y[keep]
+
+
+def _cross_fit(features, y, kind, strength, folds, n_classes, seed) -> np.ndarray:
+    """Each fold's rows scored by a layer fitted on (at most ``MAX_FIT_ROWS`` of) the others."""
     out = np.zeros((len(y),) if kind == "regression" else (len(y), n_classes))
     for fit_rows, score_rows in folds:
-        layer = _fit(features[fit_rows], y[fit_rows], kind, strength, None, n_classes)
+        layer = _fit(*_capped(features[fit_rows], y[fit_rows], seed), kind, strength, None, n_classes)
         out[score_rows] = layer.on_features(features[score_rows])
     return out
 
