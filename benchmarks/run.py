@@ -251,7 +251,7 @@ def main(argv: list[str]) -> None:
                     print(f"  {label:30} {system.name:28} done before, skipped", flush=True)
                     continue
                 name = pair_name(ds.name, split_seed, system.name)
-                out, work = run_dir / f"{name}.json", CACHE / "work" / run_dir.name / name
+                out, work = run_dir / f"{name}.json", CACHE / "pairs" / run_dir.name / name
                 result = run_pair(ds, system, config, pythons[system.env], paths, work, split_seed)
                 record(result, ds, system, config, work, out, split_seed)
                 if before and before != out:
