@@ -168,12 +168,14 @@ class TrainedModel(Predicts):
 
     def raw_predict(self, frame: pd.DataFrame, *, where: str = "data") -> np.ndarray:
         """The model's output on an already read frame: calibrated probabilities, or values."""
+        outputs = self.member_outputs(frame, where=where)
+        return self.answer(outputs) if len(frame) else self._empty()
+
+    def answer(self, outputs: dict[str, np.ndarray]) -> np.ndarray:
+        """The model's output from its members' outputs: the second layer's, or the calibrated blend."""
         if self.decision.stacker is not None:
-            outputs = self.member_outputs(frame, where=where)
-            if not len(frame):
-                return self._empty()
             return self.decision.stacker.apply(outputs)
-        blended = self.blend(frame, where=where)
+        blended = np.asarray(sum(outputs[m.name] * m.weight for m in self.members))
         return self.decision.probabilities(blended) if self.task.is_classification else blended
 
     def blend(self, frame: pd.DataFrame, *, where: str = "data") -> np.ndarray:

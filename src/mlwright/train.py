@@ -175,10 +175,13 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
         bar.stage("estimating")
         # before the estimate, which then scores the model shipped
         _meet_latency(model, raw, context, results, metric_, config)
-        holdout = (prepared.frame.iloc[holdout_rows], prepared.y[holdout_rows]) if len(holdout_rows) else None
-        shipped_oof, decided = _decide(model, context, results, metric_, config, holdout, deadline=budget.end + streamed_seconds)
-        # the held-out output, scored once: the estimate and the report both read it
-        held_out = model.raw_predict(prepared.frame.iloc[holdout_rows]) if len(holdout_rows) else None
+        # the members' answers on the holdout, predicted once: the second layer's guard, the estimate
+        # and the report all read them
+        holdout = ((model.member_outputs(prepared.frame.iloc[holdout_rows]), prepared.y[holdout_rows])
+                   if len(holdout_rows) else None)
+        shipped_oof, decided = _decide(model, context, results, metric_, config, holdout,
+                                       deadline=budget.end + streamed_seconds)
+        held_out = model.answer(holdout[0]) if holdout is not None else None
         model.info.update(_estimate(prepared, holdout_rows, held_out, context, results, metric_, config, shipped_oof,
                                     stacked=model.decision.stacker is not None))
         model.info.update(_screening_facts(screening))
@@ -298,9 +301,9 @@ def _exclusions(screening: Screening, sensitive: list[str], config: TrainConfig)
 
 
 def _decide(model: TrainedModel, context: SearchContext, results, metric: Metric, config: TrainConfig,
-            holdout: tuple[pd.DataFrame, np.ndarray] | None, deadline: float) -> tuple[np.ndarray, dict]:
+            holdout: tuple[dict, np.ndarray] | None, deadline: float) -> tuple[np.ndarray, dict]:
     """Calibrate the shipped blend, or put a second layer over its members, and set the decision
-    threshold, all on out-of-fold rows; ``holdout`` (its frame and labels) lets the second layer's
+    threshold, all on out-of-fold rows; ``holdout`` (the members' outputs there, and the labels) lets the second layer's
     leak guard see the members as they answer in service. Returns the out-of-fold output as the
     shipped model gives it (cross-fitted where calibrated or stacked)."""
     oofs = {r.spec.name: r.oof for r in results if r.ok}
@@ -330,7 +333,7 @@ def _decide(model: TrainedModel, context: SearchContext, results, metric: Metric
 
 
 def _second_layer(model: TrainedModel, context: SearchContext, oofs: dict, shipped: np.ndarray, metric: Metric,
-                  config: TrainConfig, holdout: tuple[pd.DataFrame, np.ndarray] | None,
+                  config: TrainConfig, holdout: tuple[dict, np.ndarray] | None,
                   deadline: float) -> tuple[np.ndarray, dict]:
     """A linear layer over the members' outputs, kept only past its guard (``ensemble.stacking``);
     it replaces the calibrator. Returns the shipped out-of-fold output and the facts."""
@@ -338,12 +341,8 @@ def _second_layer(model: TrainedModel, context: SearchContext, oofs: dict, shipp
         return shipped, {"applied": False, "reason": "turned off"}
     names = [m.name for m in model.members]
     guard = None
-    if holdout is not None and len(holdout[1]):
-        outputs = model.member_outputs(holdout[0])
-        blend_output = blend(outputs, {m.name: m.weight for m in model.members})
-        if context.task.is_classification:
-            blend_output = model.decision.probabilities(blend_output)
-        guard = Holdout(outputs, holdout[1], blend_output)
+    if holdout is not None:
+        guard = Holdout(holdout[0], holdout[1], model.answer(holdout[0]))
     stacker, facts, stacked = choose_stacker({n: oofs[n] for n in names}, context.y_scored, shipped, metric,
                                              context.task, n_classes=context.n_classes, seed=config.seed,
                                              holdout=guard, deadline=deadline)
