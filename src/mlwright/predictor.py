@@ -30,7 +30,8 @@ class MlwrightWarning(UserWarning):
 
 @dataclass
 class Member:
-    """One model of the final ensemble, refitted on all training rows."""
+    """One model of the final ensemble: refitted on all training rows, or, when the search
+    validated on one holdout, as fitted beside it."""
 
     name: str
     family: str

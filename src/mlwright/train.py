@@ -52,7 +52,7 @@ from mlwright.search.budget import FINAL_FIXED_SECONDS, Budget
 from mlwright.search.checkpoint import Checkpoint
 from mlwright.search.context import SearchContext
 from mlwright.search.leaderboard import build_leaderboard
-from mlwright.search.refit import refit_members
+from mlwright.search.refit import refit_members, search_fitted_members, ships_search_fits
 from mlwright.search.searcher import Searcher
 from mlwright.search.streamed_fit import STREAMED_FAMILY, fit_on_every_row
 from mlwright.search.validation import CONFIGS_TO_BAG, choose_validation, validation_folds
@@ -410,15 +410,26 @@ def _final_model(prepared, context, train_rows, results, metric, config, budget)
         reasons = "; ".join(f"{r.spec.name}: {r.error}" for r in results[:5]) or "no trial started"
         raise BudgetError(f"no model finished in {config.time_limit:g} s ({reasons}).", where="time_limit",
                           fix="give a larger --time-limit or pass fewer rows.")
-    weights = select_ensemble({n: r.oof for n, r in finished.items()}, context.y_scored, metric, config.ensemble_rounds)
-    encoders, members, skipped = refit_members(
-        context.frame, context.y, schema=prepared.schema, task=context.task, n_classes=context.n_classes,
-        results=finished, weights=weights, seed=config.seed, threads=config.threads,
-        deadline=budget.end - FINAL_FIXED_SECONDS, fit_fraction=context.fit_fraction)
+    best = max(finished.values(), key=lambda r: r.score)
+    # a resumed search's trials come back without their fitted models: those are refitted
+    ships = ships_search_fits(context) and best.fitted is not None
+    candidates = {n: r for n, r in finished.items() if r.fitted is not None} if ships else finished
+    weights = select_ensemble({n: r.oof for n, r in candidates.items()}, context.y_scored, metric,
+                              config.ensemble_rounds)
+    if ships:
+        (encoders, members), skipped = search_fitted_members(context, prepared.schema, candidates, weights), []
+    else:
+        encoders, members, skipped = refit_members(
+            context.frame, context.y, schema=prepared.schema, task=context.task, n_classes=context.n_classes,
+            results=finished, weights=weights, seed=config.seed, threads=config.threads,
+            deadline=budget.end - FINAL_FIXED_SECONDS, fit_fraction=context.fit_fraction)
     final_weights = {m.name: m.weight for m in members}
     oof_score = metric.value(context.y_scored, blend({n: finished[n].oof for n in final_weights}, final_weights))
     info = _model_info(prepared, context, results, metric, config, oof_score=oof_score, skipped=skipped,
                        rows={"train": int(len(train_rows)), "total": int(len(prepared.y))})
+    info["members_fitted_on"] = (
+        f"the {len(context.folds[0][0]):,} rows fitted beside the validation holdout, as the search fitted them "
+        "(no refit: its time went to the search)" if ships else f"all {len(context.y):,} training rows (refitted)")
     return TrainedModel(schema=prepared.schema, target=prepared.target, metric=metric.name, encoders=encoders,
                         members=members, leaderboard=build_leaderboard(results, metric, final_weights), info=info)
 
@@ -448,7 +459,7 @@ def _estimate(prepared, holdout_rows, held_out, context, results, metric, config
     if len(holdout_rows):
         y, output = prepared.y[holdout_rows], held_out
         value = metric.value(y, output)
-        how = f"holdout of {len(holdout_rows)} rows kept out of the search, the ensemble selection and the refit"
+        how = f"holdout of {len(holdout_rows)} rows kept out of the search, the ensemble selection and the members' fits"
     else:
         oofs = {r.spec.name: r.oof for r in results if r.ok}
         y, output = context.y_scored, shipped_oof

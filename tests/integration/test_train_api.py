@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 import mlwright
-from mlwright.errors import BudgetError, ConfigError, DataError, ModelFormatError, SchemaError
+from mlwright._types import Task
+from mlwright.errors import ConfigError, DataError, ModelFormatError, SchemaError
 from mlwright.models import registry
 from tests.conftest import FAST, make_mixed_frame
 
@@ -227,7 +228,10 @@ def test_a_column_of_mixed_garbage_is_used_or_dropped_but_never_breaks_training(
     assert np.isfinite(model.predict_proba(frame.head(20)).to_numpy()).all()
 
 
-def test_holdout_validation_scores_only_its_rows_and_refits_on_all():
+def test_holdout_validation_scores_only_its_rows_and_ships_the_models_fitted_beside_it(monkeypatch):
+    from mlwright.evaluate.metrics import get_metric
+    from mlwright.search.validation import HOLDOUT, Validation, holdout_share, validation_folds
+
     frame = make_mixed_frame(1500, seed=3)
     model = mlwright.train(frame, "label", **{**FAST, "folds": None}, validation="holdout")
     facts = model.info["validation"]
@@ -237,6 +241,17 @@ def test_holdout_validation_scores_only_its_rows_and_refits_on_all():
     board = model.leaderboard()
     assert (board["status"] == "ok").all()
     assert len(model.predict(frame.head(7))) == 7
+    assert model.info["members_fitted_on"].startswith("the 1,200 rows fitted beside the validation holdout")
+    # the shipped members are the search's own: on the validation rows they give the score the search measured
+    y = np.searchsorted(model.classes_, frame["label"].to_numpy())
+    [(_, valid)] = validation_folds(y, Task.BINARY, Validation(HOLDOUT, 1, "", holdout_share(len(y))), seed=0)
+    metric = get_metric(model.metric)
+    assert metric.value(y[valid], model.blend(frame.iloc[valid])) == pytest.approx(model.info["oof_score"], rel=1e-9)
+
+    monkeypatch.setenv("MLWRIGHT_ABLATE", "holdout_fits")
+    refitted = mlwright.train(frame, "label", **{**FAST, "folds": None}, validation="holdout")
+    assert refitted.info["members_fitted_on"] == "all 1,500 training rows (refitted)"
+    assert metric.value(y[valid], refitted.blend(frame.iloc[valid])) != pytest.approx(refitted.info["oof_score"])
 
 
 def test_same_seed_same_leaderboard():

@@ -84,3 +84,30 @@ def test_levers_follow_their_defaults_and_the_switches(monkeypatch):
     monkeypatch.setenv(levers.OFF, "no_such_lever")
     with pytest.raises(ConfigError, match="no_such_lever"):
         levers.on("auto_validation")
+
+
+def test_with_one_holdout_the_search_keeps_only_the_best_fits_and_no_refit_time():
+    from mlwright.search.budget import final_stage_seconds
+    from mlwright.search.refit import keep_best_fits
+    from mlwright.search.trial import OK, TrialResult, TrialSpec
+
+    results = [TrialResult(TrialSpec(i, "lightgbm", {}, "portfolio", 0.0), OK, score=float(i),
+                           fold_seconds=[10.0], fitted=object()) for i in range(6)]
+    keep_best_fits(results, keep=2)
+    assert [r.spec.trial_id for r in results if r.fitted is not None] == [4, 5]
+    # refitting the three best would take 1.2 x 3 x 10 s / 0.8; shipping the search's fits takes none
+    assert final_stage_seconds(results, 0.8, floor=5.0) == pytest.approx(1.5 + 1.2 * 3 * 12.5)
+    assert final_stage_seconds(results, 0.8, floor=5.0, refits=False) == 5.0
+
+
+def test_the_checkpoint_never_writes_a_fitted_model(tmp_path):
+    from mlwright.search.checkpoint import Checkpoint
+    from mlwright.search.trial import OK, TrialResult, TrialSpec
+
+    checkpoint = Checkpoint(tmp_path)
+    checkpoint.start({})
+    checkpoint.save(TrialResult(TrialSpec(1, "linear", {"C": 1.0}, "portfolio", 0.0), OK, score=0.5,
+                                oof=np.zeros(3), fitted=object()))
+    [loaded] = checkpoint.load()
+    assert loaded.fitted is None and loaded.score == 0.5 and loaded.spec.params == {"C": 1.0}
+    assert "fitted" not in checkpoint.trials_file.read_text()

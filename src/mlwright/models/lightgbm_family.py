@@ -75,6 +75,7 @@ class LightGBMLearner:
         self.booster_ = lgb.train(params, train, num_boost_round=iterations or fixed_rounds or MAX_ROUNDS,
                                   valid_sets=valid_sets, callbacks=callbacks)
         self.iterations_ = self.booster_.best_iteration or self.booster_.current_iteration()
+        self.booster_.free_dataset()  # the binned rows are not needed to predict: a kept model stays small
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:

@@ -82,7 +82,7 @@ def training_sets(model, raw: pd.DataFrame, prepared, train_rows: np.ndarray, ho
     if len(holdout_rows):
         index = prepared.source_index[holdout_rows]
         sets.append(_held_out(model, "holdout", f"{len(index):,} rows kept out of the search, the ensemble "
-                              "selection and the refit", index.to_numpy(), prepared.y[holdout_rows], holdout_output,
+                              "selection and the members' fits", index.to_numpy(), prepared.y[holdout_rows], holdout_output,
                               raw.loc[index]))
     index = prepared.source_index[train_rows]
     which = (f"the {len(index):,} training rows" if validation != "holdout" else

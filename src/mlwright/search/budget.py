@@ -27,12 +27,17 @@ class Budget:
     def left(self) -> float:
         return self.end - time.time()
 
-    def search_end(self, results: list[TrialResult], fit_fraction: float, share: float) -> float:
-        """Stop searching early enough to refit the likely ensemble and save it."""
-        return self.end - final_stage_seconds(results, fit_fraction, self.seconds * share)
+    def search_end(self, results: list[TrialResult], fit_fraction: float, share: float, *,
+                   refits: bool = True) -> float:
+        """Stop searching early enough to refit the likely ensemble (unless its members are
+        shipped as the search fitted them) and save it."""
+        return self.end - final_stage_seconds(results, fit_fraction, self.seconds * share, refits=refits)
 
 
-def final_stage_seconds(results: list[TrialResult], fit_fraction: float, floor: float) -> float:
+def final_stage_seconds(results: list[TrialResult], fit_fraction: float, floor: float, *,
+                        refits: bool = True) -> float:
+    if not refits:
+        return max(floor, FINAL_FIXED_SECONDS)
     best = sorted((r for r in results if r.ok), key=lambda r: r.score, reverse=True)[:LIKELY_MEMBERS]
     refit = sum(r.refit_seconds(fit_fraction) for r in best)
     return max(floor, FINAL_FIXED_SECONDS + 1.2 * refit)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +34,8 @@ class Checkpoint:
         if result.oof is not None:
             with atomic_path(self.directory / f"{result.spec.name}.npy") as temporary, open(temporary, "wb") as handle:
                 np.save(handle, result.oof)
-        record = asdict(result) | {"oof": None, "spec": asdict(result.spec)}
+        record = {f.name: getattr(result, f.name) for f in fields(result) if f.name not in ("oof", "fitted", "spec")}
+        record["spec"] = asdict(result.spec)
         with open(self.trials_file, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, default=json_default) + "\n")
             handle.flush()

@@ -29,6 +29,8 @@ class EncodedFold:
     y_valid: np.ndarray
     valid_rows: np.ndarray
     categorical: tuple[int, ...]
+    #: Fitted on the fold's fit rows: with one holdout, the final model serves with it.
+    encoder: TableEncoder | None = None
 
 
 @dataclass
@@ -56,7 +58,8 @@ class SearchContext:
             self._cache[key] = EncodedFold(
                 X_fit=encoder.transform(self.frame.iloc[fit_rows]), y_fit=self.y[fit_rows],
                 X_valid=encoder.transform(self.frame.iloc[valid_rows]), y_valid=self.y[valid_rows],
-                valid_rows=valid_rows, categorical=tuple(encoder.categorical_indices_))
+                valid_rows=valid_rows, categorical=tuple(encoder.categorical_indices_),
+                encoder=encoder)
         return self._cache[key]
 
     @cached_property

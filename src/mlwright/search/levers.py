@@ -19,6 +19,8 @@ LEVERS = {
                           "default until it wins on the benchmarks", False),
     "auto_validation": ("one holdout instead of bagged folds when the budget is short for the data", True),
     "time_planning": ("portfolio entries predicted not to finish in time passed over for the next", True),
+    "holdout_fits": ("with one holdout, the members are shipped as fitted beside it, not refitted on every row: "
+                     "the refit's time goes to the search", True),
     "stacking": ("a linear second layer over the members, kept when it beats their blend cross-fitted", True),
 }
 OFF, ON = "MLWRIGHT_ABLATE", "MLWRIGHT_TRY"

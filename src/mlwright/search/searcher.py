@@ -22,6 +22,7 @@ from mlwright.search import levers
 from mlwright.search.budget import Budget
 from mlwright.search.checkpoint import Checkpoint
 from mlwright.search.context import SearchContext
+from mlwright.search.refit import keep_best_fits, ships_search_fits
 from mlwright.search.trial import FAILED, TrialResult, TrialSpec, run_trial
 from mlwright.search.tuner import Tuner
 
@@ -41,6 +42,7 @@ class Searcher:
         self.tuner = Tuner(context.task, context.seed)
         self._pending_portfolio = portfolio(families, learned=levers.on("learned_portfolio"))
         self._plan = levers.on("time_planning")
+        self._ships_fits = ships_search_fits(context)
         self._next_id = 0
         self._tuning_started = False
 
@@ -70,7 +72,10 @@ class Searcher:
     def _record(self, result: TrialResult, tuner_trial) -> None:
         if result.status == FAILED and self.fail_fast:
             raise RuntimeError(f"{result.spec.name} failed: {result.error}")
+        if not self._ships_fits:
+            result.fitted = None
         self.results.append(result)
+        keep_best_fits(self.results)
         if tuner_trial is not None:
             self.tuner.tell(result.spec.family, tuner_trial, result.score if result.ok else None)
         if self.checkpoint:
@@ -80,7 +85,8 @@ class Searcher:
 
     def _next_candidate(self, running: int = 0) -> tuple[TrialSpec, Any] | None:
         """The next trial to start, or None; ``running`` trials are in flight and count against max_trials."""
-        deadline = self.budget.search_end(self.results, self.context.fit_fraction, self.final_share)
+        deadline = self.budget.search_end(self.results, self.context.fit_fraction, self.final_share,
+                                          refits=not self._ships_fits)
         nothing_yet = not any(r.ok for r in self.results)
         if len(self.results) + running >= self.max_trials or (time.time() >= deadline and not nothing_yet):
             return None

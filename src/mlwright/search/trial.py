@@ -1,7 +1,9 @@
 """One trial: a model family with one configuration, bagged over the folds.
 
 It returns out-of-fold predictions (of the context's scored rows) for ensemble selection, the fold iteration counts for the
-final refit, and timings. A failure is a result too: the search records it and goes on.
+final refit, and timings. With one holdout it also returns the model it fitted, which the final
+model may ship as it is instead of refitting it. A failure is a result too: the search records it
+and goes on.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ class TrialResult:
     predict_ms_per_row: float | None = None
     iterations: list[int] = field(default_factory=list)
     error: str = ""
+    #: The model fitted beside the one holdout (None when bagged, or once the search let it go):
+    #: the ensemble can ship it without a refit. Never written to the checkpoint.
+    fitted: Any = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -101,4 +106,5 @@ def _bagged_fit(spec: TrialSpec, context: SearchContext, started: float) -> Tria
     score = context.metric.score(context.y_scored, oof)
     return TrialResult(spec, OK, score=score, oof=oof, fit_seconds=time.time() - started,
                        fold_seconds=fold_seconds, iterations=iterations,
-                       predict_ms_per_row=1000.0 * predict_seconds / len(context.y))
+                       predict_ms_per_row=1000.0 * predict_seconds / len(context.y),
+                       fitted=learner if context.is_holdout else None)
