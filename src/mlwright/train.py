@@ -38,7 +38,7 @@ from mlwright.evaluate.metrics import Metric, get_metric
 from mlwright.evaluate.threshold import DEFAULT_FOR_METRIC, choose_threshold, parse_objective
 from mlwright.execution import Executor, LocalExecutor
 from mlwright.models.fit_time import model_classes, trial_seconds
-from mlwright.models.registry import portfolio, select_families
+from mlwright.models.registry import left_out_notes, portfolio, select_families
 from mlwright.predictor import TrainedModel
 from mlwright.profile.reference import build_reference
 from mlwright.profile.screen import Screening, screen_training_table
@@ -145,7 +145,9 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
                                data={**prepared.fingerprint, "schema": prepared.schema.to_list()})
     laps.mark("read and check")
     train_rows, holdout_rows = _split(prepared, config)
-    families = select_families(_families(config), task_, len(train_rows))
+    families = [f for f in select_families(_families(config), task_, len(train_rows))
+                if f.name not in levers.LEVERS or levers.on(f.name)]  # the ablation can switch a family off
+    prepared.notes.extend(left_out_notes(_families(config), task_, len(train_rows)))
     context = _context(prepared, train_rows, metric_, config, budget, families, _resumed_validation(run_dir, resume))
     facts = _run_facts(data, prepared, config, metric_, read_options)
     facts["validation_chosen"] = {"kind": context.validation.kind, "folds": context.validation.folds}
@@ -412,7 +414,7 @@ def _final_model(prepared, context, train_rows, results, metric, config, budget)
                           fix="give a larger --time-limit or pass fewer rows.")
     best = max(finished.values(), key=lambda r: r.score)
     # a resumed search's trials come back without their fitted models: those are refitted
-    ships = ships_search_fits(context) and best.fitted is not None
+    ships = ships_search_fits(context, budget.seconds) and best.fitted is not None
     candidates = {n: r for n, r in finished.items() if r.fitted is not None} if ships else finished
     weights = select_ensemble({n: r.oof for n, r in candidates.items()}, context.y_scored, metric,
                               config.ensemble_rounds)

@@ -24,7 +24,7 @@ from mlwright.predictor import Member, TrainedModel
 from tests.conftest import make_mixed_frame
 
 TOLERANCE = 1e-5
-FAMILIES = ("lightgbm", "xgboost", "catboost", "extra_trees", "random_forest", "linear", "knn")
+FAMILIES = ("lightgbm", "xgboost", "catboost", "extra_trees", "random_forest", "linear", "knn", "mlp")
 #: Test-sized settings per family: few rounds, and CatBoost's target statistics on single columns.
 PARAMS = {"catboost": {"depth": 4, "max_ctr_complexity": 1}}
 ROUNDS = 30

@@ -233,6 +233,8 @@ def test_holdout_validation_scores_only_its_rows_and_ships_the_models_fitted_bes
     from mlwright.search.validation import HOLDOUT, Validation, holdout_share, validation_folds
 
     frame = make_mixed_frame(1500, seed=3)
+    # refits this small are cheap, and would be done: the search's fits are shipped at any cost here
+    monkeypatch.setattr("mlwright.search.refit.REFIT_SHARE", 0.0)
     model = mlwright.train(frame, "label", **{**FAST, "folds": None}, validation="holdout")
     facts = model.info["validation"]
     assert facts["kind"] == "holdout" and facts["folds"] == 1

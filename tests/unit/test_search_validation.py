@@ -111,3 +111,17 @@ def test_the_checkpoint_never_writes_a_fitted_model(tmp_path):
     [loaded] = checkpoint.load()
     assert loaded.fitted is None and loaded.score == 0.5 and loaded.spec.params == {"C": 1.0}
     assert "fitted" not in checkpoint.trials_file.read_text()
+
+
+def test_the_search_fits_are_shipped_only_where_refits_would_take_a_fifth_of_the_budget():
+    from types import SimpleNamespace
+
+    from mlwright.search.refit import ships_search_fits
+
+    def context(rows, classes, holdout=True):
+        return SimpleNamespace(is_holdout=holdout, y=np.zeros(rows), n_features=16, n_classes=classes, threads=2)
+
+    assert ships_search_fits(context(14_000, 26), 60.0)  # 26 classes: a refit of three boosters is dear
+    assert not ships_search_fits(context(15_000, 2), 60.0)  # binary: cheap, refitted on every row
+    assert not ships_search_fits(context(14_000, 26, holdout=False), 60.0)  # bagged folds are always refitted
+    assert not ships_search_fits(context(14_000, 26), 3_600.0)  # a long budget affords the refits

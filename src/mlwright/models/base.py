@@ -7,6 +7,7 @@ itself in a format that loads without executing anything untrusted.
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,15 +64,32 @@ class Family:
     portfolio: tuple[dict[str, Any], ...]
     space: Callable[[Any, Task], dict[str, Any]]
     max_rows: int | None = None
+    min_rows: int = 0
     iterative: bool = False
     notes: str = ""
+    #: The module training needs beyond the core install (an extra's), or None: without it the
+    #: family is left out of the search, while its saved members still load and predict.
+    requires: str | None = None
+    install: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def supports(self, task: Task, n_rows: int) -> bool:
-        return task in self.tasks and (self.max_rows is None or n_rows <= self.max_rows)
+        return (task in self.tasks and (self.max_rows is None or n_rows <= self.max_rows)
+                and n_rows >= self.min_rows)
+
+    def trainable(self) -> bool:
+        """Whether what training needs can be imported here (checked without importing it)."""
+        return self.requires is None or module_available(self.requires)
 
 
 ALL_TASKS = frozenset(Task)
+
+
+def module_available(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a module made unimportable (a ``sys.modules`` entry of None)
+        return False
 
 
 def align_proba(proba: np.ndarray, seen: np.ndarray, n_classes: int) -> np.ndarray:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from mlwright._types import Task
 from mlwright.errors import ConfigError
-from mlwright.models import catboost_family, forest_family, knn_family, lightgbm_family, linear_family, xgboost_family
+from mlwright.models import (catboost_family, forest_family, knn_family, lightgbm_family, linear_family, mlp_family,
+                             xgboost_family)
 from mlwright.models.base import Family
 from mlwright.models.portfolio import PortfolioEntry, hand_portfolio, learned_portfolio
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
     lightgbm_family.FAMILY, catboost_family.FAMILY, xgboost_family.FAMILY, forest_family.EXTRA_TREES,
-    forest_family.RANDOM_FOREST, linear_family.FAMILY, knn_family.FAMILY,
+    forest_family.RANDOM_FOREST, linear_family.FAMILY, knn_family.FAMILY, mlp_family.FAMILY,
 )}
 
 def get_family(name: str) -> Family:
@@ -25,12 +26,35 @@ def get_family(name: str) -> Family:
 
 
 def select_families(names: tuple[str, ...] | None, task: Task, n_rows: int) -> list[Family]:
+    """The families the search tries: those asked for (all by default) that suit the task and
+    the row count and whose training dependencies are installed; a family asked for by name
+    whose extra is missing is an error that says how to install it."""
     chosen = [get_family(n) for n in names] if names else list(FAMILIES.values())
-    usable = [f for f in chosen if f.supports(task, n_rows)]
+    missing = [f for f in chosen if not f.trainable()]
+    if names and missing:
+        raise ConfigError(f"the family {missing[0].name} needs {missing[0].requires}, which is not installed.",
+                          where="families", fix=f"{missing[0].install}, or leave it out of --families.")
+    usable = [f for f in chosen if f.supports(task, n_rows) and f.trainable()]
     if not usable:
         raise ConfigError(f"none of the families {', '.join(f.name for f in chosen)} can handle this data.",
                           where="families", fix="leave --families out to use every family.")
     return usable
+
+
+def left_out_notes(names: tuple[str, ...] | None, task: Task, n_rows: int) -> list[str]:
+    """One line per family the search leaves out for want of an extra or of rows, saying why."""
+    chosen = [get_family(n) for n in names] if names else list(FAMILIES.values())
+    notes = []
+    for family in chosen:
+        if task not in family.tasks:
+            continue
+        if not family.trainable():
+            notes.append(f"{family.name} left out: it needs {family.requires}, which is not installed "
+                         f"({family.install} adds it).")
+        elif n_rows < family.min_rows:
+            notes.append(f"{family.name} left out: {n_rows:,} training rows, too few for it "
+                         f"(it needs {family.min_rows:,}).")
+    return notes
 
 
 def portfolio(families: list[Family], *, learned: bool = True) -> list[PortfolioEntry]:

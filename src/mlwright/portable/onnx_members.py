@@ -12,6 +12,7 @@ from mlwright.portable.onnx_boosters import lightgbm_member, xgboost_member
 from mlwright.portable.onnx_catboost import catboost_member
 from mlwright.portable.onnx_graph import Graph
 from mlwright.portable.onnx_links import MemberInput
+from mlwright.portable.onnx_mlp import mlp_member
 from mlwright.portable.onnx_sklearn import forest_member, knn_member, linear_member
 
 #: family name -> converter(graph, member input) returning the member's output tensor.
@@ -23,6 +24,7 @@ CONVERTERS: dict[str, Callable[[Graph, MemberInput], str]] = {
     "random_forest": forest_member,
     "linear": linear_member,
     "knn": knn_member,
+    "mlp": mlp_member,
 }
 
 

@@ -21,6 +21,8 @@ LEVERS = {
     "time_planning": ("portfolio entries predicted not to finish in time passed over for the next", True),
     "holdout_fits": ("with one holdout, the members are shipped as fitted beside it, not refitted on every row: "
                      "the refit's time goes to the search", True),
+    "mlp": ("the neural family in the search (where the deep extra is installed); a family named as a lever "
+            "is switched by it", True),
     "stacking": ("a linear second layer over the members, kept when it beats their blend cross-fitted", True),
 }
 OFF, ON = "MLWRIGHT_ABLATE", "MLWRIGHT_TRY"

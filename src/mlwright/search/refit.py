@@ -19,20 +19,39 @@ from mlwright._types import Task
 from mlwright.data.schema import Schema
 from mlwright.features import TableEncoder
 from mlwright.models.base import FitData
+from mlwright.models.fit_time import model_classes
+from mlwright.models.portfolio import FAMILY_TIME
 from mlwright.models.registry import get_family
 from mlwright.predictor import Member
 from mlwright.search import levers
+from mlwright.search.budget import LIKELY_MEMBERS
 from mlwright.search.context import SearchContext
 from mlwright.search.trial import TrialResult
 
+#: The share of the budget the refits may take before the search's own fits are shipped instead.
+REFIT_SHARE = 0.2
 #: With one holdout, the fitted models the search keeps for the final ensemble: the best ones
 #: by score (greedy selection rarely reaches further), so memory stays bounded on long runs.
 KEPT_FITS = 25
 
 
-def ships_search_fits(context: SearchContext) -> bool:
-    """Whether the final members are the models the search fitted beside its one holdout."""
-    return context.is_holdout and levers.on("holdout_fits")
+def ships_search_fits(context: SearchContext, budget_seconds: float) -> bool:
+    """Whether the final members are the models the search fitted beside its one holdout: when
+    refitting the likely ones on every row would take more than ``REFIT_SHARE`` of the budget.
+    Measured at 60 s, shipping won where the refits are dear (26 classes: 8 trials instead of
+    1) and lost a little where they are cheap (binary and regression tables, whose refits on
+    every row beat the extra trials)."""
+    if not (context.is_holdout and levers.on("holdout_fits")):
+        return False
+    return expected_refit_seconds(context) > REFIT_SHARE * budget_seconds
+
+
+def expected_refit_seconds(context: SearchContext) -> float:
+    """The likely members' refits on every row, by the hand portfolio's time model of the first
+    booster (a multiclass booster grows a tree per class, which is what makes refits dear)."""
+    one = FAMILY_TIME["lightgbm"].seconds(len(context.y), context.n_features, model_classes(context.n_classes),
+                                          context.threads)
+    return LIKELY_MEMBERS * one
 
 
 def keep_best_fits(results: list[TrialResult], keep: int = KEPT_FITS) -> None:

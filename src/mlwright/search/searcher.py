@@ -42,7 +42,7 @@ class Searcher:
         self.tuner = Tuner(context.task, context.seed)
         self._pending_portfolio = portfolio(families, learned=levers.on("learned_portfolio"))
         self._plan = levers.on("time_planning")
-        self._ships_fits = ships_search_fits(context)
+        self._ships_fits = ships_search_fits(context, budget.seconds)
         self._next_id = 0
         self._tuning_started = False
 

@@ -112,6 +112,9 @@ def _unexplained(learner, X: np.ndarray, task: Task, n_classes: int) -> MemberAt
 
 
 def _average_answer(learner, task: Task, n_classes: int, predicted: np.ndarray) -> np.ndarray:
+    kept = getattr(learner, "average_answer_", None)  # a learner that keeps no training rows may keep this
+    if kept is not None:
+        return np.asarray(kept, dtype=np.float64)
     targets = getattr(getattr(learner, "model_", None), "_y", None)
     if targets is None:
         return predicted.mean(axis=0)
@@ -130,7 +133,10 @@ TREE_ATTRIBUTORS: dict[str, Attributor] = {
     "lightgbm": _lightgbm, "xgboost": _xgboost, "catboost": _catboost,
     "extra_trees": _forest, "random_forest": _forest,
 }
-ATTRIBUTORS: dict[str, Attributor] = {**TREE_ATTRIBUTORS, "linear": _linear, "knn": _unexplained}
+#: k-NN and the network have no cheap exact attribution: their departure from the average answer
+#: is shown whole, as unexplained (permutation importance still ranks their columns).
+ATTRIBUTORS: dict[str, Attributor] = {**TREE_ATTRIBUTORS, "linear": _linear, "knn": _unexplained,
+                                      "mlp": _unexplained}
 
 
 def attribute_member(member, X: np.ndarray, task: Task, n_classes: int) -> MemberAttribution:

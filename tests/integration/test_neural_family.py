@@ -1,0 +1,157 @@
+"""The neural family through the lifecycle: trained inside the search, saved as arrays with
+checksums, and scored, served and exported where torch cannot be imported."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mlwright
+from mlwright.errors import ConfigError
+from mlwright.models import mlp_family
+from tests.conftest import make_mixed_frame
+
+pytest.importorskip("torch", reason="the neural family trains with torch: install the deep extra "
+                                    "(tools/install_cpu_torch.sh, then pip install -e '.[test,deep]')")
+
+NEURAL = dict(time_limit=120, max_trials=2, families=("mlp", "linear"), folds=3, progress=False)
+#: Put on PYTHONPATH, a ``sitecustomize`` that makes torch absent to the process, as where it was
+#: never installed: ``import torch`` and ``importlib.util.find_spec('torch')`` both fail.
+NO_TORCH = """import sys
+
+
+class NoTorch:  # hidden by mlwright's tests
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, NoTorch())
+"""
+
+
+@pytest.fixture(scope="module")
+def neural_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("neural")
+    frame = make_mixed_frame(500, seed=4).drop(columns=["when", "note"])  # columns the ONNX export refuses
+    model = mlwright.train(frame, "label", out=root / "run", **{**NEURAL, "families": ("mlp",), "max_trials": 1})
+    return root, frame, model
+
+
+def _hide_torch(root: Path) -> dict:
+    (root / "hidden").mkdir(parents=True, exist_ok=True)
+    (root / "hidden" / "sitecustomize.py").write_text(NO_TORCH)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(root / "hidden"), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def test_the_network_is_a_member_saved_as_checksummed_arrays_without_pickle(neural_run):
+    root, _, model = neural_run
+    assert {m.family for m in model.members} == {"mlp"}
+    manifest = json.loads((root / "run" / "model" / "manifest.json").read_text())
+    names = [m["name"] for m in manifest["members"] if m["family"] == "mlp"]
+    assert names
+    for name in names:
+        assert f"members/{name}/weights.npz" in manifest["files"]
+        assert f"members/{name}/network.json" in manifest["files"]
+        with np.load(root / "run" / "model" / "members" / name / "weights.npz", allow_pickle=False) as arrays:
+            assert all(arrays[key].dtype != object for key in arrays.files)
+    board = model.leaderboard()
+    assert board.loc[board["family"] == "mlp", "status"].eq("ok").all()
+
+
+def test_predict_serve_and_export_work_where_torch_cannot_be_imported(neural_run, tmp_path):
+    root, frame, model = neural_run
+    model.save(tmp_path / "model")
+    rows = frame.drop(columns=["label"]).head(60)
+    rows.to_csv(tmp_path / "rows.csv", index=False)
+    want = model.predict_table(rows)
+    env = _hide_torch(tmp_path)
+    script = ("import sys, mlwright\n"
+              "try:\n    import torch\nexcept ImportError:\n    pass\nelse:\n    sys.exit('torch imported')\n"
+              f"m = mlwright.load({str(tmp_path / 'model')!r})\n"
+              f"m.predict_table(__import__('pandas').read_csv({str(tmp_path / 'rows.csv')!r}))"
+              f".to_csv({str(tmp_path / 'got.csv')!r}, index=False)\n"
+              "assert 'torch' not in sys.modules\n")
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    got = pd.read_csv(tmp_path / "got.csv")
+    proba = [c for c in want.columns if c.startswith("proba_")]
+    assert np.abs(got[proba].to_numpy(float) - want[proba].to_numpy(float)).max() <= 1e-6
+    # the command line, and the ONNX export of the whole model, with torch hidden too
+    cli = [sys.executable, "-m", "mlwright"]
+    predicted = subprocess.run([*cli, "predict", str(tmp_path / "model"), str(tmp_path / "rows.csv"), "-o",
+                                str(tmp_path / "cli.csv")], env=env, capture_output=True, text=True)
+    assert predicted.returncode == 0, predicted.stderr
+    assert np.abs(pd.read_csv(tmp_path / "cli.csv")[proba].to_numpy(float) - want[proba].to_numpy(float)).max() <= 1e-6
+    exported = subprocess.run([*cli, "export", str(tmp_path / "model"), "--format", "onnx", "-o",
+                               str(tmp_path / "onnx")], env=env, capture_output=True, text=True)
+    assert exported.returncode == 0, exported.stderr + exported.stdout
+    from mlwright.portable import OnnxModel
+
+    portable = OnnxModel.load(tmp_path / "onnx")
+    assert np.abs(portable.predict_table(rows)[proba].to_numpy(float) - want[proba].to_numpy(float)).max() <= 1e-5
+
+
+def test_training_without_torch_leaves_the_family_out_with_a_note(tmp_path):
+    env = _hide_torch(tmp_path)
+    frame = make_mixed_frame(200, seed=5)
+    frame.to_csv(tmp_path / "table.csv", index=False)
+    script = ("import json, mlwright, pandas as pd\n"
+              f"m = mlwright.train(pd.read_csv({str(tmp_path / 'table.csv')!r}), 'label', max_trials=1, folds=2,"
+              " time_limit=60, progress=False)\n"
+              "print(json.dumps(m.info['notes']))\n"
+              "try:\n"
+              f"    mlwright.train(pd.read_csv({str(tmp_path / 'table.csv')!r}), 'label', families=('mlp',),"
+              " max_trials=1, folds=2, time_limit=60, progress=False)\n"
+              "except mlwright.errors.ConfigError as exc:\n    print('refused:', exc)\n")
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    notes = json.loads(done.stdout.splitlines()[0])
+    assert any("mlp left out" in n and "mlwright[deep]" in n for n in notes)
+    assert "refused:" in done.stdout and "mlwright[deep]" in done.stdout
+
+
+def test_a_table_too_small_for_a_network_skips_the_family_with_a_note():
+    frame = make_mixed_frame(90, seed=6)
+    model = mlwright.train(frame, "label", **{**NEURAL, "folds": 2})
+    assert "mlp" not in set(model.leaderboard()["family"])
+    assert any("mlp left out" in n and "too few" in n for n in model.info["notes"])
+    with pytest.raises(ConfigError):
+        mlwright.train(frame, "label", **{**NEURAL, "families": ("mlp",)})
+
+
+def test_same_seed_same_weights():
+    from mlwright._types import Task
+    from mlwright.models.base import FitData
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 6))
+    y = (X[:, 0] + np.sin(X[:, 1] * 2) > 0).astype(int)
+    nets = []
+    for _ in range(2):
+        learner = mlp_family.FAMILY.make(dict(mlp_family.FAMILY.portfolio[0], epochs=6), Task.BINARY)
+        learner.fit(FitData(X=X, y=y, task=Task.BINARY, n_classes=2, seed=7, threads=2))
+        nets.append(learner.network_)
+    for (w1, b1), (w2, b2) in zip(nets[0].layers, nets[1].layers):
+        np.testing.assert_array_equal(w1, w2)
+        np.testing.assert_array_equal(b1, b2)
+    np.testing.assert_array_equal(nets[0].frequencies, nets[1].frequencies)
+
+
+def test_explain_and_report_cover_the_network(neural_run):
+    root, frame, _ = neural_run
+    html = (root / "run" / "report.html").read_text()
+    assert "mlp" in html
+    model = mlwright.load(root / "run" / "model")
+    explained = model.explain(frame.drop(columns=["label"]).head(5))
+    assert len(explained) > 0
