@@ -3,6 +3,7 @@ checksums, and scored, served and exported where torch cannot be imported."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -18,8 +19,13 @@ from mlwright.errors import ConfigError
 from mlwright.models import mlp_family
 from tests.conftest import make_mixed_frame
 
-pytest.importorskip("torch", reason="the neural family trains with torch: install the deep extra "
-                                    "(tools/install_cpu_torch.sh, then pip install -e '.[test,deep]')")
+TORCH_MISSING = ("the neural family trains with torch: install the deep extra "
+                 "(tools/install_cpu_torch.sh, then pip install -e '.[test,deep]')")
+if importlib.util.find_spec("torch") is None:
+    if os.environ.get("MLWRIGHT_REQUIRE_TORCH", "") not in ("", "0", "false", "no"):
+        pytest.fail(f"{TORCH_MISSING} (MLWRIGHT_REQUIRE_TORCH is set, so this is a failure, not a skip)",
+                    pytrace=False)
+    pytest.skip(TORCH_MISSING, allow_module_level=True)
 
 NEURAL = dict(time_limit=120, max_trials=2, families=("mlp", "linear"), folds=3, progress=False)
 #: Put on PYTHONPATH, a ``sitecustomize`` that makes torch absent to the process, as where it was

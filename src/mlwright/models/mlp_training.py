@@ -95,7 +95,7 @@ def train_network(data: FitData, params: dict, task: Task) -> tuple[Network, int
 def _train(data: FitData, params: dict, task: Task) -> tuple[Network, int]:
     torch.manual_seed(int(data.seed))
     generator = torch.Generator().manual_seed(int(data.seed))
-    X = np.nan_to_num(np.asarray(data.X, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    X = _finite_float32(data.X)
     regression = task is Task.REGRESSION
     y = np.asarray(data.y, dtype=np.float64)
     target_mean, target_scale = (float(y.mean()), float(y.std()) or 1.0) if regression else (0.0, 1.0)
@@ -183,6 +183,11 @@ def _silence_unseen_classes(net: TabularNet, y: np.ndarray, n_classes: int) -> N
             net.head.bias[unseen] = net.head.bias.min() - 50.0
 
 
+def _finite_float32(X: np.ndarray) -> np.ndarray:
+    """The matrix as the network trains on it; no NaN or inf reaches it (the forward pass does the same)."""
+    return np.nan_to_num(np.asarray(X, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+
+
 def _schedule(step: int, total: int) -> float:
     """The learning-rate factor: a linear warm-up over the first 5% of steps, then a cosine to zero."""
     total = max(total, 1)
@@ -196,7 +201,7 @@ def _schedule(step: int, total: int) -> float:
 def _validation(data: FitData, regression: bool, target_mean: float, target_scale: float):
     if data.X_valid is None or data.iterations is not None or not len(data.X_valid):
         return None
-    X = torch.from_numpy(np.nan_to_num(np.asarray(data.X_valid, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0))
+    X = torch.from_numpy(_finite_float32(data.X_valid))
     y = np.asarray(data.y_valid, dtype=np.float64)
     if regression:
         return X, torch.from_numpy(((y - target_mean) / target_scale).astype(np.float32))
