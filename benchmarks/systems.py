@@ -71,6 +71,23 @@ def trial_system(lever: str) -> System:
     return _lever_system(TRY_PREFIX, "MLWRIGHT_TRY", lever)
 
 
+# One family alone: ``mlwright-only-FAMILY`` is mlwright with ``--families FAMILY`` (the same
+# splits, search and validation, one family), to compare families head to head.
+ONLY_PREFIX = "mlwright-only-"
+
+
+def family_system(family: str) -> System:
+    base = SYSTEMS[ABLATION_BASE]
+    if not family.strip() or "," in family:
+        raise SystemExit(f"name one family after {ONLY_PREFIX}, not {family!r}")
+    return System(ONLY_PREFIX + family, base.runner, base.env, {**base.options, "families": family.strip()},
+                  dict(base.env_vars))
+
+
+def only_family(name: str) -> str | None:
+    return name[len(ONLY_PREFIX):] if name.startswith(ONLY_PREFIX) else None
+
+
 def tried_lever(name: str) -> str | None:
     return name[len(TRY_PREFIX):] if name.startswith(TRY_PREFIX) else None
 
@@ -87,6 +104,8 @@ def get_system(name: str) -> System:
         return ablation_system(ablated_lever(name))
     if tried_lever(name):
         return trial_system(tried_lever(name))
+    if only_family(name):
+        return family_system(only_family(name))
     raise SystemExit(f"unknown system {name!r}; known: {sorted(SYSTEMS)}, or {ABLATION_PREFIX}LEVER")
 
 
@@ -104,7 +123,9 @@ def parse_systems(text: str) -> list[System]:
     """Turn 'a,b' into systems (a name of SYSTEM_SETS stands for its systems), refusing unknown
     names with the list of known ones."""
     names = [m for n in text.split(",") if n.strip() for m in SYSTEM_SETS.get(n.strip(), (n.strip(),))]
-    unknown = [n for n in names if n not in SYSTEMS and not ablated_lever(n) and not tried_lever(n)]
+    unknown = [n for n in names
+               if n not in SYSTEMS and not ablated_lever(n) and not tried_lever(n) and not only_family(n)]
     if unknown:
-        raise SystemExit(f"unknown system(s) {unknown}; known: {sorted(SYSTEMS)}, or {ABLATION_PREFIX}LEVER")
+        raise SystemExit(f"unknown system(s) {unknown}; known: {sorted(SYSTEMS)}, {ABLATION_PREFIX}LEVER, "
+                         f"{TRY_PREFIX}LEVER or {ONLY_PREFIX}FAMILY")
     return [get_system(n) for n in dict.fromkeys(names)]
