@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +109,47 @@ def test_predict_serve_and_export_work_where_torch_cannot_be_imported(neural_run
     assert np.abs(portable.predict_table(rows)[proba].to_numpy(float) - want[proba].to_numpy(float)).max() <= 1e-5
 
 
+def test_the_docker_context_serves_the_network_where_torch_cannot_be_imported(neural_run, tmp_path):
+    """The image's lock has no torch, and its own files serve the network over HTTP with torch
+    hidden: the answers equal the model's in this process to 1e-6."""
+    import httpx
+
+    from tests.integration.test_serve import _free_port
+
+    root, frame, model = neural_run
+    context = tmp_path / "image"
+    exported = subprocess.run([sys.executable, "-m", "mlwright", "export", str(root / "run"), "--format", "docker",
+                               "--output", str(context)], capture_output=True, text=True)
+    assert exported.returncode == 0, exported.stderr + exported.stdout
+    locked = [line.split("==")[0].strip().lower() for line in (context / "requirements.lock").read_text().splitlines()]
+    assert "torch" not in locked and "numpy" in locked
+    env = _hide_torch(tmp_path)
+    env.update(PYTHONPATH=os.pathsep.join([str(tmp_path / "hidden"), str(context)]),
+               MLWRIGHT_STORE=f"sqlite:///{tmp_path / 'store.db'}")
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "mlwright", "serve", str(context / "model"), "--host",
+                                "127.0.0.1", "--port", str(port), "--no-log-predictions"], env=env, cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        url, ready = f"http://127.0.0.1:{port}", False
+        deadline = time.time() + 60
+        while time.time() < deadline and not ready and process.poll() is None:
+            try:
+                ready = httpx.get(f"{url}/ready", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert ready, process.stderr.read().decode() if process.poll() is not None else "not ready in 60 s"
+        rows = frame.drop(columns=["label"]).head(20)
+        records = rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
+        answer = httpx.post(f"{url}/predict", json=records, timeout=30)
+        assert answer.status_code == 200, answer.text
+        served = np.asarray([[row[str(c)] for c in model.classes_] for row in answer.json()["probabilities"]])
+        assert np.abs(served - model.predict_proba(rows).to_numpy(float)).max() <= 1e-6
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 def test_training_without_torch_leaves_the_family_out_with_a_note(tmp_path):
     env = _hide_torch(tmp_path)
     frame = make_mixed_frame(200, seed=5)
@@ -161,3 +203,40 @@ def test_explain_and_report_cover_the_network(neural_run):
     model = mlwright.load(root / "run" / "model")
     explained = model.explain(frame.drop(columns=["label"]).head(5))
     assert len(explained) > 0
+
+
+def test_the_network_s_contributions_add_up_to_its_answers(neural_run):
+    """Per row, base + contributions = the probabilities, with every input column credited and
+    nothing left unexplained (the network has an attribution of its own)."""
+    from mlwright.evaluate.explain.contributions import UNEXPLAINED, contributions
+
+    _, frame, model = neural_run
+    rows = frame.drop(columns=["label"]).head(40)
+    explained = contributions(model, rows)
+    assert UNEXPLAINED not in explained.columns
+    np.testing.assert_allclose(explained.base + explained.values.sum(axis=1), explained.output, atol=1e-6)
+    credited = np.abs(explained.values).sum(axis=(0, 2))
+    used = [spec.name for spec in model.schema.used]
+    assert all(credited[explained.columns.index(name)] > 0 for name in used if name in explained.columns)
+
+
+def test_a_trial_short_of_time_trains_a_narrower_network_to_the_end():
+    """With time for only a few epochs at 256 units, the network is narrowed and trained anyway;
+    the widths follow the rule of ``narrower_width``."""
+    import time as clock
+
+    from mlwright._types import Task
+    from mlwright.models.base import FitData
+    from mlwright.models.mlp_training import MIN_EPOCHS, MIN_WIDTH, narrower_width
+
+    assert narrower_width(256, MIN_EPOCHS) is None and narrower_width(MIN_WIDTH, 1) is None
+    assert narrower_width(256, MIN_EPOCHS / 4) == 128
+    assert narrower_width(256, 0.5) == MIN_WIDTH
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(20_000, 12))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    learner = mlp_family.FAMILY.make(dict(mlp_family.FAMILY.portfolio[0]), Task.BINARY)
+    learner.fit(FitData(X=X[:16_000], y=y[:16_000], task=Task.BINARY, n_classes=2, X_valid=X[16_000:],
+                        y_valid=y[16_000:], seed=0, threads=1, deadline=clock.time() + 0.5))
+    assert MIN_WIDTH <= learner.network_.info["width"] < 256
+    assert learner.predict(X[:5]).shape == (5, 2)

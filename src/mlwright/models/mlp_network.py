@@ -63,6 +63,11 @@ class Network:
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Probabilities (rows x classes) or values (rows,), computed in double precision."""
+        return self.answer(self.scores(X))
+
+    def scores(self, X: np.ndarray) -> np.ndarray:
+        """The head's output, rows x outputs: class scores before the softmax, or the
+        standardised target (what explanations attribute, before the link)."""
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_inputs:
             raise ValueError(f"the network expects {self.n_inputs} columns, got {X.shape[-1]}")
@@ -72,7 +77,7 @@ class Network:
             hidden = hidden @ weight + bias
             if index < last:
                 hidden = silu(hidden)
-        return self.answer(hidden)
+        return hidden
 
     def inputs(self, X: np.ndarray) -> np.ndarray:
         """The first layer's input: the clipped columns, then each embedded column's ``d`` values."""

@@ -5,8 +5,11 @@ fixed in advance, as RealMLP's is (arXiv 2407.04491): AdamW, a short linear warm
 cosine decay to zero over the planned epochs. The planned epochs shrink when the first epoch
 shows that they cannot finish before the fit's deadline; the weights of the epoch that scored
 best on the fold's validation rows are the ones kept, so a fit stopped by time keeps its best
-epoch so far. Classes are fitted with label smoothing, and the best epoch is chosen by the
-unsmoothed log loss. Same seed and threads, same weights.
+epoch so far. When not even ``MIN_EPOCHS`` epochs would fit, the network is narrowed (down to
+``MIN_WIDTH`` units a layer) and started again, so that a short trial trains a smaller network
+to the end of its schedule rather than a large one for a few epochs. Classes are fitted with
+label smoothing, and the best epoch is chosen by the unsmoothed log loss. Same seed and
+threads, same weights.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from mlwright.models.mlp_network import CLIP_SCALE, Network
 WARMUP_SHARE = 0.05
 #: Past this many embedded columns the embeddings would dwarf the MLP: the rest stay plain inputs.
 MAX_EMBEDDED = 128
+#: Fewer epochs than this in the time left, and the network is narrowed to fit them.
+MIN_EPOCHS = 16
+MIN_WIDTH = 64
 
 
 class TabularNet(nn.Module):
@@ -93,6 +99,27 @@ def train_network(data: FitData, params: dict, task: Task) -> tuple[Network, int
 
 
 def _train(data: FitData, params: dict, task: Task) -> tuple[Network, int]:
+    width = int(params.get("width", 256))
+    while True:
+        trained = _train_at_width(data, params, task, width)
+        if isinstance(trained, tuple):
+            return trained
+        width = trained  # the narrower width that fits the time left
+
+
+def narrower_width(width: int, epochs_that_fit: float) -> int | None:
+    """A width whose epochs would fit ``MIN_EPOCHS`` in the time that fits ``epochs_that_fit`` at
+    ``width`` (hidden layers cost about the square of the width), or None when ``width`` fits or
+    is already the narrowest."""
+    if epochs_that_fit >= MIN_EPOCHS or width <= MIN_WIDTH:
+        return None
+    scaled = width * math.sqrt(max(epochs_that_fit, 1.0) / MIN_EPOCHS)
+    return max(MIN_WIDTH, int(scaled) // 16 * 16)
+
+
+def _train_at_width(data: FitData, params: dict, task: Task, width: int) -> tuple[Network, int] | int:
+    """Train at ``width``; or, when the first epoch shows that too few would fit, return the
+    narrower width to start again with."""
     torch.manual_seed(int(data.seed))
     generator = torch.Generator().manual_seed(int(data.seed))
     X = _finite_float32(data.X)
@@ -102,7 +129,7 @@ def _train(data: FitData, params: dict, task: Task) -> tuple[Network, int]:
     n_out = 1 if regression else data.n_classes
     net = TabularNet(X.shape[1], embedded_columns(X), frequencies=int(params.get("frequencies", 16)),
                      embed_dim=int(params.get("embed_dim", 4)), sigma=float(params.get("sigma", 0.1)),
-                     hidden=[int(params.get("width", 256))] * int(params.get("layers", 3)), n_out=n_out,
+                     hidden=[width] * int(params.get("layers", 3)), n_out=n_out,
                      dropout=float(params.get("dropout", 0.1)))
     X_t = torch.from_numpy(X)
     y_t = (torch.from_numpy(((y - target_mean) / target_scale).astype(np.float32)) if regression
@@ -136,8 +163,11 @@ def _train(data: FitData, params: dict, task: Task) -> tuple[Network, int]:
             step += 1
         epoch_seconds = time.time() - started
         if epoch == 1 and data.iterations is None and math.isfinite(data.deadline):
-            # re-plan the schedule to what the deadline allows
+            # re-plan the schedule to what the deadline allows, narrowing the network if too few fit
             room = (data.deadline - time.time()) / max(epoch_seconds * 1.15, 1e-6) + 1
+            narrower = narrower_width(width, room) if room < planned else None
+            if narrower is not None and narrower < width:
+                return narrower
             planned = max(1, min(planned, int(room)))
             patience = max(8, planned // 4)
         if valid is None:
@@ -155,8 +185,8 @@ def _train(data: FitData, params: dict, task: Task) -> tuple[Network, int]:
         _silence_unseen_classes(net, y.astype(int), data.n_classes)
     average = ([float(np.mean(y))] if regression
                else (np.bincount(y.astype(int), minlength=data.n_classes) / len(y)).tolist())
-    info = {"average_answer": average, "epochs_planned": planned, "best_epoch": best_epoch, "validation_loss": None if valid is None
-            else round(float(best_loss), 6), "batch_size": batch}
+    info = {"average_answer": average, "epochs_planned": planned, "best_epoch": best_epoch, "width": width,
+            "validation_loss": None if valid is None else round(float(best_loss), 6), "batch_size": batch}
     return net.to_network(task, data.n_classes, target_mean, target_scale, info), max(best_epoch, 1)
 
 

@@ -8,7 +8,8 @@ float32 margins; far less otherwise). How it is put together:
 
 1. each member is attributed on its own encoded matrix (``members``): exact
    TreeSHAP for LightGBM, XGBoost and CatBoost, path attributions for forests, exact linear
-   terms for linear models, nothing for k-NN (see 4);
+   terms for linear models, sampled baseline Shapley values for networks, nothing for k-NN
+   (see 4);
 2. margin attributions are carried into probability space (``links``), then encoded features
    are summed back to the input column they come from (a one-hot block, a date's parts);
 3. members are blended with their weights, as their predictions are;
@@ -22,8 +23,8 @@ float32 margins; far less otherwise). How it is put together:
    layer (``mlwright.ensemble.stacking``) is treated the same way, its base being its output on
    the members' bases; what it adds beyond scaling goes to ``(calibration)`` too.
 
-Bases: the boosted trees' and forests' training average, a linear model's reference row (see
-``members``), k-NN's class shares or mean target.
+Bases: the boosted trees' and forests' training average, a linear model's or network's output
+on the reference row (see ``members``), k-NN's class shares or mean target.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def contributions(model, frame: pd.DataFrame, *, where: str = "data") -> Contrib
         X = encoder.transform(conformed, len(frame))
         to_columns = _source_matrix(encoder.feature_sources_ + [UNEXPLAINED], columns)
         for member in (m for m in model.members if m.style == style):
-            attribution = attribute_member(member, X, model.task, max(len(model.classes_), 1))
+            attribution = attribute_member(member, X, model.task, max(len(model.classes_), 1),
+                                           sources=encoder.feature_sources_)
             phi, member_base = to_output_space(attribution, n_outputs)
             values += member.weight * np.einsum("nfk,fc->nck", phi, to_columns)
             base += member.weight * member_base

@@ -21,6 +21,7 @@ import numpy as np
 
 from mlwright._types import Task
 from mlwright.evaluate.explain.forest_paths import path_attributions
+from mlwright.evaluate.explain.sampled_shapley import baseline_shapley, feature_groups
 
 IDENTITY, SIGMOID, SOFTMAX = "identity", "sigmoid", "softmax"
 
@@ -100,6 +101,27 @@ def _linear(learner, X: np.ndarray, task: Task, n_classes: int) -> MemberAttribu
     return MemberAttribution(phi, base, SIGMOID if coef.shape[0] == 1 else SOFTMAX, np.asarray(learner.seen_))
 
 
+def _network(learner, X: np.ndarray, task: Task, n_classes: int, sources: list[str] | None = None) -> MemberAttribution:
+    """Baseline Shapley values of the network's margin (log-odds of the second class, class
+    scores, or the value), one player per input column, against the same reference row as
+    linear models (all zeros: numbers at their training mean, none missing, no known
+    category). Additive to rounding; the split among columns is sampled when there are too
+    many columns to walk every ordering (see ``sampled_shapley``)."""
+    network = learner.network_
+
+    def margins(rows: np.ndarray) -> np.ndarray:
+        scores = network.scores(rows)
+        if task is Task.REGRESSION:
+            return scores[:, :1] * network.target_scale + network.target_mean
+        return scores[:, 1:2] - scores[:, :1] if task is Task.BINARY else scores
+
+    phi, base = baseline_shapley(margins, X, np.zeros(X.shape[1]), feature_groups(sources, X.shape[1]))
+    phi = np.concatenate([phi, np.zeros((len(X), 1, phi.shape[2]))], axis=1)
+    if task is Task.REGRESSION:
+        return MemberAttribution(phi, base, IDENTITY, None)
+    return MemberAttribution(phi, base, SIGMOID if task is Task.BINARY else SOFTMAX, np.arange(n_classes))
+
+
 def _unexplained(learner, X: np.ndarray, task: Task, n_classes: int) -> MemberAttribution:
     """No cheap attribution: the base is the member's average answer (the training class shares
     or mean target), and its departure from it is reported, whole, as unexplained."""
@@ -133,15 +155,22 @@ TREE_ATTRIBUTORS: dict[str, Attributor] = {
     "lightgbm": _lightgbm, "xgboost": _xgboost, "catboost": _catboost,
     "extra_trees": _forest, "random_forest": _forest,
 }
-#: k-NN and the network have no cheap exact attribution: their departure from the average answer
-#: is shown whole, as unexplained (permutation importance still ranks their columns).
+#: k-NN has no cheap attribution: its departure from the average answer is shown whole, as
+#: unexplained (permutation importance still ranks its columns).
 ATTRIBUTORS: dict[str, Attributor] = {**TREE_ATTRIBUTORS, "linear": _linear, "knn": _unexplained,
-                                      "mlp": _unexplained}
+                                      "mlp": _network}
+#: Attributors that credit input columns as wholes, and so are told which column each feature is of.
+BY_COLUMN = {"mlp"}
 
 
-def attribute_member(member, X: np.ndarray, task: Task, n_classes: int) -> MemberAttribution:
-    """The attribution of one ``Member`` on its encoded matrix ``X``."""
-    return ATTRIBUTORS.get(member.family, _unexplained)(member.learner, X, task, n_classes)
+def attribute_member(member, X: np.ndarray, task: Task, n_classes: int,
+                     sources: list[str] | None = None) -> MemberAttribution:
+    """The attribution of one ``Member`` on its encoded matrix ``X``; ``sources`` names the
+    input column of each feature (the encoder's ``feature_sources_``)."""
+    attributor = ATTRIBUTORS.get(member.family, _unexplained)
+    if member.family in BY_COLUMN:
+        return attributor(member.learner, X, task, n_classes, sources=sources)
+    return attributor(member.learner, X, task, n_classes)
 
 
 def has_tree_attribution(model) -> bool:
