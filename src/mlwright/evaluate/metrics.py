@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn import metrics as skm
 
 from mlwright._types import Task, task_words
@@ -44,12 +45,32 @@ def _labels(proba: np.ndarray) -> np.ndarray:
 
 
 def _roc_auc(y, proba):
-    proba = np.asarray(proba)
+    proba = np.asarray(proba, dtype=float)
+    y = np.asarray(y)
+    if not np.isfinite(proba).all():  # scikit-learn's own error names the problem
+        return skm.roc_auc_score(y, proba[:, 1]) if proba.shape[1] == 2 else skm.roc_auc_score(y, proba, multi_class="ovr")
     if proba.shape[1] == 2:
-        return skm.roc_auc_score(y, proba[:, 1])
+        return binary_roc_auc(y == 1, proba[:, 1])
     present = np.unique(y)
+    if len(present) < 2:
+        return skm.roc_auc_score(y, proba, multi_class="ovr", labels=present)  # raises: AUC needs two classes
     sub = proba[:, present] / np.clip(proba[:, present].sum(axis=1, keepdims=True), _EPS, None)
-    return skm.roc_auc_score(y, sub, multi_class="ovr", labels=present)
+    # one-vs-rest, the unweighted mean over the classes present, as roc_auc_score(multi_class="ovr")
+    return float(np.mean([binary_roc_auc(y == label, sub[:, j]) for j, label in enumerate(present)]))
+
+
+def binary_roc_auc(positive: np.ndarray, score: np.ndarray) -> float:
+    """ROC AUC as the Mann-Whitney statistic on average ranks (a tie counts a half): the value
+    scikit-learn's ``roc_auc_score`` returns, without its input checks. Those cost about 10 ms a
+    call, a hundred times the arithmetic on a few thousand rows, and ensemble selection scores
+    its blends thousands of times (23 s of a 60 s run on a 1,000-row table)."""
+    positive = np.asarray(positive, dtype=bool)
+    n_pos = int(positive.sum())
+    n_neg = len(positive) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("Only one class present in y_true. ROC AUC score is not defined in that case.")
+    ranks = rankdata(score)
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
 def _log_loss(y, proba):
