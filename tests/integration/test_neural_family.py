@@ -220,23 +220,30 @@ def test_the_network_s_contributions_add_up_to_its_answers(neural_run):
     assert all(credited[explained.columns.index(name)] > 0 for name in used if name in explained.columns)
 
 
-def test_a_trial_short_of_time_trains_a_narrower_network_to_the_end():
-    """With time for only a few epochs at 256 units, the network is narrowed and trained anyway;
-    the widths follow the rule of ``narrower_width``."""
+def test_a_trial_short_of_time_narrows_the_network_once_and_finishes():
+    """The widths follow ``narrower_width``; a restart happens only when the time left holds 16
+    epochs of the narrower network; a fit with little time still ends with a network."""
     import time as clock
 
     from mlwright._types import Task
     from mlwright.models.base import FitData
-    from mlwright.models.mlp_training import MIN_EPOCHS, MIN_WIDTH, narrower_width
+    from mlwright.models.mlp_training import MIN_EPOCHS, MIN_WIDTH, narrower_width, restart_width
 
     assert narrower_width(256, MIN_EPOCHS) is None and narrower_width(MIN_WIDTH, 1) is None
     assert narrower_width(256, MIN_EPOCHS / 4) == 128
     assert narrower_width(256, 0.5) == MIN_WIDTH
+    # an epoch of 1 s with 64 planned: 100 s left fit them all, 7 s fit 7 at 256 or 16 at 176
+    assert restart_width(256, 1.0, 100.0, 64) is None
+    narrower = restart_width(256, 1.0, 7.0, 64)
+    assert narrower is not None and narrower < 256
+    assert restart_width(256, 1.0, 0.5, 64) is None  # too little left even for the narrow one
+    assert restart_width(MIN_WIDTH, 1.0, 7.0, 64) is None
     rng = np.random.default_rng(1)
-    X = rng.normal(size=(20_000, 12))
+    X = rng.normal(size=(8_000, 12))
     y = (X[:, 0] * X[:, 1] > 0).astype(int)
     learner = mlp_family.FAMILY.make(dict(mlp_family.FAMILY.portfolio[0]), Task.BINARY)
-    learner.fit(FitData(X=X[:16_000], y=y[:16_000], task=Task.BINARY, n_classes=2, X_valid=X[16_000:],
-                        y_valid=y[16_000:], seed=0, threads=1, deadline=clock.time() + 0.5))
-    assert MIN_WIDTH <= learner.network_.info["width"] < 256
+    learner.fit(FitData(X=X[:6_000], y=y[:6_000], task=Task.BINARY, n_classes=2, X_valid=X[6_000:],
+                        y_valid=y[6_000:], seed=0, threads=1, deadline=clock.time() + 0.5))
+    assert MIN_WIDTH <= learner.network_.info["width"] <= 256
+    assert learner.network_.info["epochs_planned"] >= 1
     assert learner.predict(X[:5]).shape == (5, 2)

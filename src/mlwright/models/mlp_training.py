@@ -99,12 +99,11 @@ def train_network(data: FitData, params: dict, task: Task) -> tuple[Network, int
 
 
 def _train(data: FitData, params: dict, task: Task) -> tuple[Network, int]:
-    width = int(params.get("width", 256))
-    while True:
-        trained = _train_at_width(data, params, task, width)
-        if isinstance(trained, tuple):
-            return trained
-        width = trained  # the narrower width that fits the time left
+    trained = _train_at_width(data, params, task, int(params.get("width", 256)), may_narrow=True)
+    if isinstance(trained, tuple):
+        return trained
+    # started once more, narrower; never a third time, so that restarts cannot eat the deadline
+    return _train_at_width(data, params, task, trained, may_narrow=False)
 
 
 def narrower_width(width: int, epochs_that_fit: float) -> int | None:
@@ -117,9 +116,24 @@ def narrower_width(width: int, epochs_that_fit: float) -> int | None:
     return max(MIN_WIDTH, int(scaled) // 16 * 16)
 
 
-def _train_at_width(data: FitData, params: dict, task: Task, width: int) -> tuple[Network, int] | int:
-    """Train at ``width``; or, when the first epoch shows that too few would fit, return the
-    narrower width to start again with."""
+def restart_width(width: int, epoch_seconds: float, left: float, planned: int) -> int | None:
+    """After a first epoch of ``epoch_seconds`` with ``left`` seconds to go: the narrower width to
+    start again with, or None to go on. Narrower only when fewer than ``MIN_EPOCHS`` (and fewer
+    than planned) would fit, and when the time left holds ``MIN_EPOCHS`` of the narrower network,
+    whose epochs cost at least a quarter of these (the embeddings do not shrink with the width)."""
+    room = left / max(epoch_seconds * 1.15, 1e-6) + 1
+    if room >= planned:
+        return None
+    narrower = narrower_width(width, room)
+    if narrower is None or narrower >= width:
+        return None
+    return narrower if left >= MIN_EPOCHS * epoch_seconds * max((narrower / width) ** 2, 0.25) else None
+
+
+def _train_at_width(data: FitData, params: dict, task: Task, width: int, *,
+                    may_narrow: bool) -> tuple[Network, int] | int:
+    """Train at ``width``; or, when the first epoch shows that too few would fit and the time
+    left holds ``MIN_EPOCHS`` of a narrower network, return that width to start again with."""
     torch.manual_seed(int(data.seed))
     generator = torch.Generator().manual_seed(int(data.seed))
     X = _finite_float32(data.X)
@@ -164,9 +178,10 @@ def _train_at_width(data: FitData, params: dict, task: Task, width: int) -> tupl
         epoch_seconds = time.time() - started
         if epoch == 1 and data.iterations is None and math.isfinite(data.deadline):
             # re-plan the schedule to what the deadline allows, narrowing the network if too few fit
-            room = (data.deadline - time.time()) / max(epoch_seconds * 1.15, 1e-6) + 1
-            narrower = narrower_width(width, room) if room < planned else None
-            if narrower is not None and narrower < width:
+            left = data.deadline - time.time()
+            room = left / max(epoch_seconds * 1.15, 1e-6) + 1
+            narrower = restart_width(width, epoch_seconds, left, planned) if may_narrow else None
+            if narrower is not None:
                 return narrower
             planned = max(1, min(planned, int(room)))
             patience = max(8, planned // 4)
