@@ -100,6 +100,47 @@ def test_with_one_holdout_the_search_keeps_only_the_best_fits_and_no_refit_time(
     assert final_stage_seconds(results, 0.8, floor=5.0, refits=False) == 5.0
 
 
+def test_the_final_stage_keeps_time_for_the_ensemble_s_members_when_known():
+    """Refits are counted for the trials the ensemble holds: one slow trial out of the ensemble
+    no longer ends the search early."""
+    from mlwright.search.budget import final_stage_seconds
+    from mlwright.search.trial import OK, TrialResult, TrialSpec
+
+    slow = TrialResult(TrialSpec(1, "mlp", {}, "portfolio", 0.0), OK, score=0.90, fold_seconds=[80.0])
+    kept = TrialResult(TrialSpec(2, "mlp", {}, "portfolio", 0.0), OK, score=0.91, fold_seconds=[40.0])
+    results = [slow, kept]
+    assert final_stage_seconds(results, 0.8, floor=5.0) == pytest.approx(1.5 + 1.2 * (100.0 + 50.0))
+    assert final_stage_seconds(results, 0.8, floor=5.0, members={"mlp_2"}) == pytest.approx(1.5 + 1.2 * 50.0)
+
+
+def test_the_searcher_counts_the_refits_of_its_current_ensemble_once_the_quick_rule_says_stop():
+    import time
+
+    from types import SimpleNamespace
+
+    from mlwright.evaluate.metrics import get_metric
+    from mlwright.search.budget import Budget
+    from mlwright.search.searcher import Searcher
+    from mlwright.search.trial import OK, TrialResult, TrialSpec
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, size=200)
+    good = np.column_stack([1 - (0.3 + 0.4 * y), 0.3 + 0.4 * y])
+    noise = rng.dirichlet([1, 1], size=200)
+    context = SimpleNamespace(fit_fraction=0.8, y_scored=y, metric=get_metric("roc_auc"), task=Task.BINARY,
+                              seed=0, is_holdout=False)
+    searcher = Searcher.__new__(Searcher)
+    searcher.context, searcher.final_share, searcher._ships_fits = context, 0.05, False
+    searcher._ensemble_cache = None
+    searcher.budget = Budget(started=time.time(), seconds=300.0)
+    searcher.results = [
+        TrialResult(TrialSpec(1, "mlp", {}, "portfolio", 0.0), OK, score=0.6, fold_seconds=[200.0], oof=noise),
+        TrialResult(TrialSpec(2, "mlp", {}, "portfolio", 0.0), OK, score=1.0, fold_seconds=[60.0], oof=good)]
+    assert searcher._ensemble_now() == {"mlp_2"}
+    # the quick rule keeps 1.2 x (250 + 75) s, more than the budget; the ensemble's one member, 90 s
+    assert searcher._search_end() == pytest.approx(searcher.budget.end - (1.5 + 1.2 * 75.0))
+
+
 def test_the_checkpoint_never_writes_a_fitted_model(tmp_path):
     from mlwright.search.checkpoint import Checkpoint
     from mlwright.search.trial import OK, TrialResult, TrialSpec

@@ -28,16 +28,25 @@ class Budget:
         return self.end - time.time()
 
     def search_end(self, results: list[TrialResult], fit_fraction: float, share: float, *,
-                   refits: bool = True) -> float:
+                   refits: bool = True, members: set[str] | None = None) -> float:
         """Stop searching early enough to refit the likely ensemble (unless its members are
-        shipped as the search fitted them) and save it."""
-        return self.end - final_stage_seconds(results, fit_fraction, self.seconds * share, refits=refits)
+        shipped as the search fitted them) and save it; ``members``, when known, names the
+        trials the ensemble would hold now, which are then the ones counted."""
+        return self.end - final_stage_seconds(results, fit_fraction, self.seconds * share, refits=refits,
+                                              members=members)
 
 
 def final_stage_seconds(results: list[TrialResult], fit_fraction: float, floor: float, *,
-                        refits: bool = True) -> float:
+                        refits: bool = True, members: set[str] | None = None) -> float:
+    """The time kept for the final stage: the refits of the likely members, by their folds' fit
+    times (the ensemble's members when given, else the ``LIKELY_MEMBERS`` best trials), with a
+    fifth to spare, and the fixed costs; never less than ``floor``."""
     if not refits:
         return max(floor, FINAL_FIXED_SECONDS)
-    best = sorted((r for r in results if r.ok), key=lambda r: r.score, reverse=True)[:LIKELY_MEMBERS]
-    refit = sum(r.refit_seconds(fit_fraction) for r in best)
+    ok = [r for r in results if r.ok]
+    if members:
+        likely = [r for r in ok if r.spec.name in members]
+    else:
+        likely = sorted(ok, key=lambda r: r.score, reverse=True)[:LIKELY_MEMBERS]
+    refit = sum(r.refit_seconds(fit_fraction) for r in likely)
     return max(floor, FINAL_FIXED_SECONDS + 1.2 * refit)

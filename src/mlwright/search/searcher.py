@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from mlwright.ensemble.caruana import select_ensemble
 from mlwright.execution.base import Executor
 from mlwright.models.base import Family
 from mlwright.models.fit_time import model_classes, trial_seconds
@@ -45,6 +46,7 @@ class Searcher:
         self._ships_fits = ships_search_fits(context, budget.seconds)
         self._next_id = 0
         self._tuning_started = False
+        self._ensemble_cache: tuple[int, set[str]] | None = None
 
     def run(self, prior: list[TrialResult] = ()) -> list[TrialResult]:
         self._adopt(list(prior))
@@ -85,8 +87,7 @@ class Searcher:
 
     def _next_candidate(self, running: int = 0) -> tuple[TrialSpec, Any] | None:
         """The next trial to start, or None; ``running`` trials are in flight and count against max_trials."""
-        deadline = self.budget.search_end(self.results, self.context.fit_fraction, self.final_share,
-                                          refits=not self._ships_fits)
+        deadline = self._search_end()
         nothing_yet = not any(r.ok for r in self.results)
         if len(self.results) + running >= self.max_trials or (time.time() >= deadline and not nothing_yet):
             return None
@@ -104,6 +105,27 @@ class Searcher:
             return None
         family, params, tuner_trial = asked
         return self._spec(family, params, "tuning", deadline, nothing_yet), tuner_trial
+
+    def _search_end(self) -> float:
+        """When the search must stop. The quick rule keeps time to refit the best three trials;
+        once it says stop, the ensemble is chosen on what has finished and only its members'
+        refits are kept for: a family whose refits are slow (a network: a minute each on 40,000
+        rows) would otherwise end the search long before the budget when the ensemble holds
+        one of its trials."""
+        args = (self.results, self.context.fit_fraction, self.final_share)
+        quick = self.budget.search_end(*args, refits=not self._ships_fits)
+        if self._ships_fits or time.time() < quick:
+            return quick
+        return self.budget.search_end(*args, members=self._ensemble_now())
+
+    def _ensemble_now(self) -> set[str]:
+        """The members greedy ensemble selection picks from the finished trials (cached per count)."""
+        finished = {r.spec.name: r.oof for r in self.results if r.ok}
+        cached = self._ensemble_cache
+        if cached is None or cached[0] != len(finished):
+            weights = select_ensemble(finished, self.context.y_scored, self.context.metric) if finished else {}
+            self._ensemble_cache = cached = (len(finished), {n for n, w in weights.items() if w > 0})
+        return cached[1]
 
     def _fits(self, family: str, deadline: float, entry: PortfolioEntry | None = None) -> bool:
         """Whether a trial of ``family`` is expected to finish before ``deadline``: by its past
