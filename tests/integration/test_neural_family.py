@@ -247,3 +247,32 @@ def test_a_trial_short_of_time_narrows_the_network_once_and_finishes():
     assert MIN_WIDTH <= learner.network_.info["width"] <= 256
     assert learner.network_.info["epochs_planned"] >= 1
     assert learner.predict(X[:5]).shape == (5, 2)
+
+
+def test_the_refit_trains_the_width_the_folds_narrowed_to(tmp_path):
+    """A trial whose folds narrowed the network is refitted at that width, not the one asked for;
+    the width survives the checkpoint, so a resumed run refits it too."""
+    from mlwright._types import Task
+    from mlwright.data.schema import infer_schema
+    from mlwright.search.checkpoint import Checkpoint
+    from mlwright.search.refit import refit_members
+    from mlwright.search.trial import OK, TrialResult, TrialSpec, settled
+
+    assert settled({"width": [256, 96, 128], "kind": ["a", "b"]}) == {"width": 96, "kind": "a"}
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    y = (frame["a"] + frame["b"] > 0).astype(int).to_numpy()
+    spec = TrialSpec(0, "mlp", dict(mlp_family.FAMILY.portfolio[0]), "portfolio", deadline=time.time() + 60)
+    result = TrialResult(spec, OK, score=0.9, oof=np.zeros(400), fold_seconds=[0.1], iterations=[3],
+                         trained_params={"width": 96})
+    checkpoint = Checkpoint(tmp_path / "checkpoint")
+    checkpoint.start({})
+    checkpoint.save(result)
+    resumed = checkpoint.load()[0]
+    assert resumed.refit_params()["width"] == 96 and resumed.spec.params["width"] == 256
+    _, members, _ = refit_members(frame, y, schema=infer_schema(frame), task=Task.BINARY, n_classes=2,
+                                  results={spec.name: resumed}, weights={spec.name: 1.0}, seed=0, threads=1,
+                                  deadline=time.time() + 60, fit_fraction=0.8)
+    network = members[0].learner.network_
+    assert network.info["width"] == 96 and network.layers[0][0].shape[1] == 96
+    assert members[0].params["width"] == 96

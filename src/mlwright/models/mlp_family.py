@@ -28,11 +28,14 @@ class MLPLearner:
         self.params, self.task = dict(params), task
         self.iterations_: int | None = None
         self.network_: Network | None = None
+        self.trained_params_: dict = {}
 
     def fit(self, data: FitData) -> "MLPLearner":
         from mlwright.models.mlp_training import train_network
 
         self.network_, self.iterations_ = train_network(data, self.params, self.task)
+        # a short fit may have narrowed the network: the refit must train the width validated
+        self.trained_params_ = {"width": int(self.network_.info["width"])}
         return self
 
     @property

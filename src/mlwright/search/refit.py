@@ -93,7 +93,7 @@ def refit_members(frame: pd.DataFrame, y: np.ndarray, *, schema: Schema, task: T
         if family.style not in encoders:
             encoders[family.style] = TableEncoder(schema, family.style).fit(frame)
             matrices[family.style] = encoders[family.style].transform(frame)
-        learner = family.make(result.spec.params, task)
+        learner = family.make(result.refit_params(), task)
         learner.fit(FitData(X=matrices[family.style], y=y, task=task, n_classes=n_classes,
                             categorical=tuple(encoders[family.style].categorical_indices_), seed=seed,
                             threads=threads, iterations=result.refit_iterations(),

@@ -49,6 +49,9 @@ class TrialResult:
     fold_seconds: list[float] = field(default_factory=list)
     predict_ms_per_row: float | None = None
     iterations: list[int] = field(default_factory=list)
+    #: Settings the folds' training chose for itself, such as the width of a network narrowed to
+    #: fit its time: the refit on every row must train the model that was validated, not the one asked for.
+    trained_params: dict[str, Any] = field(default_factory=dict)
     error: str = ""
     #: The model fitted beside the one holdout (None when bagged, or once the search let it go):
     #: the ensemble can ship it without a refit. Never written to the checkpoint.
@@ -57,6 +60,10 @@ class TrialResult:
     @property
     def ok(self) -> bool:
         return self.status == OK
+
+    def refit_params(self) -> dict[str, Any]:
+        """The configuration to refit with: the trial's, with what its folds' training settled."""
+        return {**self.spec.params, **self.trained_params}
 
     def refit_iterations(self) -> int | None:
         return int(round(float(np.mean(self.iterations)))) or 1 if self.iterations else None
@@ -82,6 +89,7 @@ def _bagged_fit(spec: TrialSpec, context: SearchContext, started: float) -> Tria
     oof = context.empty_oof()
     n_folds = len(context.folds)
     fold_seconds, iterations, predict_seconds = [], [], 0.0
+    trained: dict[str, list] = {}
     for index in range(n_folds):
         fold_started = time.time()
         left = spec.deadline - fold_started
@@ -100,11 +108,23 @@ def _bagged_fit(spec: TrialSpec, context: SearchContext, started: float) -> Tria
         fold_seconds.append(fit_done - fold_started)
         if learner.iterations_ is not None:
             iterations.append(int(learner.iterations_))
+        for key, value in (getattr(learner, "trained_params_", None) or {}).items():
+            trained.setdefault(key, []).append(value)
     oof = oof[context.scored_rows]
     if np.isnan(oof).any():
         raise ValueError("the model returned missing predictions")
     score = context.metric.score(context.y_scored, oof)
     return TrialResult(spec, OK, score=score, oof=oof, fit_seconds=time.time() - started,
-                       fold_seconds=fold_seconds, iterations=iterations,
+                       fold_seconds=fold_seconds, iterations=iterations, trained_params=settled(trained),
                        predict_ms_per_row=1000.0 * predict_seconds / len(context.y),
                        fitted=learner if context.is_holdout else None)
+
+
+def settled(per_fold: dict[str, list]) -> dict[str, Any]:
+    """One value per setting the folds chose: the smallest (a narrower network is the cheaper
+    refit, and it is what at least one fold was validated with), else the first fold's."""
+    chosen = {}
+    for key, values in per_fold.items():
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        chosen[key] = min(values) if numbers else values[0]
+    return chosen
