@@ -276,3 +276,37 @@ def test_the_refit_trains_the_width_the_folds_narrowed_to(tmp_path):
     network = members[0].learner.network_
     assert network.info["width"] == 96 and network.layers[0][0].shape[1] == 96
     assert members[0].params["width"] == 96
+
+
+def test_the_numpy_network_answers_as_the_torch_one_learned_scale_included(tmp_path):
+    """The learned per-column scale is trained, saved and applied by the NumPy forward pass as
+    torch applies it; a network saved before the scale existed loads with a scale of one."""
+    import torch
+
+    from mlwright._types import Task
+    from mlwright.models.base import FitData
+    from mlwright.models.mlp_network import WEIGHTS_FILE, Network
+    from mlwright.models.mlp_training import TabularNet, embedded_columns
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(600, 5))
+    X[:, 4] = rng.integers(0, 2, size=600)  # a flag: not embedded
+    y = (X[:, 0] + 0.5 * X[:, 1] ** 2 > 0.5).astype(int)
+    learner = mlp_family.FAMILY.make(dict(mlp_family.FAMILY.portfolio[0], epochs=8), Task.BINARY)
+    learner.fit(FitData(X=X, y=y, task=Task.BINARY, n_classes=2, seed=0, threads=1))
+    assert not np.allclose(learner.network_.feature_scale, 1.0)  # it learned something
+    torch.manual_seed(0)
+    net = TabularNet(5, embedded_columns(X), frequencies=8, embed_dim=4, sigma=0.1, hidden=[32, 32], n_out=3,
+                     dropout=0.0, learn_scale=True)
+    with torch.no_grad():
+        net.feature_scale.copy_(torch.tensor([0.2, 3.0, 1.0, 0.0, 2.0]))
+    net.eval()
+    with torch.no_grad():
+        want = torch.softmax(net(torch.from_numpy(X.astype(np.float32))), dim=1).numpy()
+    network = net.to_network(Task.MULTICLASS, 3, 0.0, 1.0, {})
+    np.testing.assert_allclose(network.forward(X), want, atol=1e-5)
+    network.save(tmp_path)
+    with np.load(tmp_path / WEIGHTS_FILE) as arrays:  # as written before the scale existed
+        older = {name: arrays[name] for name in arrays.files if name != "feature_scale"}
+    np.savez(tmp_path / WEIGHTS_FILE, **older)
+    assert np.array_equal(Network.load(tmp_path).feature_scale, np.ones(5, dtype=np.float32))

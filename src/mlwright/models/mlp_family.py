@@ -61,13 +61,14 @@ class MLPLearner:
 
 def _space(trial, task: Task) -> dict:
     return {
-        "lr": trial.suggest_float("lr", 3e-4, 1e-2, log=True),
+        "lr": trial.suggest_float("lr", 1e-3, 1.2e-2, log=True),
         "width": trial.suggest_categorical("width", [128, 256, 512]),
         "layers": trial.suggest_int("layers", 2, 4),
         "dropout": trial.suggest_float("dropout", 0.0, 0.3),
         "weight_decay": trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True),
         "sigma": trial.suggest_float("sigma", 0.02, 1.0, log=True),
         "label_smoothing": trial.suggest_float("label_smoothing", 0.0, 0.15) if task.is_classification else 0.0,
+        "learn_scale": True,
     }
 
 
@@ -76,8 +77,10 @@ FAMILY = Family(
     make=lambda params, task: MLPLearner(params, task),
     load=MLPLearner.load,
     portfolio=(
-        {"lr": 2e-3, "width": 256, "layers": 3, "dropout": 0.1, "weight_decay": 1e-4, "sigma": 0.1,
-         "label_smoothing": 0.1, "epochs": 64},
+        # chosen on the meta corpus (tools/mlp_defaults.py), not on the benchmarks: against the earlier
+        # lr 2e-3 over 64 epochs without the learned scale, mean rank 1.84 to 2.21 among three with LightGBM
+        {"lr": 4e-3, "width": 256, "layers": 3, "dropout": 0.1, "weight_decay": 1e-4, "sigma": 0.1,
+         "label_smoothing": 0.1, "epochs": 128, "learn_scale": True},
     ),
     space=_space, requires="torch", install="pip install 'mlwright[deep]'",
     notes="MLP with periodic numeric embeddings (RealMLP-style), trained with torch, served by NumPy",

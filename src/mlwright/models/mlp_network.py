@@ -9,7 +9,10 @@ code, so a network answers alike in the search, after loading and in service; th
 The architecture, in the spirit of RealMLP (arXiv 2407.04491), on the ``linear`` feature style
 (imputed, standardised, one-hot, with missing-value flags):
 
-1. soft clipping ``x / sqrt(1 + (x/3)^2)``, so that a far value cannot push a unit to saturation;
+1. soft clipping ``x / sqrt(1 + (x/3)^2)``, so that a far value cannot push a unit to
+   saturation, then a learned scale per column (RealMLP's scaling layer: a column the data says
+   is noise can be turned down before anything mixes it with the others; 1 in networks trained
+   without it);
 2. periodic embeddings of every column with more than two values (PLR, arXiv 2203.05556): per
    column, ``k`` cosines of learned frequencies and phases, then a per-column linear map to
    ``d`` values and a ReLU; the clipped columns themselves are kept beside them;
@@ -36,7 +39,8 @@ CLIP_SCALE = 3.0
 class Network:
     """A trained network as arrays (float32, as trained) and the few numbers around them.
 
-    ``embedded`` lists the input columns with periodic embeddings; ``frequencies`` and
+    ``feature_scale`` has one number per input column (None: ones, as networks saved before it
+    were trained); ``embedded`` lists the input columns with periodic embeddings; ``frequencies`` and
     ``phases`` are (embedded, k), ``embed_weight`` (embedded, k, d) and ``embed_bias``
     (embedded, d); ``layers`` is the list of (weight (in, out), bias (out,)) of the MLP, the
     last one the head.
@@ -54,11 +58,15 @@ class Network:
     target_mean: float = 0.0
     target_scale: float = 1.0
     info: dict = field(default_factory=dict)
+    feature_scale: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        if self.feature_scale is None:
+            self.feature_scale = np.ones(self.n_inputs, dtype=np.float32)
         # widened once: the forward pass runs in double precision, a one-row call included
         self._embedding = tuple(np.asarray(a, dtype=np.float64) for a in (
             self.frequencies, self.phases, self.embed_weight, self.embed_bias))
+        self._feature_scale = np.asarray(self.feature_scale, dtype=np.float64)
         self._layers = [(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)) for w, b in self.layers]
 
     def forward(self, X: np.ndarray) -> np.ndarray:
@@ -81,7 +89,7 @@ class Network:
 
     def inputs(self, X: np.ndarray) -> np.ndarray:
         """The first layer's input: the clipped columns, then each embedded column's ``d`` values."""
-        clipped = soft_clip(np.nan_to_num(X, nan=0.0, posinf=0.0, neginf=0.0))
+        clipped = soft_clip(np.nan_to_num(X, nan=0.0, posinf=0.0, neginf=0.0)) * self._feature_scale
         if not len(self.embedded):
             return clipped
         frequencies, phases, embed_weight, embed_bias = self._embedding
@@ -102,7 +110,8 @@ class Network:
 
     def save(self, directory: Path) -> None:
         arrays = {"embedded": self.embedded.astype(np.int64), "frequencies": self.frequencies,
-                  "phases": self.phases, "embed_weight": self.embed_weight, "embed_bias": self.embed_bias}
+                  "phases": self.phases, "embed_weight": self.embed_weight, "embed_bias": self.embed_bias,
+                  "feature_scale": self.feature_scale}
         for index, (weight, bias) in enumerate(self.layers):
             arrays[f"layer{index}_weight"], arrays[f"layer{index}_bias"] = weight, bias
         with open(directory / WEIGHTS_FILE, "wb") as handle:
@@ -121,7 +130,8 @@ class Network:
                        embedded=arrays["embedded"].astype(int), frequencies=arrays["frequencies"],
                        phases=arrays["phases"], embed_weight=arrays["embed_weight"],
                        embed_bias=arrays["embed_bias"], layers=layers, target_mean=float(meta["target_mean"]),
-                       target_scale=float(meta["target_scale"]), info=dict(meta.get("info", {})))
+                       target_scale=float(meta["target_scale"]), info=dict(meta.get("info", {})),
+                       feature_scale=arrays["feature_scale"] if "feature_scale" in arrays else None)
 
 
 def soft_clip(X: np.ndarray) -> np.ndarray:

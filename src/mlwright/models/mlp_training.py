@@ -32,15 +32,18 @@ MAX_EMBEDDED = 128
 #: Fewer epochs than this in the time left, and the network is narrowed to fit them.
 MIN_EPOCHS = 16
 MIN_WIDTH = 64
+#: The learned per-column scale trains this many times faster than the rest (RealMLP: 6).
+SCALE_LR_FACTOR = 6.0
 
 
 class TabularNet(nn.Module):
     """The torch twin of ``mlp_network.Network``: same layout, same arithmetic (in float32)."""
 
     def __init__(self, n_inputs: int, embedded: np.ndarray, *, frequencies: int, embed_dim: int, sigma: float,
-                 hidden: list[int], n_out: int, dropout: float):
+                 hidden: list[int], n_out: int, dropout: float, learn_scale: bool):
         super().__init__()
         self.n_inputs = n_inputs
+        self.feature_scale = nn.Parameter(torch.ones(n_inputs), requires_grad=learn_scale)
         self.register_buffer("embedded", torch.as_tensor(embedded, dtype=torch.long))
         count = len(embedded)
         self.frequencies = nn.Parameter(torch.randn(count, frequencies) * sigma)
@@ -54,7 +57,7 @@ class TabularNet(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        clipped = x / torch.sqrt(1.0 + (x / CLIP_SCALE) ** 2)
+        clipped = x / torch.sqrt(1.0 + (x / CLIP_SCALE) ** 2) * self.feature_scale
         h = clipped
         if len(self.embedded):
             picked = clipped[:, self.embedded]
@@ -75,7 +78,7 @@ class TabularNet(nn.Module):
                        embedded=self.embedded.cpu().numpy().astype(int), frequencies=array(self.frequencies),
                        phases=array(self.phases), embed_weight=array(self.embed_weight),
                        embed_bias=array(self.embed_bias), layers=layers, target_mean=target_mean,
-                       target_scale=target_scale, info=info)
+                       target_scale=target_scale, info=info, feature_scale=array(self.feature_scale))
 
 
 def embedded_columns(X: np.ndarray) -> np.ndarray:
@@ -144,7 +147,7 @@ def _train_at_width(data: FitData, params: dict, task: Task, width: int, *,
     net = TabularNet(X.shape[1], embedded_columns(X), frequencies=int(params.get("frequencies", 16)),
                      embed_dim=int(params.get("embed_dim", 4)), sigma=float(params.get("sigma", 0.1)),
                      hidden=[width] * int(params.get("layers", 3)), n_out=n_out,
-                     dropout=float(params.get("dropout", 0.1)))
+                     dropout=float(params.get("dropout", 0.1)), learn_scale=bool(params.get("learn_scale", False)))
     X_t = torch.from_numpy(X)
     y_t = (torch.from_numpy(((y - target_mean) / target_scale).astype(np.float32)) if regression
            else torch.from_numpy(y.astype(np.int64)))
@@ -154,9 +157,15 @@ def _train_at_width(data: FitData, params: dict, task: Task, width: int, *,
     batch = int(min(int(params.get("batch_size", 256)), max(32, len(X) // 8)))
     steps_per_epoch = max(1, math.ceil(len(X) / batch))
     planned = int(data.iterations or params.get("epochs", 64))
-    optimizer = torch.optim.AdamW(net.parameters(), lr=float(params.get("lr", 2e-3)),
-                                  weight_decay=float(params.get("weight_decay", 1e-4)))
-    patience = max(8, planned // 4)
+    lr = float(params.get("lr", 2e-3))
+    scale_lr = SCALE_LR_FACTOR if params.get("learn_scale", False) else 1.0
+    others = [p for name, p in net.named_parameters() if name != "feature_scale" and p.requires_grad]
+    groups = [{"params": others, "factor": 1.0}]
+    if net.feature_scale.requires_grad:  # RealMLP trains its scaling layer faster, and without decay
+        groups.append({"params": [net.feature_scale], "factor": scale_lr, "weight_decay": 0.0})
+    optimizer = torch.optim.AdamW(groups, lr=lr, weight_decay=float(params.get("weight_decay", 1e-4)),
+                                  betas=(0.9, float(params.get("beta2", 0.999))), foreach=True)
+    patience = _patience(planned, params)
     best_loss, best_epoch, best_state = math.inf, 0, None
     step, epoch_seconds = 0, 0.0
     for epoch in range(1, planned + 1):
@@ -168,7 +177,7 @@ def _train_at_width(data: FitData, params: dict, task: Task, width: int, *,
         for start in range(0, len(X), batch):
             rows = order[start:start + batch]
             for group in optimizer.param_groups:
-                group["lr"] = float(params.get("lr", 2e-3)) * _schedule(step, planned * steps_per_epoch)
+                group["lr"] = lr * group["factor"] * _schedule(step, planned * steps_per_epoch)
             optimizer.zero_grad(set_to_none=True)
             output = net(X_t[rows])
             loss = loss_fn(output[:, 0], y_t[rows]) if regression else loss_fn(output, y_t[rows])
@@ -184,7 +193,7 @@ def _train_at_width(data: FitData, params: dict, task: Task, width: int, *,
             if narrower is not None:
                 return narrower
             planned = max(1, min(planned, int(room)))
-            patience = max(8, planned // 4)
+            patience = _patience(planned, params)
         if valid is None:
             best_epoch, best_state = epoch, None
             continue
@@ -203,6 +212,13 @@ def _train_at_width(data: FitData, params: dict, task: Task, width: int, *,
     info = {"average_answer": average, "epochs_planned": planned, "best_epoch": best_epoch, "width": width,
             "validation_loss": None if valid is None else round(float(best_loss), 6), "batch_size": batch}
     return net.to_network(task, data.n_classes, target_mean, target_scale, info), max(best_epoch, 1)
+
+
+def _patience(planned: int, params: dict) -> int:
+    """Epochs without progress before a fit stops early: a quarter of the plan, or the whole plan
+    (no early stop) with ``early_stopping`` off. Under a cosine schedule the last epochs, at small
+    learning rates, often bring the best one."""
+    return max(8, planned // 4) if params.get("early_stopping", True) else planned
 
 
 def _smoothed_cross_entropy(y: np.ndarray, n_classes: int, smoothing: float):

@@ -1,7 +1,7 @@
 """The tabular network as ONNX: the NumPy forward pass of ``models.mlp_network``, node for node.
 
 In double precision, as NumPy runs it (the weights were trained in float32 and are widened):
-soft clipping, the periodic embeddings as a batched product per embedded column, the SiLU
+soft clipping, the learned scale per column, the periodic embeddings as a batched product per embedded column, the SiLU
 layers, and a softmax or the scaled-back value.
 """
 
@@ -21,6 +21,7 @@ def mlp_member(graph: Graph, given: MemberInput) -> str:
     scaled = graph.op("Div", [x, graph.const(CLIP_SCALE)])
     clipped = graph.op("Div", [x, graph.op("Sqrt", [graph.op("Add", [graph.const(1.0),
                                                                      graph.op("Mul", [scaled, scaled])])])])
+    clipped = graph.op("Mul", [clipped, graph.const(network.feature_scale[None, :])])
     hidden = clipped
     if len(network.embedded):
         picked = graph.op("Gather", [clipped, graph.const(network.embedded, np.int64)], axis=1)  # rows x E
