@@ -10,7 +10,7 @@ one times ``EPOCHS_PER_FIT``.
 
     python benchmarks/mlp_fit_time.py [--threads 2] [--epochs 3]
 
-Prints a table (markdown) and the fitted model; nothing is written.
+Prints a table (markdown), the fitted model and the network's 1-row latency; nothing is written.
 """
 
 from __future__ import annotations
@@ -82,6 +82,25 @@ def main() -> None:
     per_fit = a + math.log(EPOCHS_PER_FIT) + THREAD_SCALING * math.log(args.threads)
     print(f"\nper epoch at {args.threads} threads: exp({a:.2f}) rows^{b:.2f} cols^{c:.2f} classes^{d:.2f}")
     print(f"TimeModel({per_fit:.2f}, {b:.2f}, {c:.2f}, {d:.2f})  # one fit of {EPOCHS_PER_FIT} epochs, one thread")
+    for cols in COLS:
+        p50, p90 = one_row_latency_ms(cols)
+        print(f"1-row forward pass in NumPy, {cols} encoded columns: p50 {p50:.3f} ms, p90 {p90:.3f} ms")
+
+
+def one_row_latency_ms(cols: int, calls: int = 500) -> tuple[float, float]:
+    """The trained network's own answer to one encoded row (NumPy, as served): p50 and p90."""
+    X, y, task = table(2_000, cols, 2)
+    params = dict(mlp_family.FAMILY.portfolio[0], epochs=1)
+    network, _ = train_network(FitData(X=X, y=y, task=task, n_classes=2, seed=0, threads=1), params, task)
+    row = X[:1]
+    for _ in range(50):
+        network.forward(row)
+    seconds = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        network.forward(row)
+        seconds.append(time.perf_counter() - started)
+    return 1000 * float(np.median(seconds)), 1000 * float(np.quantile(seconds, 0.9))
 
 
 if __name__ == "__main__":
