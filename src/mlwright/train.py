@@ -208,7 +208,9 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
                 threshold=decided.get("threshold"), sensitive=tuple(sensitive), tests_spec=model_tests)
             if test_frame is not None:
                 evidence.add_test(model, test_frame, where=_where(test))
-            write_run_report(run_dir, model, evidence, intended_use=config.intended_use)
+            # what is left of the budget sizes the report's samples (importance, SHAP, dependence)
+            write_run_report(run_dir, model, evidence, intended_use=config.intended_use,
+                             seconds=max(started + float(config.time_limit) - time.time(), 0.0))
             laps.mark("report")
     return model
 

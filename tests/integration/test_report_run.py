@@ -46,7 +46,7 @@ def test_the_test_file_is_the_primary_set_with_intervals_around_each_value(repor
     expected = model.predict_proba(pd.read_csv(root / "test.csv"))[model.classes_[1]]
     from sklearn.metrics import roc_auc_score
     truth = pd.read_csv(root / "test.csv")["survived"] == model.classes_[1]
-    assert auc["value"] == roc_auc_score(truth, expected)
+    assert abs(auc["value"] - roc_auc_score(truth, expected)) <= 1e-12  # the same value, by average ranks
 
 
 def test_threshold_and_calibration_are_recorded_and_shipped(reported_run):
@@ -156,3 +156,20 @@ def test_large_data_is_judged_on_the_holdout_and_out_of_fold(tmp_path):
     for evaluation in sets.values():
         auc = next(m for m in evaluation["metrics"] if m["name"] == "roc_auc")
         assert auc["low"] <= auc["value"] <= auc["high"]
+
+
+def test_the_report_says_what_its_importance_was_computed_on(reported_run):
+    """The importance sections record their samples, which the report's time sizes: within the
+    training budget a short remainder gives each section a quarter second, no deadline three."""
+    from mlwright.report.evaluation_record import SECTION_SECONDS, section_seconds
+
+    _, root = reported_run
+    importance = _record(root)["importance"]
+    held = pd.read_csv(root / "test.csv")
+    assert 0 < importance["permutation_rows"] <= len(held) and importance["repeats"] >= 3
+    assert 0 < importance["shap_rows"] <= len(held)
+    assert "drawn at random" in (root / "run" / "report.html").read_text()
+    low, high = SECTION_SECONDS
+    assert section_seconds(None) == high and section_seconds(0.0) == low and section_seconds(1e6) == high
+    sizes = [section_seconds(s) for s in (0.5, 2.0, 5.0, 10.0, 20.0)]
+    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]

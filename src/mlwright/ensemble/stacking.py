@@ -115,8 +115,8 @@ def choose_stacker(oofs: dict[str, np.ndarray], y: np.ndarray, blend_oof: np.nda
                    deadline: float | None = None) -> tuple[Stacker | None, dict, np.ndarray]:
     """The second layer to ship (or None), the facts for the report, and its cross-fitted
     out-of-fold output (``blend_oof`` when refused). ``blend_oof``: the blend as shipped, on the
-    same rows, its calibration cross-fitted. Past ``deadline`` (a ``time.time()`` value) no
-    further strength is tried."""
+    same rows, its calibration cross-fitted. No further strength is tried when it would end past
+    ``deadline`` (a ``time.time()`` value), judged by the time the last one took."""
     kind = kind_of(task)
     members = sorted(oofs)
     baseline = metric.value(y, blend_oof)
@@ -131,11 +131,14 @@ def choose_stacker(oofs: dict[str, np.ndarray], y: np.ndarray, blend_oof: np.nda
         return None, facts, blend_oof
     features = stack_features([oofs[m] for m in members], kind)
     folds = _folds(y, kind, seed)
-    tried = {}
+    tried, last = {}, 0.0
     for strength in STRENGTHS:  # the strongest first: it converges fastest, and is kept if time runs out
-        if tried and deadline is not None and time.time() > deadline:
+        # a weaker strength takes at least as long as the one before: start it only when that fits
+        if tried and deadline is not None and time.time() + last > deadline:
             break
+        began = time.time()
         tried[strength] = _cross_fit(features, y, kind, strength, folds, n_classes, seed)
+        last = time.time() - began
     strength = max(tried, key=lambda c: (metric.score(y, tried[c]), -c))
     crossed = tried[strength]
     value = metric.value(y, crossed)

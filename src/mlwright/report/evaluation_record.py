@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -22,20 +23,28 @@ FORMAT = "mlwright.evaluation"
 #: Columns whose partial dependence is drawn: the most important ones.
 DEPENDENCE_COLUMNS = 4
 EXAMPLE_ROWS = 3
+#: Seconds each time-aimed section (SHAP importance, permutation importance, partial
+#: dependence) aims at when the report has no deadline (``mlwright report``). Inside ``train`` the
+#: report is written within the budget: each gets ``SECTION_SHARE`` of the seconds left, within
+#: ``SECTION_SECONDS``, so that a short budget gets a smaller sample rather than a late end.
+SECTION_SECONDS, SECTION_SHARE = (0.25, 3.0), 0.2
 #: Rows whose SHAP values make the global SHAP importance: TreeSHAP on large boosters costs
 #: milliseconds a row, and a few hundred rows rank the columns steadily; fewer on a model so
-#: large (thousands of trees fitted on millions of rows) that they would take over SHAP_SECONDS.
-SHAP_ROWS, SHAP_SECONDS, SHAP_PROBE_ROWS = (100, 300), 3.0, 20
-#: Seconds permutation importance aims at, and the fewest and most rows it shuffles.
-PERMUTATION_SECONDS = 3.0
-PERMUTATION_ROWS = (300, 2000)
-#: Seconds the partial-dependence curves aim at together, and the fewest and most rows each averages.
-DEPENDENCE_SECONDS, DEPENDENCE_ROWS, DEPENDENCE_GRID = 3.0, (100, 500), 20
+#: large (thousands of trees fitted on millions of rows) that they would take over its seconds.
+SHAP_ROWS, SHAP_PROBE_ROWS = (30, 300), 20
+#: The fewest and most rows permutation importance shuffles.
+PERMUTATION_ROWS = (100, 2000)
+#: The fewest and most rows each partial-dependence curve averages, and its grid.
+DEPENDENCE_ROWS, DEPENDENCE_GRID = (30, 500), 20
 _LEADERBOARD_COLUMNS = ("model", "family", "status", "score", "fit_seconds", "predict_ms_per_row", "ensemble_weight")
 
 
-def build_evaluation(model, evidence: RunEvidence, *, intended_use: str | None = None, seed: int = 0) -> dict:
+def build_evaluation(model, evidence: RunEvidence, *, intended_use: str | None = None, seed: int = 0,
+                     seconds: float | None = None) -> dict:
+    """``seconds``: the time the report may take (None: no deadline), which sizes the samples of
+    the time-aimed sections."""
     started = time.perf_counter()
+    aim = section_seconds(seconds)
     class_names = [str(c) for c in model.classes_] if model.task.is_classification else []
     record = {"format": FORMAT, "version": 1, "run": _run_facts(model, evidence, class_names, intended_use),
               "leaderboard": _leaderboard(model)}
@@ -46,13 +55,20 @@ def build_evaluation(model, evidence: RunEvidence, *, intended_use: str | None =
     timings["metrics"] = round(time.perf_counter() - started, 3)
     record["threshold"], record["calibration"] = evidence.threshold, evidence.calibration
     primary = next((held for held in evidence.sets if held.frame is not None), None)
-    sections = {"importance": _importance, "examples": _examples, "fairness": _fairness, "model_tests": _model_tests}
+    sections = {"importance": partial(_importance, aim=aim), "examples": _examples, "fairness": _fairness,
+                "model_tests": _model_tests}
     for key, build in sections.items():
         record[key] = _timed(timings, key, _guarded, key, record, build, model, primary, evidence, seed)
     record["dependence"] = _timed(timings, "dependence", _guarded, "dependence", record, _dependence, model,
-                                  primary, record["importance"], seed) or []
+                                  primary, record["importance"], seed, aim) or []
     record["timings"] = {"evaluation_seconds": round(time.perf_counter() - started, 3), "sections": timings}
     return json_ready(record)
+
+
+def section_seconds(seconds: float | None) -> float:
+    """Seconds each time-aimed section aims at, out of the report's ``seconds`` (None: no deadline)."""
+    low, high = SECTION_SECONDS
+    return high if seconds is None else float(np.clip(SECTION_SHARE * seconds, low, high))
 
 
 def _timed(timings: dict, key: str, call, *args):
@@ -110,26 +126,29 @@ def _on(held: HeldOutSet) -> str:
     return f"{held.name} rows ({len(held.y):,})"
 
 
-def _importance(model, held: HeldOutSet | None, evidence, seed) -> dict | None:
+def _importance(model, held: HeldOutSet | None, evidence, seed, *, aim: float) -> dict | None:
     if held is None:
         return None
     from mlwright.evaluate.explain.contributions import shap_importance
     from mlwright.evaluate.explain.importance import permutation_importance
 
-    rows, repeats = _permutation_size(model, held.frame)
+    rows, repeats = _permutation_size(model, held.frame, aim)
     permutation = permutation_importance(model, held.frame, held.y, repeats=repeats, max_rows=rows, seed=seed)
-    shap = shap_importance(model, held.frame, max_rows=_shap_rows(model, held.frame, seed), seed=seed)
+    shap_rows = _shap_rows(model, held.frame, seed, aim)
+    shap = shap_importance(model, held.frame, max_rows=shap_rows, seed=seed)
     return {"on": _on(held), "metric": model.metric, "permutation": permutation.to_dict(orient="records"),
-            "shap": shap.to_dict(orient="records") if shap is not None else None}
+            "shap": shap.to_dict(orient="records") if shap is not None else None,
+            "permutation_rows": min(rows, len(held.frame)), "repeats": repeats,
+            "shap_rows": min(shap_rows, len(held.frame)) if shap is not None else None}
 
 
-def _permutation_size(model, frame: pd.DataFrame) -> tuple[int, int]:
-    """Rows and repeats for permutation importance that fit in about ``PERMUTATION_SECONDS``:
+def _permutation_size(model, frame: pd.DataFrame, aim: float) -> tuple[int, int]:
+    """Rows and repeats for permutation importance that fit in about ``aim`` seconds:
     it scores rows x columns x repeats rows, and a wide table behind a slow member (k-NN) would
     otherwise take half a minute. Timed on the model itself, so the size follows its speed."""
     columns = max(len(model.schema.used), 1)
     repeats = 5 if columns <= 20 else 3
-    rows = int(PERMUTATION_SECONDS / max(_seconds_per_row(model, frame) * columns * repeats, 1e-9))
+    rows = int(aim / max(_seconds_per_row(model, frame) * columns * repeats, 1e-9))
     return int(np.clip(rows, PERMUTATION_ROWS[0], PERMUTATION_ROWS[1])), repeats
 
 
@@ -141,24 +160,24 @@ def _seconds_per_row(model, frame: pd.DataFrame) -> float:
     return (time.perf_counter() - began) / max(len(probe), 1)
 
 
-def _shap_rows(model, frame: pd.DataFrame, seed) -> int:
-    """Rows for the SHAP importance within about ``SHAP_SECONDS``, timed on a few rows."""
+def _shap_rows(model, frame: pd.DataFrame, seed, aim: float) -> int:
+    """Rows for the SHAP importance within about ``aim`` seconds, timed on a few rows."""
     from mlwright.evaluate.explain.contributions import shap_importance
 
     began = time.perf_counter()
     shap_importance(model, frame, max_rows=SHAP_PROBE_ROWS, seed=seed)
     per_row = (time.perf_counter() - began) / min(SHAP_PROBE_ROWS, max(len(frame), 1))
-    return int(np.clip(SHAP_SECONDS / max(per_row, 1e-9), *SHAP_ROWS))
+    return int(np.clip(aim / max(per_row, 1e-9), *SHAP_ROWS))
 
 
-def _dependence(model, held: HeldOutSet | None, importance: dict | None, seed) -> list[dict]:
+def _dependence(model, held: HeldOutSet | None, importance: dict | None, seed, aim: float) -> list[dict]:
     if held is None or not importance:
         return []
     from mlwright.evaluate.explain.dependence import partial_dependence
 
     ranked = [row["column"] for row in importance["permutation"]][:DEPENDENCE_COLUMNS]
     # each curve scores rows x grid points: as many rows as fit the seconds, on a large model fewer
-    per_curve = DEPENDENCE_SECONDS / max(len(ranked), 1)
+    per_curve = aim / max(len(ranked), 1)
     rows = int(np.clip(per_curve / max(_seconds_per_row(model, held.frame) * DEPENDENCE_GRID, 1e-9), *DEPENDENCE_ROWS))
     return [partial_dependence(model, held.frame, column, grid_points=DEPENDENCE_GRID, max_rows=rows, seed=seed)
             for column in ranked]

@@ -241,9 +241,12 @@ def _importance(evaluation: facts.Record) -> Plot | None:
     if not rows:
         return None
     metric = importance.get("metric") or "the score"
+    sample = importance.get("permutation_rows")
+    sampled = (f", {sample:,} of them drawn at random, {importance.get('repeats')} shuffles each"
+               if isinstance(sample, int) else "")
     return Plot("importance", "importance", "Permutation importance",
                 f"How much worse {metric} gets when one column is shuffled (bars: mean, whiskers: spread over "
-                f"repeats); measured on {importance.get('on') or 'held-out rows'}.",
+                f"repeats); measured on {importance.get('on') or 'held-out rows'}{sampled}.",
                 _bars(rows, f"{metric} worsens by"))
 
 
@@ -252,8 +255,10 @@ def _shap(evaluation: facts.Record) -> Plot | None:
     rows = [(r.get("column"), r.get("mean_abs"), None) for r in shap if isinstance(r.get("mean_abs"), (int, float))]
     if not rows:
         return None
+    sample = facts.part(evaluation, "importance").get("shap_rows")
+    on = f" (over {sample:,} rows drawn at random)" if isinstance(sample, int) else ""
     return Plot("shap", "importance", "Mean absolute SHAP value",
-                "How far, on average, each column moves a single prediction.", _bars(rows, "mean |SHAP|"))
+                f"How far, on average, each column moves a single prediction{on}.", _bars(rows, "mean |SHAP|"))
 
 
 def _dependence(evaluation: facts.Record) -> list[Plot]:

@@ -24,12 +24,13 @@ EVALUATION_FILE = "evaluation.json"
 
 
 def write_run_report(run_dir: str | os.PathLike, model, evidence: RunEvidence, *, intended_use: str | None = None,
-                     seed: int = 0) -> dict[str, Path]:
-    """Build the evaluation record and write every report file; returns their paths."""
+                     seed: int = 0, seconds: float | None = None) -> dict[str, Path]:
+    """Build the evaluation record and write every report file; returns their paths. ``seconds``:
+    what the report may take (inside a training budget), None for no deadline."""
     from mlwright.report.training_report import write_report_files
 
     run_dir = Path(run_dir)
-    record = build_evaluation(model, evidence, intended_use=intended_use, seed=seed)
+    record = build_evaluation(model, evidence, intended_use=intended_use, seed=seed, seconds=seconds)
     paths = {"held_out": save_sets(run_dir, evidence.sets)}
     paths["evaluation"] = write_text_atomic(run_dir / EVALUATION_FILE, json.dumps(record, indent=1))
     paths.update(write_report_files(run_dir, record))

@@ -49,7 +49,9 @@ The evaluation record (``format`` "mlwright.evaluation", ``version`` 1)::
                      "reliability_after": {...} | None} | None,
      "importance": {"on": str, "metric": str,
                     "permutation": [{"column": str, "importance": float, "std": float}],
-                    "shap": [{"column": str, "mean_abs": float}] | None} | None,
+                    "shap": [{"column": str, "mean_abs": float}] | None,
+                    "permutation_rows": int, "repeats": int, "shap_rows": int | None} | None,
+                    # the rows each was computed on: a sample sized to the report's time
      "dependence": [{"column": str, "kind": "numeric"|"categorical", "grid": [float|str],
                      "average": [float], "output": str}],
      "examples": [{"row": int, "prediction": str, "base": float, "value": float,
