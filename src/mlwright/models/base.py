@@ -39,7 +39,11 @@ class FitData:
 
 
 class Learner(Protocol):
-    """A fitted or unfitted model of one family with one configuration."""
+    """A fitted or unfitted model of one family with one configuration.
+
+    After ``fit`` a learner may also hold ``trained_params_``, a dict of settings its training
+    chose for itself (a network narrowed to fit its time): the search refits with them.
+    """
 
     params: dict[str, Any]
     iterations_: int | None

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,7 +46,6 @@ def build_evaluation(model, evidence: RunEvidence, *, intended_use: str | None =
     """``seconds``: the time the report may take (None: no deadline), which sizes the samples of
     the time-aimed sections."""
     started = time.perf_counter()
-    aim = section_seconds(seconds)
     class_names = [str(c) for c in model.classes_] if model.task.is_classification else []
     record = {"format": FORMAT, "version": 1, "run": _run_facts(model, evidence, class_names, intended_use),
               "leaderboard": _leaderboard(model)}
@@ -55,14 +56,31 @@ def build_evaluation(model, evidence: RunEvidence, *, intended_use: str | None =
     timings["metrics"] = round(time.perf_counter() - started, 3)
     record["threshold"], record["calibration"] = evidence.threshold, evidence.calibration
     primary = next((held for held in evidence.sets if held.frame is not None), None)
-    sections = {"importance": partial(_importance, aim=aim), "examples": _examples, "fairness": _fairness,
+    sizing = Sizing(section_seconds(seconds), model, primary.frame if primary is not None else None)
+    sections = {"importance": partial(_importance, sizing=sizing), "examples": _examples, "fairness": _fairness,
                 "model_tests": _model_tests}
     for key, build in sections.items():
         record[key] = _timed(timings, key, _guarded, key, record, build, model, primary, evidence, seed)
     record["dependence"] = _timed(timings, "dependence", _guarded, "dependence", record, _dependence, model,
-                                  primary, record["importance"], seed, aim) or []
+                                  primary, record["importance"], seed, sizing) or []
     record["timings"] = {"evaluation_seconds": round(time.perf_counter() - started, 3), "sections": timings}
     return json_ready(record)
+
+
+@dataclass
+class Sizing:
+    """What sizes the time-aimed sections: the seconds each aims at, and the model's scoring time
+    per row on the primary set, timed once (on a slow model the timing itself costs) and shared."""
+
+    aim: float
+    model: Any
+    frame: pd.DataFrame | None
+    _per_row: float | None = None
+
+    def seconds_per_row(self) -> float:
+        if self._per_row is None:
+            self._per_row = _seconds_per_row(self.model, self.frame)
+        return self._per_row
 
 
 def section_seconds(seconds: float | None) -> float:
@@ -126,15 +144,15 @@ def _on(held: HeldOutSet) -> str:
     return f"{held.name} rows ({len(held.y):,})"
 
 
-def _importance(model, held: HeldOutSet | None, evidence, seed, *, aim: float) -> dict | None:
+def _importance(model, held: HeldOutSet | None, evidence, seed, *, sizing: Sizing) -> dict | None:
     if held is None:
         return None
     from mlwright.evaluate.explain.contributions import shap_importance
     from mlwright.evaluate.explain.importance import permutation_importance
 
-    rows, repeats = _permutation_size(model, held.frame, aim)
+    rows, repeats = _permutation_size(model, sizing)
     permutation = permutation_importance(model, held.frame, held.y, repeats=repeats, max_rows=rows, seed=seed)
-    shap_rows = _shap_rows(model, held.frame, seed, aim)
+    shap_rows = _shap_rows(model, held.frame, seed, sizing.aim)
     shap = shap_importance(model, held.frame, max_rows=shap_rows, seed=seed)
     return {"on": _on(held), "metric": model.metric, "permutation": permutation.to_dict(orient="records"),
             "shap": shap.to_dict(orient="records") if shap is not None else None,
@@ -142,13 +160,13 @@ def _importance(model, held: HeldOutSet | None, evidence, seed, *, aim: float) -
             "shap_rows": min(shap_rows, len(held.frame)) if shap is not None else None}
 
 
-def _permutation_size(model, frame: pd.DataFrame, aim: float) -> tuple[int, int]:
-    """Rows and repeats for permutation importance that fit in about ``aim`` seconds:
+def _permutation_size(model, sizing: Sizing) -> tuple[int, int]:
+    """Rows and repeats for permutation importance that fit in about ``sizing.aim`` seconds:
     it scores rows x columns x repeats rows, and a wide table behind a slow member (k-NN) would
     otherwise take half a minute. Timed on the model itself, so the size follows its speed."""
     columns = max(len(model.schema.used), 1)
     repeats = 5 if columns <= 20 else 3
-    rows = int(aim / max(_seconds_per_row(model, frame) * columns * repeats, 1e-9))
+    rows = int(sizing.aim / max(sizing.seconds_per_row() * columns * repeats, 1e-9))
     return int(np.clip(rows, PERMUTATION_ROWS[0], PERMUTATION_ROWS[1])), repeats
 
 
@@ -170,15 +188,15 @@ def _shap_rows(model, frame: pd.DataFrame, seed, aim: float) -> int:
     return int(np.clip(aim / max(per_row, 1e-9), *SHAP_ROWS))
 
 
-def _dependence(model, held: HeldOutSet | None, importance: dict | None, seed, aim: float) -> list[dict]:
+def _dependence(model, held: HeldOutSet | None, importance: dict | None, seed, sizing: Sizing) -> list[dict]:
     if held is None or not importance:
         return []
     from mlwright.evaluate.explain.dependence import partial_dependence
 
     ranked = [row["column"] for row in importance["permutation"]][:DEPENDENCE_COLUMNS]
     # each curve scores rows x grid points: as many rows as fit the seconds, on a large model fewer
-    per_curve = aim / max(len(ranked), 1)
-    rows = int(np.clip(per_curve / max(_seconds_per_row(model, held.frame) * DEPENDENCE_GRID, 1e-9), *DEPENDENCE_ROWS))
+    per_curve = sizing.aim / max(len(ranked), 1)
+    rows = int(np.clip(per_curve / max(sizing.seconds_per_row() * DEPENDENCE_GRID, 1e-9), *DEPENDENCE_ROWS))
     return [partial_dependence(model, held.frame, column, grid_points=DEPENDENCE_GRID, max_rows=rows, seed=seed)
             for column in ranked]
 
