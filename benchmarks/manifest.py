@@ -26,6 +26,15 @@ DEFAULT_SUITE = (
 # The full suite adds raw tables (strings, '?', dates, leaks) that test each system's cleaning.
 FULL_SUITE = DEFAULT_SUITE + ("raw_adult", "seaborn_titanic", "seaborn_taxis")
 SUITES = {"default": DEFAULT_SUITE, "full": FULL_SUITE}
+#: Columns that restate the target, as the manifest's notes say of them. They are taken out of
+#: every system's table before the accuracy ranking (``run.py --keep-leaks`` keeps them): a peer
+#: that trains on them scores near-perfectly on a test split that holds them too, which measures
+#: the leak, not the model, and a model that needs the answer to predict it cannot be deployed.
+#: mlwright finds and drops both by itself; its tests and the training report show that.
+TARGET_LEAKS: dict[str, tuple[str, ...]] = {
+    "seaborn_titanic": ("alive",),  # 'alive' restates 'survived'
+    "seaborn_taxis": ("total",),  # 'total' = fare + tip + tolls, with 'tip' the target
+}
 # "all" is not a fixed list: it is every entry of the manifest read with a supported task, so a
 # dataset added to the manifest joins it (see ``suite_names``).
 ALL_SUITE = "all"

@@ -23,6 +23,7 @@ import statistics
 from datetime import UTC, datetime
 from pathlib import Path
 
+import manifest
 from manifest import REPO_ROOT
 from systems import ABLATION_BASE, SYSTEMS, ablated_lever
 
@@ -438,6 +439,16 @@ METHOD = """\
 """
 
 
+def leaks_line(config: dict) -> str:
+    """What the run did with the columns that restate the target (see ``manifest.TARGET_LEAKS``)."""
+    left_out = {name: cols for name, cols in manifest.TARGET_LEAKS.items() if name in config["datasets"]}
+    if config.get("keep_leaks", True) or not left_out:
+        return "kept: every system saw the raw table" if left_out else "none in these datasets"
+    return ("left out of every system's table, so that the ranking measures models: "
+            + "; ".join(f"{name} without {', '.join(repr(c) for c in cols)}" for name, cols in left_out.items())
+            + " (mlwright drops them by itself; `--keep-leaks` keeps them)")
+
+
 def render(run_dir: Path) -> str:
     config, results = load_run(run_dir)
     cells = table(config, results)
@@ -452,6 +463,7 @@ def render(run_dir: Path) -> str:
         "systems run one at a time",
         f"- Budget: {config['budget']:g} s per fit; hard timeout {config['budget'] * 3 + 120:g} s per run",
         f"- Splits: {seeds_line(config)}",
+        f"- Target leaks: {leaks_line(config)}",
         f"- Systems: {systems_line(config)}",
         f"- Versions: {versions(config, results)}", "", "## Summary", "",
     ]

@@ -60,6 +60,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         f"{splits.SMALL_ROWS:,} rows, seed 0 for the others; or comma-separated seeds for all")
     p.add_argument("--datasets", type=Path, default=manifest.DEFAULT_DATASETS_DIR,
                    help="folder with manifest.toml and the raw files")
+    p.add_argument("--keep-leaks", action="store_true",
+                   help="keep the columns that restate the target (manifest.TARGET_LEAKS) in every system's "
+                        "table; by default they are left out, so that the ranking measures models, not leaks")
     p.add_argument("--resume", metavar="RUN_ID", help="continue a run, skipping pairs already done")
     p.add_argument("--retry-failed", action="store_true", help="with --resume: rerun failed pairs")
     p.add_argument("--threads", type=int, default=2)
@@ -116,6 +119,7 @@ def plan(args: argparse.Namespace, argv: list[str], entries: dict[str, manifest.
             raise SystemExit(f"run {args.resume} used --budget {config['budget']}; a run keeps one budget")
         config["commands"].append(display_command(argv))
         config.setdefault("split_seeds", {name: [splits.SEED] for name in config["datasets"]})
+        config.setdefault("keep_leaks", True)  # runs from before the key gave every system the raw table
         if args.systems or args.ablate:  # widening a resumed run is allowed; its other pairs are kept
             config["systems"] = list(dict.fromkeys(config["systems"] + system_names(args, [])))
         if args.datasets_list:
@@ -131,6 +135,7 @@ def plan(args: argparse.Namespace, argv: list[str], entries: dict[str, manifest.
             "systems": system_names(args, DEFAULT_SYSTEMS),
             "datasets": names, "threads": args.threads, "seed": args.seed, "split_seeds": {},
             "cpu_count": os.cpu_count(), "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "keep_leaks": args.keep_leaks,
         }
     for ds in manifest.select(entries, config["datasets"]):  # datasets new to the run get the rule
         if ds.name not in config["split_seeds"]:
@@ -243,7 +248,8 @@ def main(argv: list[str]) -> None:
     done = done_pairs(run_dir)
     for ds in datasets:
         for split_seed in config["split_seeds"][ds.name]:
-            paths = splits.ensure_split(ds, args.datasets, seed=split_seed)
+            paths = splits.ensure_split(ds, args.datasets, seed=split_seed,
+                                        drop=splits.leaks(ds, config["keep_leaks"]))
             label = f"{ds.name} s{split_seed}"
             for system in systems:
                 before = done.get((ds.name, split_seed, system.name))
