@@ -9,7 +9,8 @@ import pytest
 from mlwright._types import Task
 from mlwright.models.base import FitData
 from mlwright.models.portfolio import PORTFOLIO_FILE, learned_portfolio
-from mlwright.models.registry import FAMILIES, portfolio
+from mlwright.models.portfolio import PortfolioEntry
+from mlwright.models.registry import FAMILIES, portfolio, with_unlearned_families
 from tests.contracts.test_families import TASKS, data_for
 
 ENTRIES = learned_portfolio()
@@ -32,6 +33,23 @@ def test_registry_filters_the_portfolio_by_family_and_keeps_its_order():
     assert entries == [e for e in ENTRIES if e.family in ("lightgbm", "linear")]
     hand = portfolio(chosen, learned=False)
     assert [e.family for e in hand][:2] == ["lightgbm", "linear"]
+
+
+def test_a_family_the_corpus_did_not_evaluate_keeps_its_hand_order_place():
+    def entry(name, family):
+        return PortfolioEntry(name, family, {}, ENTRIES[0].time)
+
+    learned = (entry("a", "lightgbm"), entry("b", "catboost"), entry("c", "xgboost"))
+    hand = (entry("h0", "lightgbm"), entry("h1", "mlp"), entry("h2", "catboost"), entry("h3", "mlp"))
+    evaluated = frozenset({"lightgbm", "catboost", "xgboost", "random_forest"})
+    assert [e.name for e in with_unlearned_families(learned, hand, evaluated)] == ["a", "h1", "b", "h3", "c"]
+    # a family the corpus evaluated and the selection left out is not brought back
+    hand_with_forest = (*hand, entry("h4", "random_forest"))
+    assert "h4" not in [e.name for e in with_unlearned_families(learned, hand_with_forest, evaluated)]
+    # the shipped order: the network (not in the corpus) is reached in the portfolio, not by the tuner alone
+    names = [e.family for e in portfolio(list(FAMILIES.values()))]
+    assert "mlp" in names and names.index("mlp") < len(ENTRIES)
+    assert [e for e in portfolio(list(FAMILIES.values())) if e.family != "mlp"] == list(ENTRIES)
 
 
 @pytest.mark.parametrize("task", TASKS, ids=lambda t: t.value)

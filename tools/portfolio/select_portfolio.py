@@ -190,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         "built_from": {"corpus": "shared/datasets/meta (65 PMLB tables)", "tables": len(tables), "folds": FOLDS,
                        "max_rows": MAX_ROWS, "threads": THREADS, "trial_deadline_seconds": args.deadline,
                        "candidates": len(names),
+                       # a family outside this list keeps its hand-order place (models.registry.portfolio)
+                       "families": sorted({c["family"] for c in pool}),
                        "command": "python tools/portfolio/build.py && python tools/portfolio/select_portfolio.py",
                        "evaluation_seconds": round(cpu, 1)},
         "configs": configs_out,

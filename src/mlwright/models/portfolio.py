@@ -63,6 +63,14 @@ def learned_portfolio() -> tuple[PortfolioEntry, ...]:
                  for c in data["configs"])
 
 
+@lru_cache(maxsize=1)
+def corpus_families() -> frozenset[str]:
+    """The families whose configurations the meta corpus evaluated: the learned order chose among
+    them, so one of them absent from it lost its place on merit; any other family was not tried."""
+    data = json.loads(PORTFOLIO_FILE.read_text(encoding="utf-8"))
+    return frozenset(data["built_from"]["families"])
+
+
 def hand_portfolio(defaults: dict[str, tuple[dict, ...]]) -> tuple[PortfolioEntry, ...]:
     """The hand-picked order over ``defaults`` (each family's own default configurations)."""
     return tuple(PortfolioEntry(f"{family}_d{index}", family, dict(defaults[family][index]), FAMILY_TIME[family])

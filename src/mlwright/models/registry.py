@@ -10,7 +10,7 @@ from mlwright.errors import ConfigError
 from mlwright.models import (catboost_family, forest_family, knn_family, lightgbm_family, linear_family, mlp_family,
                              xgboost_family)
 from mlwright.models.base import Family
-from mlwright.models.portfolio import PortfolioEntry, hand_portfolio, learned_portfolio
+from mlwright.models.portfolio import PortfolioEntry, corpus_families, hand_portfolio, learned_portfolio
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
     lightgbm_family.FAMILY, catboost_family.FAMILY, xgboost_family.FAMILY, forest_family.EXTRA_TREES,
@@ -60,5 +60,19 @@ def left_out_notes(names: tuple[str, ...] | None, task: Task, n_rows: int) -> li
 def portfolio(families: list[Family], *, learned: bool = True) -> list[PortfolioEntry]:
     """The default configurations of ``families``, in the order they are tried (see ``models.portfolio``)."""
     allowed = {f.name for f in families}
-    entries = learned_portfolio() if learned else hand_portfolio({n: f.portfolio for n, f in FAMILIES.items()})
+    hand = hand_portfolio({n: f.portfolio for n, f in FAMILIES.items()})
+    entries = with_unlearned_families(learned_portfolio(), hand, corpus_families()) if learned else hand
     return [e for e in entries if e.family in allowed]
+
+
+def with_unlearned_families(learned: tuple[PortfolioEntry, ...], hand: tuple[PortfolioEntry, ...],
+                            evaluated: frozenset[str]) -> list[PortfolioEntry]:
+    """The learned order, with each family the meta corpus did not evaluate (``evaluated`` lacks it:
+    the network, added after the corpus was run) at its place in the hand order: after as many
+    entries as precede it there. Without this, such a family would only ever be reached by the
+    tuner. A family the corpus evaluated and the selection left out stays out."""
+    merged = list(learned)
+    for index, entry in enumerate(hand):
+        if entry.family not in evaluated:
+            merged.insert(min(index, len(merged)), entry)
+    return merged
