@@ -23,7 +23,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 #: command that only reads the store does not load every model library first.
 _PUBLIC = {
     "AutoClassifier": "mlwright.estimators", "AutoRegressor": "mlwright.estimators",
-    "check_drift": "mlwright.monitor.check",
+    "check_drift": "mlwright.monitor.check", "cluster": "mlwright.unsupervised.cluster",
     "MlwrightError": "mlwright.errors", "TrainedModel": "mlwright.predictor", "load": "mlwright.registry.uris",
     "open_store": "mlwright.registry.store", "profile_table": "mlwright.profile",
     "retrain": "mlwright.monitor.retrain", "train": "mlwright.train",

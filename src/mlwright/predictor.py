@@ -97,6 +97,11 @@ class Predicts:
         # one constructor: adding columns one by one costs ~0.3 ms each, most of a row's latency
         return pd.DataFrame(columns, index=index, copy=False)  # the arrays are new: no copy needed
 
+    def output_columns(self) -> list[str]:
+        """The columns ``predict_table`` writes, in order."""
+        return [self.target.name] + ([f"proba_{label}" for label in self.classes_] if self.task.is_classification
+                                     else [])
+
     def predict_arrays(self, frame: pd.DataFrame, *, where: str = "data") -> tuple[np.ndarray, np.ndarray | None]:
         """Labels (or values) and, for classifiers, the probabilities (rows x ``classes_``), as
         arrays: ``predict_table`` without building a table, for the prediction service."""

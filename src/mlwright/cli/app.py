@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from mlwright.cli.cluster_cmd import cluster_command
 from mlwright.cli.explain_cmd import explain_command
 from mlwright.cli.export_cmd import export_command
 from mlwright.cli.models_cmd import models_app
@@ -21,6 +22,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="mlwright: train, validate, ensemble and ship tabular models.")
 app.command("train")(train_command)
 app.command("predict")(predict_command)
+app.command("cluster")(cluster_command)
 app.command("profile")(profile_command)
 app.command("report")(report_command)
 app.command("explain")(explain_command)

@@ -46,17 +46,25 @@ def prepare_training_data(raw: pd.DataFrame, target: str, task: Task | None, *, 
     if task is not None and task.is_classification and labels.nunique() > len(labels) / 2:
         raise DataError(f"{labels.nunique()} classes for {len(labels)} rows is not a classification problem.",
                         where=where, fix="use --task regression or leave the task out.")
-    cleaned, cleaning_notes = clean_frame(rows.drop(columns=[target]))
-    schema = _exclude(infer_schema(cleaned), exclude)
-    for spec in schema.dropped:
-        notes.append(f"column {spec.name!r} not used: it {spec.reason}.")
-    if not schema.used:
-        raise DataError("no usable feature columns: every column is constant or an identifier.", where=where,
-                        fix="pass columns that carry information about the target.")
-    frame, _ = conform(cleaned, schema, where=where)
-    return PreparedData(frame=frame.reset_index(drop=True), y=info.encode(labels.reset_index(drop=True)),
-                        schema=schema, target=info, fingerprint=fingerprint(raw), notes=notes + cleaning_notes,
+    frame, schema, feature_notes = prepare_features(rows.drop(columns=[target]), where=where, exclude=exclude,
+                                                    fix="pass columns that carry information about the target.")
+    return PreparedData(frame=frame, y=info.encode(labels.reset_index(drop=True)),
+                        schema=schema, target=info, fingerprint=fingerprint(raw), notes=notes + feature_notes,
                         source_index=labels.index)
+
+
+def prepare_features(raw: pd.DataFrame, *, where: str = "data", exclude: Iterable[tuple[str, str, str]] = (),
+                     fix: str = "pass columns that vary from row to row.") -> tuple[pd.DataFrame, Schema, list[str]]:
+    """The input columns of a table cleaned, typed and read as the model will read them, with
+    the schema (identifiers, constants and the columns of ``exclude`` marked as dropped) and the
+    notes saying what was left out and why: what supervised and unsupervised training share."""
+    cleaned, cleaning_notes = clean_frame(raw)
+    schema = _exclude(infer_schema(cleaned), exclude)
+    notes = [f"column {spec.name!r} not used: it {spec.reason}." for spec in schema.dropped]
+    if not schema.used:
+        raise DataError("no usable feature columns: every column is constant or an identifier.", where=where, fix=fix)
+    frame, _ = conform(cleaned, schema, where=where)
+    return frame.reset_index(drop=True), schema, notes + cleaning_notes
 
 
 def _exclude(schema: Schema, exclude: Iterable[tuple[str, str, str]]) -> Schema:

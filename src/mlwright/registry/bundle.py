@@ -15,6 +15,12 @@
 
 A directory is written under a temporary name and renamed into place, so a crash never leaves
 a half-written model; at load every checksum is verified before anything is read.
+
+Models without a target (``kind`` in the manifest: ``clustering``) share the format's frame (the
+manifest, the input schema, ``features/``, ``training.json``, ``reference.json`` and the checksums)
+and keep their own parts beside it (see ``mlwright.unsupervised.cluster_model``). They are written
+as version 2, which a version of mlwright that knows only supervised models refuses by its number
+instead of misreading; a manifest without ``kind`` is a supervised model.
 """
 
 from __future__ import annotations
@@ -39,22 +45,40 @@ from mlwright.predictor import Member, TrainedModel
 
 FORMAT = "mlwright.model"
 FORMAT_VERSION = 1
-SUPPORTED_VERSIONS = (1,)
+#: Version 2: a manifest with a ``kind`` other than supervised.
+KIND_FORMAT_VERSION = 2
+SUPPORTED_VERSIONS = (1, 2)
+SUPERVISED = "supervised"
 MANIFEST = "manifest.json"
 REFERENCE = "reference.json"
 
 
 def save_model(model: TrainedModel, directory: Path) -> Path:
+    return write_folder(directory, lambda root: _write_contents(model, root))
+
+
+def write_folder(directory: Path, write) -> Path:
+    """Run ``write(staging)`` on a new folder beside ``directory``, then swap it into place:
+    whatever kind of model, a crash leaves the old folder or the new one, never half of one."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = directory.parent / f".{directory.name}.tmp-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
-        _write_contents(model, staging)
+        write(staging)
         _swap_into_place(staging, directory)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return directory
+
+
+def write_manifest(root: Path, fields: dict) -> None:
+    """The manifest, last: the format's header, ``fields``, and the SHA-256 of every file written."""
+    files = {str(p.relative_to(root)): file_sha256(p) for p in sorted(root.rglob("*")) if p.is_file()}
+    version = FORMAT_VERSION if fields.get("kind", SUPERVISED) == SUPERVISED else KIND_FORMAT_VERSION
+    _dump(root / MANIFEST, {
+        "format": FORMAT, "format_version": version, "mlwright_version": __version__,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **fields, "files": files})
 
 
 def _write_contents(model: TrainedModel, root: Path) -> None:
@@ -74,13 +98,8 @@ def _write_contents(model: TrainedModel, root: Path) -> None:
     if model.reference is not None:  # compact: thousands of numbers, read only by monitoring
         (root / REFERENCE).write_text(json.dumps(model.reference, separators=(",", ":"), default=json_default),
                                       encoding="utf-8")
-    files = {str(p.relative_to(root)): file_sha256(p) for p in sorted(root.rglob("*")) if p.is_file()}
-    _dump(root / MANIFEST, {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "mlwright_version": __version__,
-        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "task": model.task.value, "target": model.target.to_dict(), "metric": model.metric,
-        "input_schema": model.schema.to_list(), "members": members, "files": files,
-    })
+    write_manifest(root, {"task": model.task.value, "target": model.target.to_dict(), "metric": model.metric,
+                          "input_schema": model.schema.to_list(), "members": members})
 
 
 def _swap_into_place(staging: Path, directory: Path) -> None:
@@ -101,7 +120,8 @@ def resolve_model_dir(path: str | Path) -> Path:
                            fix="pass the folder written by `mlwright train --out DIR`.")
 
 
-def load_model(path: str | Path) -> TrainedModel:
+def read_manifest(path: str | Path) -> tuple[Path, dict]:
+    """The model folder and its manifest, once the format is known and every checksum matches."""
     root = resolve_model_dir(path)
     manifest = _read_json(root / MANIFEST)
     if manifest.get("format") != FORMAT or manifest.get("format_version") not in SUPPORTED_VERSIONS:
@@ -109,6 +129,20 @@ def load_model(path: str | Path) -> TrainedModel:
                                f"{manifest.get('format_version')!r}.", where=str(root),
                                fix=f"use mlwright {manifest.get('mlwright_version', 'of the right version')} to load it.")
     verify_checksums(root, manifest["files"])
+    return root, manifest
+
+
+def load_model(path: str | Path) -> TrainedModel:
+    """A model of any kind: a ``TrainedModel``, or for ``kind: clustering`` a ``ClusterModel``."""
+    root, manifest = read_manifest(path)
+    kind = manifest.get("kind", SUPERVISED)
+    if kind == "clustering":
+        from mlwright.unsupervised.cluster_model import load_cluster_model
+
+        return load_cluster_model(root, manifest)
+    if kind != SUPERVISED:
+        raise ModelFormatError(f"unknown kind of model {kind!r}.", where=str(root),
+                               fix=f"use mlwright {manifest.get('mlwright_version', 'of the right version')} to load it.")
     schema = Schema.from_list(manifest["input_schema"])
     target = TargetInfo.from_dict(manifest["target"])
     encoders = {p.stem: TableEncoder.from_state(schema, _read_json(p)) for p in sorted((root / "features").glob("*.json"))}
@@ -132,6 +166,14 @@ def verify_checksums(root: Path, files: dict[str, str]) -> None:
     if changed:
         raise ModelFormatError(f"files do not match their checksums: {', '.join(changed)}; refusing to load.",
                                where=str(root), fix="restore the directory from its source or retrain.")
+
+
+def read_json(path: Path) -> dict:
+    return _read_json(path)
+
+
+def dump_json(path: Path, data) -> None:
+    _dump(path, data)
 
 
 def _dump(path: Path, data) -> None:

@@ -109,6 +109,9 @@ def run_metrics(model, run_dir: Path | None) -> dict:
     """The metrics worth comparing across runs: the honest estimate, the out-of-fold score, the
     latency, and every set the report judged (its metrics' values)."""
     info = model.info
+    if getattr(model, "kind", None) == "clustering":  # no target: the choice of k is what runs compare on
+        return {"clusters": info.get("k"), "method": info.get("method"), **{
+            key: info["chosen"][key] for key in ("silhouette", "calinski_harabasz", "davies_bouldin", "stability")}}
     metrics: dict[str, Any] = {"estimate": info.get("estimate"), "oof_score": info.get("oof_score"),
                                "single_row_latency_ms": info.get("single_row_latency_ms"),
                                "members": {m.name: round(m.weight, 4) for m in model.members}}

@@ -152,10 +152,7 @@ def check_no_clash(keep: tuple[str, ...], table: pd.DataFrame, where: str) -> No
 
 def _empty_predictions(model: TrainedModel, keep: tuple[str, ...]) -> pd.DataFrame:
     """The header a table with no rows gets: the columns scoring would have written."""
-    names = list(keep) + [model.target.name]
-    if model.task.is_classification:
-        names += [f"proba_{label}" for label in model.classes_]
-    return pd.DataFrame(columns=names)
+    return pd.DataFrame(columns=list(keep) + model.output_columns())
 
 
 class _FileSink:

@@ -1,0 +1,83 @@
+"""`mlwright cluster`: group the rows of a table into clusters of similar rows, k chosen within a budget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, friendly_errors, is_terminal,
+                                 process_started, read_options, store_option)
+from mlwright.errors import ConfigError
+
+
+@friendly_errors
+def cluster_command(
+    data: Optional[Path] = typer.Argument(None, help="CSV/TSV (any separator, gzip) or Parquet file (or use --sql)."),
+    k: str = typer.Option("auto", "--k", help="Number of clusters, or auto (chosen by internal scores and "
+                          "stability)."),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="Seconds for the whole command, reading included."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the model (out/model) and every row's "
+                                       "cluster (out/clusters.csv)."),
+    seed: int = typer.Option(0, help="Random seed: the same seed and data give the same clusters."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", help="Threads (default: every core)."),
+    keep: Optional[list[str]] = typer.Option(None, "--keep", metavar="COLUMN",
+                                             help="Keep a column the checks would leave out (repeat for several)."),
+    sql: Optional[str] = typer.Option(None, "--sql", help=SQL_HELP),
+    db: Optional[str] = typer.Option(None, "--db", envvar="MLWRIGHT_DB", help=DB_HELP),
+    sep: Optional[str] = typer.Option(None, help="Column separator (guessed when left out)."),
+    no_header: bool = typer.Option(False, "--no-header", help="The file has no header row."),
+    columns: Optional[str] = typer.Option(None, help="Comma-separated column names for a file without header."),
+    store: Optional[str] = store_option(),
+) -> None:
+    """Cluster DATA (or --sql): k and the method (k-means, Gaussian mixture, Ward) chosen within the
+    time limit; each cluster described by what sets its rows apart."""
+    started = process_started()
+    options = read_options(sep, no_header, columns)
+    source = data_or_query(data, sql, db, options)
+    if jobs is not None and jobs < 1:
+        raise ConfigError(f"--jobs must be at least 1, got {jobs}.", where="--jobs", fix="give a number of threads.")
+    from mlwright.unsupervised.cluster import cluster
+
+    with console.status("clustering", spinner="dots") if is_terminal() else _Quiet() as status:
+        def on_candidate(candidate) -> None:
+            if status is not None:
+                status.update(f"clustering: {candidate.method} with k={candidate.k} "
+                              f"(silhouette {candidate.silhouette:.3f}, stability {candidate.stability:.2f})")
+
+        model = cluster(source, k=k, time_limit=time_limit, out=out, seed=seed, n_jobs=jobs, read_options=options,
+                        store=store, keep_columns=tuple(keep or ()), started_at=started, on_candidate=on_candidate)
+    _print_summary(model, out)
+
+
+class _Quiet:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+def _print_summary(model, out: Optional[Path]) -> None:
+    info = model.info
+    chosen = info["chosen"]
+    table = Table(title=f"{model.n_clusters} clusters ({model.method.replace('_', ' ')})")
+    for column in ("cluster", "rows", "share", "what sets it apart"):
+        table.add_column(column, overflow="fold")
+    for described in model.clusters:
+        table.add_row(str(described["cluster"]), f"{described['rows']:,}", f"{described['share']:.1%}",
+                      escape(described["description"].split(": ", 1)[1]))
+    console.print(table)
+    console.print(f"Chosen from {len(info['candidates'])} candidates: silhouette {chosen['silhouette']:.3f}, "
+                  f"Calinski-Harabasz {chosen['calinski_harabasz']:,.1f}, Davies-Bouldin "
+                  f"{chosen['davies_bouldin']:.3f}, stability (adjusted Rand across resamples) "
+                  f"{chosen['stability']:.2f}", highlight=False)
+    for note in info["notes"]:
+        console.print(f"note: {escape(note)}", highlight=False)
+    if out is not None:
+        console.print(f"Model saved to [bold]{out / 'model'}[/]; every row's cluster in [bold]{out / 'clusters.csv'}[/]")
+    if info.get("run_id"):
+        console.print(f"Run {info['run_id'][:8]} recorded (`mlwright runs show {info['run_id'][:8]}`)")
