@@ -32,6 +32,7 @@ MIN_ROWS = 3
 #: assigning every row, describing the clusters and saving.
 SEARCH_SHARE = 0.8
 CLUSTERS_CSV = "clusters.csv"
+REPORT = "report.html"
 PARALLEL_CELLS = 2_000_000
 
 
@@ -54,9 +55,9 @@ def cluster(data: DataSource, *, k: int | str = "auto", time_limit: float = 60.0
     _check_rows(raw, asked, where)
     recorder = _recorder(store, data, out, asked, time_limit, seed)
     try:
-        model = _pipeline(raw, asked, time_limit, seed, n_jobs, keep_columns, where, started, on_candidate)
+        model, X = _pipeline(raw, asked, time_limit, seed, n_jobs, keep_columns, where, started, on_candidate)
         if out is not None:
-            _save(model, Path(out))
+            _save(model, X, Path(out), where, seed)
         if recorder is not None:
             recorder.describe_data(task="clustering", metric="silhouette", findings=model.info["findings"],
                                    data={**fingerprint(raw), "schema": model.schema.to_list()})
@@ -74,7 +75,8 @@ def cluster(data: DataSource, *, k: int | str = "auto", time_limit: float = 60.0
 
 
 def _pipeline(raw: pd.DataFrame, asked: int | None, time_limit: float, seed: int, n_jobs: int | None,
-              keep_columns: tuple[str, ...], where: str, started: float, on_candidate) -> ClusterModel:
+              keep_columns: tuple[str, ...], where: str, started: float, on_candidate) -> tuple[ClusterModel, np.ndarray]:
+    """The model, and the rows as its clusters see them (encoded and scaled), for the report's picture."""
     from threadpoolctl import threadpool_limits
 
     from mlwright.profile.screen import screen_training_table
@@ -104,7 +106,7 @@ def _pipeline(raw: pd.DataFrame, asked: int | None, time_limit: float, seed: int
     model = ClusterModel(schema=schema, encoder=encoder, scale=scale, assigner=assigner, method=chosen.method,
                          clusters=clusters, info=info)
     model.labels_ = labels
-    return model
+    return model, X
 
 
 def _threads(n_jobs: int | None, X: np.ndarray) -> int:
@@ -129,12 +131,16 @@ def _facts(chosen: Candidate, candidates: list[Candidate], asked: int | None, ra
             "train_seconds": round(time.time() - started, 2)}
 
 
-def _save(model: ClusterModel, out: Path) -> None:
+def _save(model: ClusterModel, X: np.ndarray, out: Path, where: str, seed: int) -> None:
+    """The model folder, every row's cluster (``clusters.csv``, in the table's order) and the report."""
     from mlwright.files import atomic_path
+    from mlwright.report.cluster_page import projection, write_cluster_report
 
     model.save(out / "model")
     with atomic_path(out / CLUSTERS_CSV) as path:
         pd.DataFrame({OUTPUT: model.labels_}).to_csv(path, index=False)
+    write_cluster_report(out / REPORT, model, source=Path(where).name if where != "data" else "a table",
+                         projected=projection(X, model.labels_, seed))
 
 
 def _asked_k(k: int | str) -> int | None:
