@@ -29,7 +29,8 @@ def customers(tmp_path_factory):
 
 def test_cluster_writes_the_model_and_every_row_s_cluster(customers, tmp_path):
     path, y = customers
-    done = run_cli("cluster", str(path), "--time-limit", "30", "--out", str(tmp_path / "run"), cwd=tmp_path)
+    done = run_cli("cluster", str(path), "--time-limit", "30", "--out", str(tmp_path / "run"), "--register", "segments",
+                   cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "3 clusters" in done.stdout and "mostly plan =" in done.stdout
     assert "'customer_id' not used" in done.stdout and "'email' not used" in done.stdout
@@ -41,8 +42,9 @@ def test_cluster_writes_the_model_and_every_row_s_cluster(customers, tmp_path):
 
     new = pd.read_csv(path).head(25).drop(columns=["customer_id", "email"])
     new.to_csv(tmp_path / "new.csv", index=False)
-    scored = run_cli("predict", str(tmp_path / "run"), str(tmp_path / "new.csv"), "-o", str(tmp_path / "new_clusters.csv"),
-                     cwd=tmp_path)
+    assert "Registered as models:/segments/1" in done.stdout
+    scored = run_cli("predict", "models:/segments/latest", str(tmp_path / "new.csv"), "-o",
+                     str(tmp_path / "new_clusters.csv"), cwd=tmp_path)
     assert scored.returncode == 0, scored.stderr
     assert (pd.read_csv(tmp_path / "new_clusters.csv")["cluster"].to_numpy() == labels[:25]).all()
 

@@ -32,6 +32,8 @@ def cluster_command(
     no_header: bool = typer.Option(False, "--no-header", help="The file has no header row."),
     columns: Optional[str] = typer.Option(None, help="Comma-separated column names for a file without header."),
     store: Optional[str] = store_option(),
+    register: Optional[str] = typer.Option(None, "--register", metavar="NAME",
+                                           help="Register the result as the next version of NAME."),
 ) -> None:
     """Cluster DATA (or --sql): k and the method (k-means, Gaussian mixture, Ward) chosen within the
     time limit; each cluster described by what sets its rows apart."""
@@ -49,7 +51,8 @@ def cluster_command(
                               f"(silhouette {candidate.silhouette:.3f}, stability {candidate.stability:.2f})")
 
         model = cluster(source, k=k, time_limit=time_limit, out=out, seed=seed, n_jobs=jobs, read_options=options,
-                        store=store, keep_columns=tuple(keep or ()), started_at=started, on_candidate=on_candidate)
+                        store=store, keep_columns=tuple(keep or ()), register=register, started_at=started,
+                        on_candidate=on_candidate)
     _print_summary(model, out)
 
 
@@ -81,3 +84,5 @@ def _print_summary(model, out: Optional[Path]) -> None:
         console.print(f"Model saved to [bold]{out / 'model'}[/]; every row's cluster in [bold]{out / 'clusters.csv'}[/]")
     if info.get("run_id"):
         console.print(f"Run {info['run_id'][:8]} recorded (`mlwright runs show {info['run_id'][:8]}`)")
+    if info.get("registered"):
+        console.print(f"Registered as [bold]{info['registered']}[/]")

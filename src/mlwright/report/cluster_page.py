@@ -25,7 +25,8 @@ from mlwright.report.plots import Plot, _figure, _text, figures_json, plotly_js
 PROJECTED_ROWS = 2_000
 PALETTE = ("#5b8def", "#e8833a", "#3aa67a", "#a35bd6", "#d6455b", "#2bb3c0", "#b08b2e", "#637083",
            "#8c564b", "#1d6b41")
-METHOD_WORDS = {"kmeans": "k-means", "gaussian_mixture": "Gaussian mixture", "ward": "Ward's hierarchical clustering"}
+METHOD_WORDS = {"kmeans": "k-means", "gaussian_mixture": "Gaussian mixture", "ward": "Ward's hierarchical clustering",
+                "hdbscan": "HDBSCAN (density)"}
 _ENVIRONMENT = Environment(loader=PackageLoader("mlwright.report", "templates"),
                            autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 

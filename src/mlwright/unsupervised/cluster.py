@@ -11,6 +11,8 @@ distances are robust to a few extreme rows.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -39,31 +41,41 @@ PARALLEL_CELLS = 2_000_000
 def cluster(data: DataSource, *, k: int | str = "auto", time_limit: float = 60.0,
             out: str | os.PathLike | None = None, seed: int = 0, n_jobs: int | None = None,
             read_options: dict[str, Any] | None = None, store: str | Any | bool | None = None,
-            keep_columns: tuple[str, ...] = (), started_at: float | None = None,
+            keep_columns: tuple[str, ...] = (), register: str | None = None, started_at: float | None = None,
             on_candidate=None) -> ClusterModel:
     """Group the rows of ``data`` into clusters of similar rows, choosing k (``"auto"``) and the
     method within ``time_limit`` seconds. With ``out`` the model is saved to ``out/model`` and every
     row's cluster to ``out/clusters.csv``; the run is recorded in the store unless ``store=False``.
-    ``keep_columns`` keeps columns the checks would leave out (as ``train``'s ``keep_columns``)."""
+    ``keep_columns`` keeps columns the checks would leave out (as ``train``'s ``keep_columns``);
+    ``register=NAME`` registers the result as the next version of NAME in the store's registry."""
     started = started_at if started_at is not None else time.time()
     asked = _asked_k(k)
     if time_limit <= 0:
         raise ConfigError(f"time_limit must be positive, got {time_limit}.", where="time_limit",
                           fix="give seconds, e.g. 60.")
+    if register is not None:  # a bad name fails now, not after the search
+        from mlwright.registry.versions import check_name
+
+        if store is False:
+            raise ConfigError("register needs the store.", where="register", fix="leave store at its default or name one.")
+        check_name(register)
     where = str(data) if isinstance(data, (str, os.PathLike)) else "data"
     raw = read_table(data, **(read_options or {}))
     _check_rows(raw, asked, where)
-    recorder = _recorder(store, data, out, asked, time_limit, seed)
+    scratch = Path(tempfile.mkdtemp(prefix="mlwright-run-")) if register and out is None else None
+    run_dir = Path(out) if out is not None else scratch
+    recorder = _recorder(store, data, run_dir, asked, time_limit, seed)
     try:
         model, X = _pipeline(raw, asked, time_limit, seed, n_jobs, keep_columns, where, started, on_candidate)
-        if out is not None:
-            _save(model, X, Path(out), where, seed)
+        if run_dir is not None:
+            _save(model, X, run_dir, where, seed)
         if recorder is not None:
             recorder.describe_data(task="clustering", metric="silhouette", findings=model.info["findings"],
                                    data={**fingerprint(raw), "schema": model.schema.to_list()})
-            recorder.finish(model, timings={"total": round(time.time() - started, 3)},
-                            run_dir=Path(out) if out is not None else None)
+            recorder.finish(model, timings={"total": round(time.time() - started, 3)}, run_dir=run_dir)
             model.info["run_id"] = recorder.run_id
+            if register:
+                model.info["registered"] = recorder.register(register, run_dir, parent=None, description=None).uri
     except BaseException as exc:
         if recorder is not None:
             recorder.fail(exc)
@@ -71,6 +83,8 @@ def cluster(data: DataSource, *, k: int | str = "auto", time_limit: float = 60.0
     finally:
         if recorder is not None:
             recorder.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     return model
 
 

@@ -8,9 +8,11 @@ reproduce is not a structure of the data. Among the stable candidates (all of th
 is), the one with the best mean rank over the four numbers wins; ties go to the smaller k.
 
 Methods: k-means (mini-batch on large tables), a Gaussian mixture (on a sample of large tables),
-and Ward's hierarchical clustering on small tables, cut at every k from one tree. Each is kept
-as what the model will use on new rows (``assign``), and scored as that, so the partition chosen
-is the one that is shipped. Candidates are tried cheapest first until the time is up.
+Ward's hierarchical clustering on small tables, cut at every k from one tree, and, when k is not
+asked for, HDBSCAN, which finds its own number of dense groups. Each is kept as what the model
+will use on new rows (``assign``: Ward's and HDBSCAN's groups by their centres, so a row HDBSCAN
+would call noise joins the nearest group), and scored as that, so the partition chosen is the one
+that is shipped. Candidates are tried cheapest first until the time is up.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 
 from mlwright.unsupervised.assign import Assigner, CentroidAssigner, GaussianAssigner
 
-KMEANS, MIXTURE, WARD = "kmeans", "gaussian_mixture", "ward"
+KMEANS, MIXTURE, WARD, DENSITY = "kmeans", "gaussian_mixture", "ward", "hdbscan"
 #: Rows the internal scores are computed on (the silhouette is quadratic in rows).
 SCORE_ROWS = 3_000
 #: Rows a resample (and a mixture's or Ward's fit) sees: stability on a large table is measured
@@ -33,6 +35,9 @@ SAMPLE_ROWS = 20_000
 MINIBATCH_ROWS = 50_000
 #: Ward's tree is quadratic in memory: small tables only.
 WARD_ROWS = 3_000
+#: HDBSCAN (which finds its own number of clusters, so it runs only when k is not asked for) sees
+#: at most this many rows.
+DENSITY_ROWS = 5_000
 #: Full covariance matrices up to this many encoded columns, diagonal ones beyond.
 FULL_COVARIANCE_COLUMNS = 20
 STABILITY_RESAMPLES = 3
@@ -79,8 +84,9 @@ def column_scale(X: np.ndarray, numeric_columns: int) -> np.ndarray:
     return scale
 
 
-def methods_for(n_rows: int) -> tuple[str, ...]:
-    return (KMEANS, MIXTURE, WARD) if n_rows <= WARD_ROWS else (KMEANS, MIXTURE)
+def methods_for(n_rows: int, asked: int | None = None) -> tuple[str, ...]:
+    methods = (KMEANS, MIXTURE, WARD) if n_rows <= WARD_ROWS else (KMEANS, MIXTURE)
+    return methods if asked is not None else (*methods, DENSITY)
 
 
 def search_clusters(X: np.ndarray, *, k: int | None, seed: int, deadline: float,
@@ -93,16 +99,16 @@ def search_clusters(X: np.ndarray, *, k: int | None, seed: int, deadline: float,
     resamples = [rng.choice(n_rows, min(n_rows, SAMPLE_ROWS), replace=True) for _ in range(STABILITY_RESAMPLES)]
     fit_rows = np.sort(rng.choice(n_rows, min(n_rows, SAMPLE_ROWS), replace=False))
     candidates: list[Candidate] = []
-    for method in methods_for(n_rows):
+    for method in methods_for(n_rows, k):
         fits = _fitter(method, X, fit_rows, seed)
-        for k_ in k_range(n_rows, k):
+        for k_ in (k_range(n_rows, k) if method != DENSITY else [None]):
             if candidates and time.time() > deadline:
                 break
             started = time.time()
             assigner = fits(k_, None)
             if assigner is None:
                 continue
-            candidate = _scored(method, k_, assigner, X, scored, resamples, fits, started)
+            candidate = _scored(method, assigner.n_clusters, assigner, X, scored, resamples, fits, started)
             if candidate is not None:
                 candidates.append(candidate)
                 if on_candidate is not None:
@@ -138,7 +144,7 @@ def _scored(method: str, k: int, assigner: Assigner, X: np.ndarray, scored: np.n
         return None
     agreement = []
     for rows in resamples:
-        refitted = fits(k, rows)
+        refitted = fits(k if method != DENSITY else None, rows)
         agreement.append(adjusted_rand_score(labels, refitted.assign(sample)) if refitted is not None else 0.0)
     return Candidate(method, k, assigner, float(silhouette_score(sample, labels)),
                      float(calinski_harabasz_score(sample, labels)), float(davies_bouldin_score(sample, labels)),
@@ -152,6 +158,8 @@ def _fitter(method: str, X: np.ndarray, fit_rows: np.ndarray, seed: int):
         return lambda k, rows: _kmeans(X if rows is None else X[rows], k, seed)
     if method == MIXTURE:
         return lambda k, rows: _mixture(X[fit_rows] if rows is None else X[rows], k, seed)
+    if method == DENSITY:
+        return lambda k, rows: _density(X[fit_rows[:DENSITY_ROWS]] if rows is None else X[rows[:DENSITY_ROWS]])
     trees: dict = {}
 
     def ward(k: int, rows: np.ndarray | None) -> Assigner | None:
@@ -191,6 +199,17 @@ def _mixture(X: np.ndarray, k: int, seed: int) -> Assigner | None:
         except (ValueError, np.linalg.LinAlgError):  # a component collapsed onto too few rows
             return None
     return GaussianAssigner.from_sklearn(model)
+
+
+def _density(X: np.ndarray) -> Assigner | None:
+    """HDBSCAN's groups (at least 1% of the rows each, and 5), as their centres; None under two."""
+    from sklearn.cluster import HDBSCAN
+
+    labels = HDBSCAN(min_cluster_size=max(5, len(X) // 100), copy=True).fit_predict(X)
+    found = [c for c in range(labels.max() + 1) if (labels == c).any()]
+    if len(found) < 2:
+        return None
+    return CentroidAssigner(np.vstack([X[labels == c].mean(axis=0) for c in found]))
 
 
 def _ward_tree(X: np.ndarray) -> np.ndarray:
