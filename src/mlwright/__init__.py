@@ -24,6 +24,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 _PUBLIC = {
     "AutoClassifier": "mlwright.estimators", "AutoRegressor": "mlwright.estimators",
     "check_drift": "mlwright.monitor.check", "cluster": "mlwright.unsupervised.cluster",
+    "find_anomalies": "mlwright.unsupervised.anomalies",
     "MlwrightError": "mlwright.errors", "TrainedModel": "mlwright.predictor", "load": "mlwright.registry.uris",
     "open_store": "mlwright.registry.store", "profile_table": "mlwright.profile",
     "retrain": "mlwright.monitor.retrain", "train": "mlwright.train",

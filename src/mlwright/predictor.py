@@ -47,6 +47,9 @@ class Predicts:
     calibrated probabilities or values for a read frame). One implementation for the trained
     model and its ONNX form, so both give the same columns, labels and types."""
 
+    #: A model with a target; ``mlwright.unsupervised`` models say what they are instead.
+    kind = "supervised"
+
     target: TargetInfo
     schema: Schema
     decision: Decision

@@ -17,7 +17,8 @@ import mlwright
 from mlwright.errors import ConfigError, DataError, ModelFormatError
 from mlwright.unsupervised.assign import CentroidAssigner, GaussianAssigner
 from mlwright.unsupervised.cluster import cluster
-from mlwright.unsupervised.clustering import Candidate, choose, column_scale
+from mlwright.unsupervised.clustering import Candidate, choose
+from mlwright.unsupervised.rows import column_scale
 
 
 def blobs(rows: int = 300, centers: int = 4, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray]:
@@ -99,7 +100,7 @@ def test_the_model_folder_is_checksummed_plain_data_and_reloads_to_the_same_clus
     manifest = json.loads((out / "model" / "manifest.json").read_text())
     assert manifest["kind"] == "clustering" and manifest["format_version"] == 2
     assert set(manifest["files"]) == {"features/linear.json", "clustering/assigner.npz", "clustering/clusters.json",
-                                      "training.json"}
+                                      "training.json", "reference.json"}
     with np.load(out / "model" / "clustering" / "assigner.npz", allow_pickle=False) as arrays:
         assert "centres" in arrays.files or "means" in arrays.files
     loaded = mlwright.load(out / "model")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from mlwright.cli.anomalies_cmd import anomalies_command
 from mlwright.cli.cluster_cmd import cluster_command
 from mlwright.cli.explain_cmd import explain_command
 from mlwright.cli.export_cmd import export_command
@@ -23,6 +24,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 app.command("train")(train_command)
 app.command("predict")(predict_command)
 app.command("cluster")(cluster_command)
+app.command("anomalies")(anomalies_command)
 app.command("profile")(profile_command)
 app.command("report")(report_command)
 app.command("explain")(explain_command)

@@ -44,6 +44,16 @@ class PackedForest:
             missing_left=np.concatenate(parts["missing_left"]),
             values=np.concatenate(parts["values"]).astype(np.float64), roots=np.asarray(roots, dtype=np.int32))
 
+    FIELDS = ("left", "right", "feature", "threshold", "missing_left", "values", "roots")
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The forest as named arrays, for an ``.npz`` read back without pickle (``from_arrays``)."""
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> "PackedForest":
+        return cls(**{name: np.asarray(arrays[name]) for name in cls.FIELDS})
+
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Mean over trees of the leaf values: class shares (rows x classes) or a (rows x 1) value."""
         # scikit-learn compares float32 inputs with its float32 thresholds; doing the same keeps

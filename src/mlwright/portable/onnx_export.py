@@ -56,6 +56,11 @@ class Conversion:
 
 def build_onnx(model: TrainedModel, *, source_digest: str | None = None) -> Conversion:
     """The whole model as one graph; raises ``CannotConvert`` naming every part that has no ONNX form."""
+    if model.kind != "supervised":
+        raise CannotConvert(f"a {model.kind} model has no ONNX export yet (supervised models have).",
+                            where=f"{model.kind} model",
+                            fix="serve it with the default runtime (mlwright serve MODEL), which needs neither "
+                                "torch nor scikit-learn.")
     graph = Graph("mlwright")
     refusals = column_refusals(model.schema)
     n_classes = len(model.classes_)

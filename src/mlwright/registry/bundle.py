@@ -140,6 +140,10 @@ def load_model(path: str | Path) -> TrainedModel:
         from mlwright.unsupervised.cluster_model import load_cluster_model
 
         return load_cluster_model(root, manifest)
+    if kind == "anomalies":
+        from mlwright.unsupervised.anomaly_model import load_anomaly_model
+
+        return load_anomaly_model(root, manifest)
     if kind != SUPERVISED:
         raise ModelFormatError(f"unknown kind of model {kind!r}.", where=str(root),
                                fix=f"use mlwright {manifest.get('mlwright_version', 'of the right version')} to load it.")

@@ -44,7 +44,7 @@ import pandas as pd
 import yaml
 
 from mlwright import __version__
-from mlwright.errors import OptionalDependencyError
+from mlwright.errors import ConfigError, OptionalDependencyError
 from mlwright.files import check_export_folder, replace_folder
 from mlwright.predictor import TrainedModel
 from mlwright.registry.bundle import MANIFEST, load_model, resolve_model_dir, verify_checksums
@@ -93,6 +93,9 @@ def export_mlflow(model_dir: str | Path, output: str | Path) -> Path:
     pyfunc = _require_mlflow()
     source = resolve_model_dir(model_dir)
     model = load_model(source)  # verifies the checksums before anything is copied
+    if model.kind != "supervised":
+        raise ConfigError(f"a {model.kind} model has no MLflow export yet (supervised models have).",
+                          where=str(source), fix="export it with --format docker, or serve it with mlwright serve.")
     output = Path(output)
     _check_target(output, source)
     output.parent.mkdir(parents=True, exist_ok=True)

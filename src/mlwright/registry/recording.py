@@ -109,6 +109,8 @@ def run_metrics(model, run_dir: Path | None) -> dict:
     """The metrics worth comparing across runs: the honest estimate, the out-of-fold score, the
     latency, and every set the report judged (its metrics' values)."""
     info = model.info
+    if getattr(model, "kind", None) == "anomalies":
+        return {key: info.get(key) for key in ("contamination", "threshold", "flagged")}
     if getattr(model, "kind", None) == "clustering":  # no target: the choice of k is what runs compare on
         return {"clusters": info.get("k"), "method": info.get("method"), **{
             key: info["chosen"][key] for key in ("silhouette", "calinski_harabasz", "davies_bouldin", "stability")}}

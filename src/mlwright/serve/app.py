@@ -121,7 +121,7 @@ def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> 
             app.state.prediction_log.stop()
 
     app = FastAPI(title=f"mlwright: {served.model.target.name}", version=served.version, lifespan=lifespan,
-                  description=f"Predicts {served.model.target.name!r} ({served.model.task.value}) "
+                  description=f"Predicts {served.model.target.name!r} ({task_words(served.model)}) "
                               f"with {served.version}.")
     app.state.served, app.state.settings, app.state.metrics = served, settings, metrics
     app.state.prediction_log = PredictionLogger(settings.store, settings.spool_dir, on_outcome=metrics.observe_logged) \
@@ -204,6 +204,9 @@ def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> 
         if probabilities is not None:  # built directly: json_ready over every number costs more than scoring
             keys = [str(c) for c in model.classes_]
             answer["probabilities"] = [dict(zip(keys, row)) for row in probabilities.tolist()]
+        if explain > 0 and model.kind != "supervised":
+            return JSONResponse({"detail": [{"row": None, "field": "explain", "problem": f"a {model.kind} model has "
+                                             "no per-row contributions; leave explain out."}]}, status_code=422)
         if explain > 0:
             answer["explanations"] = json_ready(_explanations(model, checked.frame, explain))
         answer["latency_ms"] = round(latency_ms, 3)
@@ -229,7 +232,7 @@ def describe(served: LoadedModel) -> dict:
     model = served.model
     known = served.inputs.known
     return json_ready({
-        "model": served.version, "target": model.target.name, "task": model.task.value,
+        "model": served.version, "kind": model.kind, "target": model.target.name, "task": task_words(model),
         "classes": model.classes_ if model.task.is_classification else None, "metric": model.metric,
         "estimate": model.info.get("estimate"), "threshold": model.threshold,
         "features": [{"name": c.name, "kind": c.kind, "type": "number" if c.kind == NUMERIC else "string",
@@ -250,6 +253,11 @@ async def _read_body(request: Request, limit: int):
             return JSONResponse({"detail": f"the body is over {limit} bytes."}, status_code=413)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def task_words(model) -> str:
+    """The task as published: a supervised model's task, or what an unsupervised model does."""
+    return model.task.value if model.kind == "supervised" else model.kind
 
 
 def _explanations(model, frame: pd.DataFrame, top: int) -> list:

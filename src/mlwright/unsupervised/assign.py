@@ -18,6 +18,8 @@ import numpy as np
 from mlwright.errors import ModelFormatError
 
 CENTROIDS, GAUSSIAN = "centroids", "gaussian"
+#: Cells (rows x clusters x columns) of one chunk's differences: about 32 MB.
+CHUNK_CELLS = 4_000_000
 
 
 @dataclass
@@ -33,9 +35,11 @@ class CentroidAssigner:
         return len(self.centres)
 
     def distances(self, X: np.ndarray) -> np.ndarray:
-        """Euclidean distance of each row to each centre (rows x clusters)."""
-        squared = ((X[:, None, :] - self.centres[None, :, :]) ** 2).sum(axis=2)
-        return np.sqrt(squared)
+        """Euclidean distance of each row to each centre (rows x clusters), computed in chunks
+        of rows so that memory stays bounded on a million rows."""
+        step = max(1, CHUNK_CELLS // max(1, self.centres.size))
+        return np.vstack([np.sqrt(((X[i:i + step, None, :] - self.centres[None, :, :]) ** 2).sum(axis=2))
+                          for i in range(0, len(X), step)]) if len(X) else np.zeros((0, self.n_clusters))
 
     def assign(self, X: np.ndarray) -> np.ndarray:
         return self.distances(X).argmin(axis=1) if len(X) else np.zeros(0, dtype=int)

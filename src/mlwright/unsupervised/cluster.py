@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 
 from mlwright._types import DataSource
-from mlwright.data.prepare import fingerprint, prepare_features
+from mlwright.data.prepare import fingerprint
 from mlwright.data.readers import read_table
 from mlwright.errors import ConfigError, DataError
-from mlwright.features import TableEncoder
 from mlwright.unsupervised.cluster_model import OUTPUT, ClusterModel
-from mlwright.unsupervised.clustering import STABLE_ARI, Candidate, column_scale, search_clusters
+from mlwright.unsupervised.clustering import STABLE_ARI, Candidate, search_clusters
 from mlwright.unsupervised.describe import describe_clusters
+from mlwright.unsupervised.rows import encode_rows, screening_facts
 
 MIN_ROWS = 3
 #: The search stops starting candidates at this share of the time limit: the rest is for
@@ -93,17 +93,9 @@ def _pipeline(raw: pd.DataFrame, asked: int | None, time_limit: float, seed: int
     """The model, and the rows as its clusters see them (encoded and scaled), for the report's picture."""
     from threadpoolctl import threadpool_limits
 
-    from mlwright.profile.screen import screen_training_table
-
-    screening = screen_training_table(raw, None, None, keep=tuple(keep_columns), seed=seed, where=where)
-    frame, schema, notes = prepare_features(raw, where=where,
-                                            exclude=[(e.column, e.kind, e.reason) for e in screening.excluded],
-                                            fix="pass columns that describe the rows (numbers, categories, dates).")
-    encoder = TableEncoder(schema, "linear").fit(frame)
-    encoded = encoder.transform(frame)
-    numeric = len(encoder.numeric_.names) if encoder.numeric_ is not None else 0
-    scale = column_scale(encoded, numeric)
-    X = encoded / scale
+    rows = encode_rows(raw, where=where, seed=seed, keep_columns=keep_columns)
+    frame, schema, notes, screening, encoder, scale, X = (rows.frame, rows.schema, rows.notes, rows.screening,
+                                                          rows.encoder, rows.scale, rows.X)
     with threadpool_limits(limits=_threads(n_jobs, X)):
         chosen, candidates = search_clusters(X, k=asked, seed=seed, deadline=started + SEARCH_SHARE * time_limit,
                                              on_candidate=on_candidate)
@@ -120,7 +112,19 @@ def _pipeline(raw: pd.DataFrame, asked: int | None, time_limit: float, seed: int
     model = ClusterModel(schema=schema, encoder=encoder, scale=scale, assigner=assigner, method=chosen.method,
                          clusters=clusters, info=info)
     model.labels_ = labels
+    model.reference = _reference(frame, schema, model, labels)
     return model, X
+
+
+def _reference(frame: pd.DataFrame, schema, model: ClusterModel, labels: np.ndarray) -> dict:
+    """What ``mlwright monitor`` compares new rows with: each input column's distribution and the
+    share of rows in each cluster, as for a supervised model's reference."""
+    from mlwright.data.schema import conform_columns
+    from mlwright.profile.reference import build_reference
+
+    columns, _ = conform_columns(frame, schema)
+    return build_reference(columns, schema, task=model.task, classes=model.classes_,
+                           predictions=np.eye(model.n_clusters)[labels], metric=None)
 
 
 def _threads(n_jobs: int | None, X: np.ndarray) -> int:
@@ -139,9 +143,7 @@ def _facts(chosen: Candidate, candidates: list[Candidate], asked: int | None, ra
                          "clusters are a partition rather than a structure of the data."]
     return {"task": "clustering", "method": chosen.method, "k": chosen.k, "k_asked": asked,
             "chosen": chosen.record(), "stable": stable, "candidates": [c.record() for c in candidates],
-            "rows": int(len(raw)), "notes": notes,
-            "findings": [f.to_dict() for f in screening.findings],
-            "excluded_columns": {e.column: e.kind for e in screening.excluded},
+            "rows": int(len(raw)), "notes": notes, **screening_facts(screening),
             "train_seconds": round(time.time() - started, 2)}
 
 

@@ -11,10 +11,17 @@ the model directory format with ``kind: clustering``::
     training.json           facts of the run (timings, notes, the choice of k)
 
 Scoring imports NumPy and pandas only: no scikit-learn, no pickle.
+
+To the stages that serve and watch models it answers as a classifier whose classes are the
+cluster numbers and whose output is one-hot (``target``, ``classes_``, ``raw_predict``): so
+``mlwright serve`` publishes the cluster as an enumerated answer and counts rows per cluster, and
+``mlwright monitor`` compares the share of rows in each cluster with training's, besides every
+input column. ``kind`` tells them apart where words are shown.
 """
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 from typing import Any
@@ -22,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlwright._types import DataSource
+from mlwright._types import DataSource, Task
+from mlwright.data.target import TargetInfo
 from mlwright.data.readers import read_table
 from mlwright.data.schema import Schema, conform_columns
 from mlwright.predictor import MlwrightWarning
@@ -40,16 +48,52 @@ class ClusterModel:
 
     kind = KIND
 
+    #: Scored by what the service and the monitor read of a classifier: no metric, no threshold.
+    metric = None
+    threshold = None
+
     def __init__(self, *, schema: Schema, encoder: TableEncoder, scale: np.ndarray, assigner: Assigner,
-                 method: str, clusters: list[dict], info: dict[str, Any]):
+                 method: str, clusters: list[dict], info: dict[str, Any], reference: dict | Path | None = None):
         self.schema, self.encoder, self.scale, self.assigner = schema, encoder, scale, assigner
         self.method, self.clusters, self.info = method, clusters, info
+        self._reference = reference
         #: The training rows' clusters, in the table's order (set by ``cluster``; not saved).
         self.labels_: np.ndarray | None = None
 
     @property
     def n_clusters(self) -> int:
         return self.assigner.n_clusters
+
+    @property
+    def target(self) -> TargetInfo:
+        return TargetInfo(OUTPUT, Task.MULTICLASS, tuple(range(self.n_clusters)))
+
+    @property
+    def task(self) -> Task:
+        return Task.MULTICLASS
+
+    @property
+    def classes_(self) -> list[int]:
+        return list(range(self.n_clusters))
+
+    @property
+    def encoders(self) -> dict[str, TableEncoder]:
+        return {self.encoder.style: self.encoder}
+
+    @property
+    def reference(self) -> dict | None:
+        """The training rows' distributions and cluster shares, for drift monitoring (read on first use)."""
+        if isinstance(self._reference, Path):
+            self._reference = json.loads(self._reference.read_text(encoding="utf-8"))
+        return self._reference
+
+    @reference.setter
+    def reference(self, value: dict | None) -> None:
+        self._reference = value
+
+    def raw_predict(self, frame: pd.DataFrame, *, where: str = "data") -> np.ndarray:
+        """The clusters one-hot (rows x clusters): the output the monitor compares."""
+        return np.eye(self.n_clusters)[self.assign(frame, where=where)]
 
     @property
     def feature_names_in_(self) -> list[str]:
@@ -85,7 +129,8 @@ class ClusterModel:
         return self.encoder.transform(conformed, len(frame)) / self.scale
 
     def save(self, path: str | Path) -> Path:
-        from mlwright.registry.bundle import dump_json, write_folder, write_manifest
+        from mlwright.files import json_default
+        from mlwright.registry.bundle import REFERENCE, dump_json, write_folder, write_manifest
 
         def write(root: Path) -> None:
             (root / "features").mkdir()
@@ -94,6 +139,9 @@ class ClusterModel:
             save_assigner(self.assigner, self.scale, root / ASSIGNER_FILE)
             dump_json(root / CLUSTERS_FILE, {"method": self.method, "clusters": self.clusters})
             dump_json(root / "training.json", self.info)
+            if self.reference is not None:
+                (root / REFERENCE).write_text(json.dumps(self.reference, separators=(",", ":"), default=json_default),
+                                              encoding="utf-8")
             write_manifest(root, {"kind": KIND, "input_schema": self.schema.to_list(), "method": self.method,
                                   "n_clusters": self.n_clusters})
 
@@ -105,7 +153,7 @@ class ClusterModel:
 
 def load_cluster_model(root: Path, manifest: dict) -> ClusterModel:
     """Read a ``kind: clustering`` folder whose checksums ``registry.bundle.read_manifest`` checked."""
-    from mlwright.registry.bundle import read_json
+    from mlwright.registry.bundle import REFERENCE, read_json
 
     schema = Schema.from_list(manifest["input_schema"])
     (state_file,) = sorted((root / "features").glob("*.json"))
@@ -114,4 +162,5 @@ def load_cluster_model(root: Path, manifest: dict) -> ClusterModel:
     described = read_json(root / CLUSTERS_FILE)
     return ClusterModel(schema=schema, encoder=encoder, scale=scale, assigner=assigner,
                         method=described["method"], clusters=described["clusters"],
-                        info=read_json(root / "training.json"))
+                        info=read_json(root / "training.json"),
+                        reference=root / REFERENCE if REFERENCE in manifest["files"] else None)

@@ -71,19 +71,6 @@ def k_range(n_rows: int, asked: int | None) -> list[int]:
     return list(range(2, max(2, min(MAX_K, n_rows - 1, int(np.sqrt(n_rows / 2)))) + 1))
 
 
-def column_scale(X: np.ndarray, numeric_columns: int) -> np.ndarray:
-    """What each encoded column is divided by before distances: the first ``numeric_columns``
-    (standardised numbers) by their interquartile range over 1.349 (the standard deviation of a
-    normal variable), so that a few extreme rows cannot squeeze the rest of a column; indicator
-    columns (categories, missing flags) stay as they are."""
-    scale = np.ones(X.shape[1])
-    if numeric_columns and len(X):
-        q75, q25 = np.percentile(X[:, :numeric_columns], [75, 25], axis=0)
-        spread = (q75 - q25) / 1.349
-        scale[:numeric_columns] = np.where(spread > 1e-12, spread, 1.0)
-    return scale
-
-
 def methods_for(n_rows: int, asked: int | None = None) -> tuple[str, ...]:
     methods = (KMEANS, MIXTURE, WARD) if n_rows <= WARD_ROWS else (KMEANS, MIXTURE)
     return methods if asked is not None else (*methods, DENSITY)

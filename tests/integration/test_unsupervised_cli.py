@@ -1,4 +1,4 @@
-"""`mlwright cluster` as a user runs it: a file in, a model folder and every row's cluster out,
+"""`mlwright cluster` and `mlwright anomalies` as a user runs them: a file in, a model folder and every row's answer out,
 the run recorded, new rows assigned by `mlwright predict`, and one-line errors for bad input."""
 
 from __future__ import annotations
@@ -95,3 +95,27 @@ def test_assigning_rows_needs_neither_scikit_learn_nor_the_search(customers, tmp
     from tests.unit.test_import_costs import NOT_FOR_SCORING, _loaded_after, _present
 
     assert _present(_loaded_after(code), NOT_FOR_SCORING) == []
+
+
+def test_anomalies_writes_scores_flags_and_reasons_and_predict_scores_new_rows(tmp_path):
+    from tests.unit.test_anomalies import transactions
+
+    frame, planted = transactions()
+    frame.to_csv(tmp_path / "transactions.csv", index=False)
+    done = run_cli("anomalies", str(tmp_path / "transactions.csv"), "--out", str(tmp_path / "run"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "rows flagged as anomalies" in done.stdout and "amount = " in done.stdout
+    written = pd.read_csv(tmp_path / "run" / "anomalies.csv")
+    assert len(written) == len(frame) and written.loc[planted, "is_anomaly"].mean() >= 0.9
+    scored = run_cli("predict", str(tmp_path / "run"), str(tmp_path / "transactions.csv"), "-o",
+                     str(tmp_path / "scores.csv"), cwd=tmp_path)
+    assert scored.returncode == 0, scored.stderr
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "scores.csv")["anomaly_score"], written["anomaly_score"],
+                               atol=1e-12)
+    code = (f"import mlwright, pandas as pd\nm = mlwright.load({str(tmp_path / 'run' / 'model')!r})\n"
+            f"m.score_samples(pd.read_csv({str(tmp_path / 'transactions.csv')!r}).head(5))")
+    from tests.unit.test_import_costs import NOT_FOR_SCORING, _loaded_after, _present
+
+    assert _present(_loaded_after(code), NOT_FOR_SCORING) == []
+    bad = run_cli("anomalies", str(tmp_path / "transactions.csv"), "--contamination", "2", cwd=tmp_path)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "between 0 and 0.5" in bad.stderr

@@ -1,0 +1,172 @@
+"""``mlwright.find_anomalies``: read, check, encode, fit three detectors, combine, flag, save, record.
+
+The rows are read, checked and encoded as for clustering (``rows.encode_rows``). The detectors
+(``detectors``) are fitted on every row (the neighbour ones on a sample), their unusualness is
+rank-normalised against the training rows and averaged. The flag's share of training rows is the
+contamination: given, or ``auto``, the share of rows that every detector calls an outlier on its
+own (a majority flagged 5% of ordinary rows with a long-tailed amount in a check) (a modified z-score of the log of its unusualness above 3.5: Iglewicz
+and Hoaglin's rule, on a log scale because distances and ratios are skewed to the right), kept
+between 0.1% and 10%.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mlwright._types import DataSource
+from mlwright.data.prepare import fingerprint
+from mlwright.data.readers import read_table
+from mlwright.errors import ConfigError, DataError
+from mlwright.unsupervised.anomaly_model import FLAG, SCORE, AnomalyModel, typical_values, with_rarity
+from mlwright.unsupervised.detectors import DETECTORS, IsolationDetector, NeighbourDetector, unusualness
+from mlwright.unsupervised.rows import encode_rows, screening_facts
+
+MIN_ROWS = 10
+QUANTILES = 1001
+#: Iglewicz and Hoaglin's outlier rule: a modified z-score above this.
+MODIFIED_Z = 3.5
+AUTO_BOUNDS = (0.001, 0.1)
+ANOMALIES_CSV = "anomalies.csv"
+SHOWN_ROWS = 10
+
+
+def find_anomalies(data: DataSource, *, contamination: float | str = "auto", out: str | os.PathLike | None = None,
+                   seed: int = 0, n_jobs: int | None = None, read_options: dict[str, Any] | None = None,
+                   store: str | Any | bool | None = None, keep_columns: tuple[str, ...] = (),
+                   register: str | None = None, started_at: float | None = None) -> AnomalyModel:
+    """Score how unusual each row of ``data`` is and flag the most unusual share (``contamination``,
+    a fraction, or ``"auto"``). With ``out`` the model is saved to ``out/model`` and every row's
+    score, flag and reasons to ``out/anomalies.csv``; the run is recorded unless ``store=False``."""
+    started = started_at if started_at is not None else time.time()
+    asked = _asked_contamination(contamination)
+    if register is not None:
+        from mlwright.registry.versions import check_name
+
+        if store is False:
+            raise ConfigError("register needs the store.", where="register", fix="leave store at its default or name one.")
+        check_name(register)
+    where = str(data) if isinstance(data, (str, os.PathLike)) else "data"
+    raw = read_table(data, **(read_options or {}))
+    if len(raw) < MIN_ROWS:
+        raise DataError(f"{len(raw)} row{'s' * (len(raw) != 1)}: finding anomalies needs at least {MIN_ROWS} "
+                        "(an unusual row is unusual against the others).", where=where, fix="pass more rows.")
+    scratch = Path(tempfile.mkdtemp(prefix="mlwright-run-")) if register and out is None else None
+    run_dir = Path(out) if out is not None else scratch
+    recorder = _recorder(store, data, run_dir, contamination, seed)
+    try:
+        model = _fit(raw, asked, seed, n_jobs, keep_columns, where, started)
+        if run_dir is not None:
+            _save(model, raw, run_dir)
+        if recorder is not None:
+            recorder.describe_data(task="anomalies", metric="anomaly_score", findings=model.info["findings"],
+                                   data={**fingerprint(raw), "schema": model.schema.to_list()})
+            recorder.finish(model, timings={"total": round(time.time() - started, 3)}, run_dir=run_dir)
+            model.info["run_id"] = recorder.run_id
+            if register:
+                model.info["registered"] = recorder.register(register, run_dir, parent=None, description=None).uri
+    except BaseException as exc:
+        if recorder is not None:
+            recorder.fail(exc)
+        raise
+    finally:
+        if recorder is not None:
+            recorder.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return model
+
+
+def _fit(raw: pd.DataFrame, asked: float | None, seed: int, n_jobs: int | None, keep_columns: tuple[str, ...],
+         where: str, started: float) -> AnomalyModel:
+    from threadpoolctl import threadpool_limits
+
+    rows = encode_rows(raw, where=where, seed=seed, keep_columns=keep_columns)
+    typical = typical_values(rows.frame, rows.schema, rows.X, rows.encoder)
+    X = with_rarity(rows.X, rows.frame, typical)
+    with threadpool_limits(limits=1 if X.size < 2_000_000 else (n_jobs or os.cpu_count() or 1)):
+        isolation = IsolationDetector.fit(X, seed)
+        neighbours = NeighbourDetector.fit(X, seed)
+    raw_scores = unusualness(isolation, neighbours, X)
+    grid = np.linspace(0.0, 1.0, QUANTILES)
+    quantiles = {name: np.quantile(raw_scores[name], grid) for name in DETECTORS}
+    contamination, votes = (asked, None) if asked is not None else auto_contamination(raw_scores)
+    model = AnomalyModel(schema=rows.schema, encoder=rows.encoder, scale=rows.scale, isolation=isolation,
+                         neighbours=neighbours, quantiles=quantiles, threshold=1.0, info={}, typical=typical)
+    ranked = model.detector_ranks(X)
+    scores = np.mean([ranked[name] for name in DETECTORS], axis=0)
+    model.threshold = float(np.quantile(scores, 1.0 - contamination))
+    model.scores_ = scores
+    flagged = scores > model.threshold
+    model.info = {"task": "anomalies", "contamination": contamination, "contamination_asked": asked,
+                  "auto_votes": votes, "threshold": model.threshold, "rows": int(len(raw)),
+                  "flagged": int(flagged.sum()), "detectors": list(DETECTORS), "notes": rows.notes,
+                  **screening_facts(rows.screening), "train_seconds": round(time.time() - started, 2)}
+    order = np.argsort(-scores, kind="stable")[:SHOWN_ROWS]
+    model.info["most_unusual"] = [{"row": int(i), "score": float(scores[i]), "flagged": bool(flagged[i]), "why": why}
+                                  for i, why in zip(order, model.reasons(raw.iloc[order]))]
+    return model
+
+
+def auto_contamination(raw_scores: dict[str, np.ndarray]) -> tuple[float, dict]:
+    """The share of rows that every detector calls an outlier by the modified z-score rule,
+    within ``AUTO_BOUNDS``; and how many rows each detector called."""
+    calls, voters = [], 0
+    for values in raw_scores.values():
+        values = np.log(np.maximum(values, 1e-12))  # the unusualness is positive and skewed to the right
+        median = np.median(values)
+        spread = np.median(np.abs(values - median))
+        if spread <= 0:
+            continue
+        voters += 1
+        calls.append(0.6745 * (values - median) / spread > MODIFIED_Z)
+    if not calls:
+        return AUTO_BOUNDS[0], {"voting_detectors": 0}
+    agreed = np.all(calls, axis=0)
+    share = float(np.clip(agreed.mean(), *AUTO_BOUNDS))
+    return share, {"voting_detectors": voters, "rows_called": [int(c.sum()) for c in calls],
+                   "rows_agreed": int(agreed.sum())}
+
+
+def _save(model: AnomalyModel, raw: pd.DataFrame, out: Path) -> None:
+    from mlwright.files import atomic_path
+
+    model.save(out / "model")
+    flagged = model.scores_ > model.threshold
+    why = [""] * len(raw)
+    for i, reasons in zip(np.flatnonzero(flagged), model.reasons(raw.iloc[np.flatnonzero(flagged)])):
+        why[i] = "; ".join(reasons)
+    with atomic_path(out / ANOMALIES_CSV) as path:
+        pd.DataFrame({SCORE: model.scores_, FLAG: flagged, "why": why}).to_csv(path, index=False)
+
+
+def _asked_contamination(contamination: float | str) -> float | None:
+    if isinstance(contamination, str) and contamination.strip().lower() == "auto":
+        return None
+    try:
+        value = float(contamination)
+    except (TypeError, ValueError):
+        raise ConfigError(f"contamination must be 'auto' or a fraction, got {contamination!r}.",
+                          where="contamination", fix="pass --contamination auto, or a share such as 0.01.") from None
+    if not 0.0 < value < 0.5:
+        raise ConfigError(f"contamination must be between 0 and 0.5 (a share of the rows), got {value}.",
+                          where="contamination", fix="pass a share such as 0.01 (1% of the rows), or auto.")
+    return value
+
+
+def _recorder(store, data, run_dir, contamination, seed):
+    if store is False:
+        return None
+    from mlwright.data.readers import describe_source
+    from mlwright.registry.recording import RunRecorder
+
+    return RunRecorder.open(store, target=None, params={"kind": "anomalies", "contamination": contamination,
+                                                        "seed": seed},
+                            source=describe_source(data), run_dir=run_dir)

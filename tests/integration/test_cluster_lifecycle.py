@@ -1,0 +1,74 @@
+"""A clustering model through the supervised lifecycle's stages: served over real HTTP with a
+schema from its columns, watched for drift (inputs and the share of rows per cluster), and
+refused by name where an export does not cover it yet."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_blobs
+
+from mlwright.monitor.check import check_drift
+from mlwright.unsupervised.cluster import cluster
+from tests.conftest import run_cli
+from tests.serve_fixtures import start_service
+
+
+def _customers(rows: int, seed: int) -> pd.DataFrame:
+    X, y = make_blobs(n_samples=rows, centers=3, n_features=3, cluster_std=1.0, random_state=11)
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(X + rng.normal(scale=0.05, size=X.shape), columns=["age", "income", "visits"])
+    frame["plan"] = np.where(y == 0, "basic", "family")
+    return frame
+
+
+@pytest.fixture(scope="module")
+def segments(tmp_path_factory):
+    out = tmp_path_factory.mktemp("segments")
+    model = cluster(_customers(450, 0), k=3, time_limit=30, out=out, store=False)
+    return model, out / "model"
+
+
+def test_the_service_assigns_clusters_and_publishes_them(segments, tmp_path):
+    model, folder = segments
+    rows = _customers(450, 1).head(20)
+    service = start_service(folder, tmp_path / "serve.log", "--no-log-predictions")
+    try:
+        with service.http as http:
+            answer = http.post("/predict", json=rows.to_dict(orient="records"))
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["predictions"] == model.predict(rows).tolist()
+            assert "probabilities" not in answer.json()
+            metadata = http.get("/metadata").json()
+            assert metadata["kind"] == "clustering" and metadata["task"] == "clustering"
+            assert metadata["classes"] == [0, 1, 2] and {f["name"] for f in metadata["features"]} == set(rows.columns)
+            spec = http.get("/openapi.json").json()
+            assert "basic" in str(spec["components"]["schemas"]["Record"])  # the known categories
+            refused = http.post("/predict?explain=2", json=rows.head(1).to_dict(orient="records"))
+            assert refused.status_code == 422 and "no per-row contributions" in refused.text
+            missing = http.post("/predict", json=[{"age": 30.0}])
+            assert missing.status_code == 422
+            counted = http.get("/metrics").text
+            assert 'mlwright_predicted_class_total{class_="0"}' in counted
+    finally:
+        service.stop()
+
+
+def test_the_monitor_compares_inputs_and_cluster_shares(segments):
+    model, folder = segments
+    same = check_drift(folder, _customers(450, 2), store=False)
+    assert same.verdict == "stable", same.reasons
+    shifted = _customers(450, 3)
+    shifted = shifted[shifted["plan"] == "basic"].assign(income=lambda f: f["income"] + 6.0)  # one segment, moved
+    moved = check_drift(folder, shifted, store=False)
+    assert moved.verdict == "action"
+    assert moved.prediction is not None and moved.prediction["verdict"] in ("warning", "action")
+    assert any(f["feature"] == "income" and f["verdict"] == "action" for f in moved.features)
+
+
+def test_exports_without_a_clustering_form_refuse_by_name(segments, tmp_path):
+    _, folder = segments
+    done = run_cli("export", str(folder), "--format", "onnx", "-o", str(tmp_path / "onnx"), cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "clustering model has no ONNX export yet" in done.stderr and "Fix:" in done.stderr
