@@ -23,6 +23,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 #: command that only reads the store does not load every model library first.
 _PUBLIC = {
     "AutoClassifier": "mlwright.estimators", "AutoRegressor": "mlwright.estimators",
+    "AutoCluster": "mlwright.estimators", "AutoAnomalyDetector": "mlwright.estimators",
     "check_drift": "mlwright.monitor.check", "cluster": "mlwright.unsupervised.cluster",
     "find_anomalies": "mlwright.unsupervised.anomalies",
     "MlwrightError": "mlwright.errors", "TrainedModel": "mlwright.predictor", "load": "mlwright.registry.uris",

@@ -1,10 +1,11 @@
-"""scikit-learn facades over ``train``: usable in pipelines, ``cross_val_score`` and ``clone``."""
+"""scikit-learn facades over ``train``, ``cluster`` and ``find_anomalies``: usable in pipelines,
+``cross_val_score`` and ``clone``."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, ClusterMixin, OutlierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 _TARGET = "__target__"
@@ -77,6 +78,72 @@ class AutoRegressor(RegressorMixin, _AutoEstimator):
     """Regression by the full mlwright search."""
 
     _task = "regression"
+
+
+class AutoCluster(ClusterMixin, BaseEstimator):
+    """Clusters by ``mlwright.cluster``: k (``"auto"`` or a number) and the method chosen within
+    ``time_limit``. ``labels_`` after ``fit``; ``predict`` assigns new rows."""
+
+    def __init__(self, *, k: int | str = "auto", time_limit: float = 60.0, seed: int = 0, n_jobs: int | None = None):
+        self.k = k
+        self.time_limit = time_limit
+        self.seed = seed
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y=None):
+        from mlwright.unsupervised.cluster import cluster
+
+        frame = _as_frame(X)
+        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        self.n_features_in_ = frame.shape[1]
+        self.model_ = cluster(frame, k=self.k, time_limit=self.time_limit, seed=self.seed, n_jobs=self.n_jobs,
+                              store=False)
+        self.labels_ = self.model_.labels_
+        self.n_clusters_ = self.model_.n_clusters
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "model_")
+        return self.model_.predict(_named_frame(X, self.feature_names_in_)).to_numpy()
+
+
+class AutoAnomalyDetector(OutlierMixin, BaseEstimator):
+    """Anomalies by ``mlwright.find_anomalies``, in scikit-learn's conventions: ``predict`` gives
+    -1 for an anomaly and 1 otherwise, ``score_samples`` is higher for more normal rows (minus
+    mlwright's anomaly score), ``decision_function`` is negative for anomalies."""
+
+    def __init__(self, *, contamination: float | str = "auto", seed: int = 0, n_jobs: int | None = None):
+        self.contamination = contamination
+        self.seed = seed
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y=None):
+        from mlwright.unsupervised.anomalies import find_anomalies
+
+        frame = _as_frame(X)
+        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        self.n_features_in_ = frame.shape[1]
+        self.model_ = find_anomalies(frame, contamination=self.contamination, seed=self.seed, n_jobs=self.n_jobs,
+                                     store=False)
+        self.offset_ = -self.model_.threshold
+        return self
+
+    def score_samples(self, X) -> np.ndarray:
+        check_is_fitted(self, "model_")
+        return -self.model_.score_samples(_named_frame(X, self.feature_names_in_)).to_numpy()
+
+    def decision_function(self, X) -> np.ndarray:
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X) -> np.ndarray:
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+
+def _named_frame(X, names) -> pd.DataFrame:
+    frame = _as_frame(X)
+    if not isinstance(X, pd.DataFrame):
+        frame.columns = list(names)
+    return frame
 
 
 def _as_frame(X) -> pd.DataFrame:

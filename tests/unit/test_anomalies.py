@@ -115,3 +115,22 @@ def test_bad_tables_are_refused_with_the_problem_named():
         find_anomalies(frame.head(5), store=False)
     with pytest.raises(DataError, match="no usable feature columns"):
         find_anomalies(pd.DataFrame({"a": [1] * 30, "b": ["x"] * 30}), store=False)
+
+
+def test_the_scikit_learn_facades_follow_its_conventions():
+    from sklearn.base import clone
+    from sklearn.datasets import make_blobs
+    from sklearn.metrics import adjusted_rand_score
+
+    from mlwright import AutoAnomalyDetector, AutoCluster
+
+    X, y = make_blobs(n_samples=240, centers=3, n_features=3, random_state=4)
+    clusters = clone(AutoCluster(k="auto", time_limit=20))
+    labels = clusters.fit_predict(X)
+    assert adjusted_rand_score(y, labels) > 0.95 and (clusters.predict(X) == labels).all()
+    frame, planted = transactions(rows=600, seed=5)
+    detector = AutoAnomalyDetector(contamination=0.02).fit(frame)
+    answers = detector.predict(frame)
+    assert set(np.unique(answers)) == {-1, 1} and (answers[planted] == -1).mean() >= 0.9
+    assert roc_auc_score(planted, -detector.score_samples(frame)) > 0.98  # higher = more normal, as scikit-learn
+    assert ((detector.decision_function(frame) < 0) == (answers == -1)).all()

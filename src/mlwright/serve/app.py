@@ -180,8 +180,13 @@ def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> 
             return JSONResponse({"detail": checked.problems}, status_code=422)
         started = time.perf_counter()
         model = served.model
+        scores = None
         try:
-            labels, probabilities = model.predict_arrays(checked.frame)
+            if model.kind == "anomalies":  # the score is the answer; the flag is the score against the threshold
+                scores = model.scores(checked.frame)
+                labels, probabilities = scores > model.threshold, None
+            else:
+                labels, probabilities = model.predict_arrays(checked.frame)
         except MlwrightError as exc:  # the model refused the values: the caller's to fix
             return JSONResponse({"detail": [{"row": None, "field": getattr(exc, "where", None),
                                              "problem": str(exc)}]}, status_code=422)
@@ -198,9 +203,14 @@ def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> 
             headers["X-Mlwright-Warning"] = "; ".join(checked.warnings())[:2000]
         if "text/csv" in request.headers.get("accept", ""):
             out = io.StringIO()
-            model.prediction_table(labels, probabilities).to_csv(out, index=False)
+            table = model.prediction_table(labels, probabilities)
+            if scores is not None:
+                table.insert(0, "anomaly_score", scores)
+            table.to_csv(out, index=False)
             return Response(out.getvalue(), media_type="text/csv", headers=headers)
         answer = {"model": served.version, "request_id": request_id, "predictions": json_ready(predictions)}
+        if scores is not None:
+            answer["scores"] = scores.tolist()
         if probabilities is not None:  # built directly: json_ready over every number costs more than scoring
             keys = [str(c) for c in model.classes_]
             answer["probabilities"] = [dict(zip(keys, row)) for row in probabilities.tolist()]

@@ -109,6 +109,7 @@ def _fit(raw: pd.DataFrame, asked: float | None, seed: int, n_jobs: int | None, 
                   "auto_votes": votes, "threshold": model.threshold, "rows": int(len(raw)),
                   "flagged": int(flagged.sum()), "detectors": list(DETECTORS), "notes": rows.notes,
                   **screening_facts(rows.screening), "train_seconds": round(time.time() - started, 2)}
+    model.reference = model.build_reference(rows.frame, flagged.astype(int))
     order = np.argsort(-scores, kind="stable")[:SHOWN_ROWS]
     model.info["most_unusual"] = [{"row": int(i), "score": float(scores[i]), "flagged": bool(flagged[i]), "why": why}
                                   for i, why in zip(order, model.reasons(raw.iloc[order]))]

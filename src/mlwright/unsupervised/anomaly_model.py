@@ -36,6 +36,7 @@ from mlwright.errors import ModelFormatError
 from mlwright.features import TableEncoder
 from mlwright.predictor import MlwrightWarning
 from mlwright.unsupervised.detectors import DETECTORS, IsolationDetector, NeighbourDetector, unusualness
+from mlwright.unsupervised.facade import LabelledAnswers, kept_reference
 
 KIND = "anomalies"
 SCORE, FLAG = "anomaly_score", "is_anomaly"
@@ -49,17 +50,22 @@ RARE_SHARE = 0.05
 UNUSUAL_SPREADS = 3.5
 
 
-class AnomalyModel:
-    """How unusual each row is, against the rows the model was fitted on."""
+class AnomalyModel(LabelledAnswers):
+    """How unusual each row is, against the rows the model was fitted on. To the service and the
+    monitor it answers as a classifier of the flag (``facade.LabelledAnswers``); the service adds
+    each row's score."""
 
     kind = KIND
+    OUTPUT = FLAG
+    LABELS = (False, True)
 
     def __init__(self, *, schema: Schema, encoder: TableEncoder, scale: np.ndarray, isolation: IsolationDetector,
                  neighbours: NeighbourDetector, quantiles: dict[str, np.ndarray], threshold: float,
-                 typical: dict[str, Any], info: dict[str, Any]):
+                 typical: dict[str, Any], info: dict[str, Any], reference: dict | Path | None = None):
         self.schema, self.encoder, self.scale = schema, encoder, scale
         self.isolation, self.neighbours, self.quantiles = isolation, neighbours, quantiles
         self.threshold, self.typical, self.info = float(threshold), typical, info
+        self._reference = reference
         #: The training rows' scores and flags, in the table's order (set by ``find_anomalies``; not saved).
         self.scores_: np.ndarray | None = None
 
@@ -85,6 +91,15 @@ class AnomalyModel:
 
     def output_columns(self) -> list[str]:
         return [SCORE, FLAG]
+
+    def predict_arrays(self, frame: pd.DataFrame, *, where: str = "data") -> tuple[np.ndarray, None]:
+        return self.scores(frame, where=where) > self.threshold, None
+
+    def prediction_table(self, labels: np.ndarray, probabilities: None = None, index=None) -> pd.DataFrame:
+        return pd.DataFrame({FLAG: labels}, index=index)
+
+    def label_positions(self, frame: pd.DataFrame, *, where: str = "data") -> np.ndarray:
+        return (self.scores(frame, where=where) > self.threshold).astype(int)
 
     def scores(self, frame: pd.DataFrame, *, where: str = "data") -> np.ndarray:
         if not len(frame):
@@ -124,6 +139,7 @@ class AnomalyModel:
                      **{f"quantiles_{name}": values for name, values in self.quantiles.items()})
             dump_json(root / FACTS_FILE, {"threshold": self.threshold, "typical": self.typical})
             dump_json(root / "training.json", self.info)
+            self.write_reference(root)
             write_manifest(root, {"kind": KIND, "input_schema": self.schema.to_list(),
                                   "contamination": self.info.get("contamination")})
 
@@ -206,4 +222,5 @@ def load_anomaly_model(root: Path, manifest: dict) -> AnomalyModel:
                         neighbours=NeighbourDetector.from_arrays(arrays),
                         quantiles={name: arrays[f"quantiles_{name}"] for name in DETECTORS},
                         threshold=facts["threshold"], typical=facts["typical"],
-                        info=json.loads((root / "training.json").read_text(encoding="utf-8")))
+                        info=json.loads((root / "training.json").read_text(encoding="utf-8")),
+                        reference=kept_reference(root, manifest))

@@ -112,19 +112,8 @@ def _pipeline(raw: pd.DataFrame, asked: int | None, time_limit: float, seed: int
     model = ClusterModel(schema=schema, encoder=encoder, scale=scale, assigner=assigner, method=chosen.method,
                          clusters=clusters, info=info)
     model.labels_ = labels
-    model.reference = _reference(frame, schema, model, labels)
+    model.reference = model.build_reference(frame, labels)
     return model, X
-
-
-def _reference(frame: pd.DataFrame, schema, model: ClusterModel, labels: np.ndarray) -> dict:
-    """What ``mlwright monitor`` compares new rows with: each input column's distribution and the
-    share of rows in each cluster, as for a supervised model's reference."""
-    from mlwright.data.schema import conform_columns
-    from mlwright.profile.reference import build_reference
-
-    columns, _ = conform_columns(frame, schema)
-    return build_reference(columns, schema, task=model.task, classes=model.classes_,
-                           predictions=np.eye(model.n_clusters)[labels], metric=None)
 
 
 def _threads(n_jobs: int | None, X: np.ndarray) -> int:

@@ -12,16 +12,14 @@ the model directory format with ``kind: clustering``::
 
 Scoring imports NumPy and pandas only: no scikit-learn, no pickle.
 
-To the stages that serve and watch models it answers as a classifier whose classes are the
-cluster numbers and whose output is one-hot (``target``, ``classes_``, ``raw_predict``): so
-``mlwright serve`` publishes the cluster as an enumerated answer and counts rows per cluster, and
-``mlwright monitor`` compares the share of rows in each cluster with training's, besides every
-input column. ``kind`` tells them apart where words are shown.
+To the stages that serve and watch models it answers as a classifier of cluster numbers
+(``facade.LabelledAnswers``): ``mlwright serve`` publishes the cluster as an enumerated answer
+and counts rows per cluster, ``mlwright monitor`` compares the share of rows in each cluster with
+training's, besides every input column.
 """
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 from typing import Any
@@ -29,13 +27,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlwright._types import DataSource, Task
-from mlwright.data.target import TargetInfo
+from mlwright._types import DataSource
 from mlwright.data.readers import read_table
 from mlwright.data.schema import Schema, conform_columns
 from mlwright.predictor import MlwrightWarning
 from mlwright.features import TableEncoder
 from mlwright.unsupervised.assign import Assigner, load_assigner, save_assigner
+from mlwright.unsupervised.facade import LabelledAnswers, kept_reference
 
 KIND = "clustering"
 OUTPUT = "cluster"
@@ -43,13 +41,11 @@ ASSIGNER_FILE = "clustering/assigner.npz"
 CLUSTERS_FILE = "clustering/clusters.json"
 
 
-class ClusterModel:
+class ClusterModel(LabelledAnswers):
     """Which cluster each row belongs to, for rows with the training table's columns."""
 
     kind = KIND
-
-    #: Scored by what the service and the monitor read of a classifier: no metric, no threshold.
-    metric = None
+    OUTPUT = OUTPUT
     threshold = None
 
     def __init__(self, *, schema: Schema, encoder: TableEncoder, scale: np.ndarray, assigner: Assigner,
@@ -65,39 +61,15 @@ class ClusterModel:
         return self.assigner.n_clusters
 
     @property
-    def target(self) -> TargetInfo:
-        return TargetInfo(OUTPUT, Task.MULTICLASS, tuple(range(self.n_clusters)))
-
-    @property
-    def task(self) -> Task:
-        return Task.MULTICLASS
-
-    @property
-    def classes_(self) -> list[int]:
-        return list(range(self.n_clusters))
-
-    @property
-    def encoders(self) -> dict[str, TableEncoder]:
-        return {self.encoder.style: self.encoder}
-
-    @property
-    def reference(self) -> dict | None:
-        """The training rows' distributions and cluster shares, for drift monitoring (read on first use)."""
-        if isinstance(self._reference, Path):
-            self._reference = json.loads(self._reference.read_text(encoding="utf-8"))
-        return self._reference
-
-    @reference.setter
-    def reference(self, value: dict | None) -> None:
-        self._reference = value
-
-    def raw_predict(self, frame: pd.DataFrame, *, where: str = "data") -> np.ndarray:
-        """The clusters one-hot (rows x clusters): the output the monitor compares."""
-        return np.eye(self.n_clusters)[self.assign(frame, where=where)]
+    def LABELS(self) -> tuple[int, ...]:  # noqa: N802 - the facade's name for the answer's values
+        return tuple(range(self.n_clusters))
 
     @property
     def feature_names_in_(self) -> list[str]:
         return [c.name for c in self.schema.used]
+
+    def label_positions(self, frame: pd.DataFrame, *, where: str = "data") -> np.ndarray:
+        return self.assign(frame, where=where)
 
     def predict(self, data: DataSource) -> pd.Series:
         """The cluster of each row (0 is the largest cluster of the training rows)."""
@@ -129,8 +101,7 @@ class ClusterModel:
         return self.encoder.transform(conformed, len(frame)) / self.scale
 
     def save(self, path: str | Path) -> Path:
-        from mlwright.files import json_default
-        from mlwright.registry.bundle import REFERENCE, dump_json, write_folder, write_manifest
+        from mlwright.registry.bundle import dump_json, write_folder, write_manifest
 
         def write(root: Path) -> None:
             (root / "features").mkdir()
@@ -139,9 +110,7 @@ class ClusterModel:
             save_assigner(self.assigner, self.scale, root / ASSIGNER_FILE)
             dump_json(root / CLUSTERS_FILE, {"method": self.method, "clusters": self.clusters})
             dump_json(root / "training.json", self.info)
-            if self.reference is not None:
-                (root / REFERENCE).write_text(json.dumps(self.reference, separators=(",", ":"), default=json_default),
-                                              encoding="utf-8")
+            self.write_reference(root)
             write_manifest(root, {"kind": KIND, "input_schema": self.schema.to_list(), "method": self.method,
                                   "n_clusters": self.n_clusters})
 
@@ -153,7 +122,7 @@ class ClusterModel:
 
 def load_cluster_model(root: Path, manifest: dict) -> ClusterModel:
     """Read a ``kind: clustering`` folder whose checksums ``registry.bundle.read_manifest`` checked."""
-    from mlwright.registry.bundle import REFERENCE, read_json
+    from mlwright.registry.bundle import read_json
 
     schema = Schema.from_list(manifest["input_schema"])
     (state_file,) = sorted((root / "features").glob("*.json"))
@@ -163,4 +132,4 @@ def load_cluster_model(root: Path, manifest: dict) -> ClusterModel:
     return ClusterModel(schema=schema, encoder=encoder, scale=scale, assigner=assigner,
                         method=described["method"], clusters=described["clusters"],
                         info=read_json(root / "training.json"),
-                        reference=root / REFERENCE if REFERENCE in manifest["files"] else None)
+                        reference=kept_reference(root, manifest))

@@ -4,6 +4,8 @@ refused by name where an export does not cover it yet."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -72,3 +74,42 @@ def test_exports_without_a_clustering_form_refuse_by_name(segments, tmp_path):
     done = run_cli("export", str(folder), "--format", "onnx", "-o", str(tmp_path / "onnx"), cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "clustering model has no ONNX export yet" in done.stderr and "Fix:" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def detector(tmp_path_factory):
+    from mlwright.unsupervised.anomalies import find_anomalies
+    from tests.unit.test_anomalies import transactions
+
+    out = tmp_path_factory.mktemp("unusual")
+    frame, _ = transactions(rows=900, seed=6)
+    return find_anomalies(frame, out=out, store=False), out / "model", frame
+
+
+def test_the_service_scores_and_flags_rows(detector, tmp_path):
+    model, folder, frame = detector
+    rows = frame.head(15)
+    service = start_service(folder, tmp_path / "serve.log", "--no-log-predictions")
+    try:
+        with service.http as http:
+            answer = http.post("/predict", json=json.loads(rows.to_json(orient="records"))).json()
+            np.testing.assert_allclose(answer["scores"], model.score_samples(rows).to_numpy(), atol=1e-12)
+            assert answer["predictions"] == model.predict(rows).tolist()
+            as_csv = http.post("/predict", json=json.loads(rows.to_json(orient="records")),
+                               headers={"Accept": "text/csv"})
+            assert as_csv.text.splitlines()[0] == "anomaly_score,is_anomaly"
+            metadata = http.get("/metadata").json()
+            assert metadata["kind"] == "anomalies" and metadata["threshold"] == pytest.approx(model.threshold)
+    finally:
+        service.stop()
+
+
+def test_the_monitor_compares_the_share_of_flagged_rows(detector):
+    from tests.unit.test_anomalies import transactions
+
+    _, folder, _ = detector
+    same, _ = transactions(rows=900, seed=7)
+    assert check_drift(folder, same, store=False).verdict == "stable"
+    odd = same.assign(amount=same["amount"] * 30)  # every amount out of its training range
+    moved = check_drift(folder, odd, store=False)
+    assert moved.prediction["verdict"] == "action" and moved.verdict == "action"
