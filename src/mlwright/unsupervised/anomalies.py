@@ -35,6 +35,7 @@ QUANTILES = 1001
 MODIFIED_Z = 3.5
 AUTO_BOUNDS = (0.001, 0.1)
 ANOMALIES_CSV = "anomalies.csv"
+REPORT = "report.html"
 SHOWN_ROWS = 10
 
 
@@ -64,7 +65,7 @@ def find_anomalies(data: DataSource, *, contamination: float | str = "auto", out
     try:
         model = _fit(raw, asked, seed, n_jobs, keep_columns, where, started)
         if run_dir is not None:
-            _save(model, raw, run_dir)
+            _save(model, raw, run_dir, where)
         if recorder is not None:
             recorder.describe_data(task="anomalies", metric="anomaly_score", findings=model.info["findings"],
                                    data={**fingerprint(raw), "schema": model.schema.to_list()})
@@ -136,8 +137,10 @@ def auto_contamination(raw_scores: dict[str, np.ndarray]) -> tuple[float, dict]:
                    "rows_agreed": int(agreed.sum())}
 
 
-def _save(model: AnomalyModel, raw: pd.DataFrame, out: Path) -> None:
+def _save(model: AnomalyModel, raw: pd.DataFrame, out: Path, where: str) -> None:
+    """The model folder, every row's score, flag and reasons (``anomalies.csv``) and the report."""
     from mlwright.files import atomic_path
+    from mlwright.report.unsupervised_pages import write_anomaly_report
 
     model.save(out / "model")
     flagged = model.scores_ > model.threshold
@@ -146,6 +149,7 @@ def _save(model: AnomalyModel, raw: pd.DataFrame, out: Path) -> None:
         why[i] = "; ".join(reasons)
     with atomic_path(out / ANOMALIES_CSV) as path:
         pd.DataFrame({SCORE: model.scores_, FLAG: flagged, "why": why}).to_csv(path, index=False)
+    write_anomaly_report(out / REPORT, model, source=Path(where).name if where != "data" else "a table")
 
 
 def _asked_contamination(contamination: float | str) -> float | None:

@@ -139,7 +139,7 @@ def _facts(chosen: Candidate, candidates: list[Candidate], asked: int | None, ra
 def _save(model: ClusterModel, X: np.ndarray, out: Path, where: str, seed: int) -> None:
     """The model folder, every row's cluster (``clusters.csv``, in the table's order) and the report."""
     from mlwright.files import atomic_path
-    from mlwright.report.cluster_page import projection, write_cluster_report
+    from mlwright.report.unsupervised_pages import projection, write_cluster_report
 
     model.save(out / "model")
     with atomic_path(out / CLUSTERS_CSV) as path:

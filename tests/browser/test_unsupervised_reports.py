@@ -79,3 +79,28 @@ def test_clusters_that_do_not_reproduce_are_called_a_split(report_files, browser
     assert page.locator("#headline").inner_text() == "No clear groups"
     assert page.get_by_text("not as segments the data holds").is_visible()
     page.close()
+
+
+def test_the_anomaly_report_shows_the_unusual_rows_and_why(browser, tmp_path):
+    from mlwright.unsupervised.anomalies import find_anomalies
+    from tests.unit.test_anomalies import transactions
+
+    frame, planted = transactions(rows=800, seed=8)
+    model = find_anomalies(frame, out=tmp_path / "run", store=False)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    path = tmp_path / "run" / "report.html"
+    page.goto(path.as_uri(), wait_until="load")
+    page.screenshot(path=str(ARTIFACTS / "anomaly_report.png"), full_page=True)
+    assert page.locator("#headline").inner_text() == f"{model.info['flagged']} unusual rows of 800"
+    shown = page.locator("#rows table tr")
+    assert shown.count() == len(model.info["most_unusual"]) + 1
+    top = model.info["most_unusual"][0]
+    assert planted[top["row"]]
+    assert page.locator("#rows table tr").nth(1).inner_text().startswith(str(top["row"]))
+    assert page.get_by_text(top["why"][0], exact=False).first.is_visible()
+    assert undrawn_plots(page) == {}
+    page.wait_for_load_state("networkidle")
+    assert requests == [path.as_uri()]
+    page.close()

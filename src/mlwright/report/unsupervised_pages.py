@@ -1,4 +1,4 @@
-"""The clustering report (``report.html`` of ``mlwright cluster --out DIR``): one self-contained page.
+"""The pages of models without a target, written beside the model: the clustering report and the anomaly report.
 
 The top says in plain words how many groups were found and whether they are a structure of the
 data (they reproduce on resamples) or only a partition of it; then each cluster's size and what
@@ -100,3 +100,42 @@ def _scores_plot(candidates: list[dict], chosen: dict) -> Plot | None:
                 "and stability (dotted: adjusted Rand index between fits on resamples of the rows, 1 = the same "
                 "clusters every time) for each method and k tried. The star is the choice.",
                 _figure(traces, x="k (number of clusters)", y="score", height=360))
+
+
+DETECTOR_WORDS = (
+    ("isolation forest", "a row that random splits set apart in few steps: values far out on any column"),
+    ("local outlier factor", "a row in a sparser place than its nearest neighbours: odd next to a dense group"),
+    ("nearest-neighbour distance", "a row far from the 20 training rows nearest to it"),
+)
+
+
+def render_anomaly_report(model, *, source: str) -> str:
+    from mlwright.unsupervised.anomaly_model import RARE_SHARE, UNUSUAL_SPREADS
+
+    info = model.info
+    plots = [p for p in (_score_histogram(model.scores_, model.threshold),) if p is not None]
+    context = dict(source=source, info=info, rows=info["most_unusual"], detectors=DETECTOR_WORDS, plots=plots,
+                   votes=info.get("auto_votes"), spreads=UNUSUAL_SPREADS, rare=RARE_SHARE,
+                   used=[c.name for c in model.schema.used], left_out=[(c.name, c.reason) for c in model.schema.dropped],
+                   version=__version__, plot_json=Markup(figures_json(plots)), plotly_js=Markup(plotly_js()))
+    return _ENVIRONMENT.get_template("anomaly_report.html.j2").render(context)
+
+
+def write_anomaly_report(path: Path, model, *, source: str) -> Path:
+    return write_text_atomic(path, render_anomaly_report(model, source=source))
+
+
+def _score_histogram(scores, threshold: float) -> Plot | None:
+    if scores is None or not len(scores):
+        return None
+    scores = np.asarray(scores, dtype=float)
+    flagged = scores > threshold
+    traces = [go.Histogram(x=scores[~flagged].tolist(), name="not flagged", nbinsx=50,
+                           marker=dict(color=PALETTE[0])),
+              go.Histogram(x=scores[flagged].tolist(), name="flagged", nbinsx=10, marker=dict(color=PALETTE[4]))]
+    figure = _figure(traces, x="anomaly score", y="rows", height=340, barmode="overlay")
+    figure.add_vline(x=threshold, line=dict(color="#1d2430", dash="dash", width=1))
+    return Plot("scores", "scores", "Every row's anomaly score",
+                f"Rows by anomaly score; the dashed line is the threshold ({threshold:.4f}) above which a row is "
+                "flagged. Most rows score in the middle: a score places a row among the others, so the scores of "
+                "ordinary rows spread evenly.", figure)
