@@ -31,11 +31,12 @@ class TableEncoder:
                                    for spec in self.schema.used if spec.kind != NUMERIC]
         return self
 
-    def transform(self, frame, n_rows: int | None = None) -> np.ndarray:
-        """``frame``: a DataFrame or a mapping of column name to values (see ``conform_columns``)."""
+    def transform(self, frame, n_rows: int | None = None, *, clip: bool = True) -> np.ndarray:
+        """``frame``: a DataFrame or a mapping of column name to values (see ``conform_columns``).
+        ``clip=False`` leaves the linear style's numbers unclipped (see ``NumericBlock.transform``)."""
         blocks = [array for part in self.parts_ for array in part.transform(frame[part.name])]
         if self.numeric_ is not None:
-            numbers = self.numeric_.transform(frame)
+            numbers = self.numeric_.transform(frame, clip=clip)
             if not blocks:
                 return numbers
             return np.hstack([numbers, np.column_stack(blocks)])

@@ -143,12 +143,15 @@ class NumericBlock:
             self.flags = np.flatnonzero(np.isnan(X).any(axis=0))
         return self
 
-    def transform(self, frame) -> np.ndarray:
+    def transform(self, frame, *, clip: bool = True) -> np.ndarray:
+        """``clip=False`` keeps values past 5 standard deviations: what anomaly detection looks for."""
         X = self._matrix(frame)
         if self.style != "linear":
             return X
         missing = np.isnan(X)
-        scaled = np.clip((np.where(missing, self.median, X) - self.mean) / self.scale, -CLIP_SD, CLIP_SD)
+        scaled = (np.where(missing, self.median, X) - self.mean) / self.scale
+        if clip:
+            scaled = np.clip(scaled, -CLIP_SD, CLIP_SD)
         return np.hstack([scaled, missing[:, self.flags].astype(float)]) if len(self.flags) else scaled
 
     def names_out(self) -> list[str]:

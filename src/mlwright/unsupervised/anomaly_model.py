@@ -118,7 +118,8 @@ class AnomalyModel(LabelledAnswers):
         conformed, notes = conform_columns(frame, self.schema, where=where)
         for note in notes:
             warnings.warn(note, MlwrightWarning, stacklevel=3)
-        return with_rarity(self.encoder.transform(conformed, len(frame)) / self.scale, conformed, self.typical)
+        return with_rarity(self.encoder.transform(conformed, len(frame), clip=False) / self.scale, conformed,
+                           self.typical)
 
     def reasons(self, data: DataSource, *, top: int = 3) -> list[list[str]]:
         """For each row, up to ``top`` plain statements of what makes it unusual, strongest first."""
