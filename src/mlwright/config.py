@@ -16,6 +16,10 @@ FINAL_STAGE_SHARE = 0.12
 #: One-row latency the ensemble is pruned to when no max_latency_ms is given: members are dropped,
 #: the last one never is. Pass max_latency_ms=float("inf") to favour accuracy alone.
 DEFAULT_LATENCY_TARGET_MS = 1.5
+#: Size (MB of member files) the ensemble is pruned to when no max_model_mb is given: the goal is
+#: a model folder of at most 20 MB, and the folder also holds the encoders, the leaderboard and
+#: the training data's distributions. Pass max_model_mb=float("inf") to favour accuracy alone.
+DEFAULT_SIZE_TARGET_MB = 15.0
 #: Rows below which no holdout is cut: the estimate comes from cross-fitted ensemble selection.
 MIN_ROWS_FOR_HOLDOUT = 5000
 #: Fraction of rows held out for the honest estimate on larger data, and its ceiling in rows:
@@ -58,6 +62,7 @@ class TrainConfig:
     max_trials: int = 500
     families: tuple[str, ...] | None = None
     max_latency_ms: float | None = None
+    max_model_mb: float | None = None
     ensemble_rounds: int = 40
     holdout: bool | None = None
     fail_fast: bool = False
@@ -101,6 +106,8 @@ class TrainConfig:
                               fix="leave it out to let the time budget decide.")
         if self.max_latency_ms is not None:
             _positive("max_latency_ms", self.max_latency_ms, fix="give milliseconds per row, e.g. 2.")
+        if self.max_model_mb is not None:
+            _positive("max_model_mb", self.max_model_mb, fix="give megabytes, e.g. 20.")
         if self.n_jobs is not None and self.n_jobs < 1:
             raise ConfigError(f"n_jobs must be at least 1, got {self.n_jobs}.", where="n_jobs",
                               fix="leave it out to use every core.")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from mlwright import __version__
 from mlwright._types import DataSource, Task
-from mlwright.config import (DEFAULT_LATENCY_TARGET_MS, FINAL_STAGE_SHARE, STREAMED_FIT_SHARE, TrainConfig,
+from mlwright.config import (DEFAULT_LATENCY_TARGET_MS, DEFAULT_SIZE_TARGET_MB, FINAL_STAGE_SHARE, STREAMED_FIT_SHARE, TrainConfig,
                              report_reserve)
 from mlwright.data.memory import check_fits_in_memory
 from mlwright.data.prepare import PreparedData, prepare_training_data
@@ -34,6 +34,7 @@ from mlwright.evaluate.calibration import choose_calibration, replaced_by_layer
 from mlwright.evaluate.decision import Decision
 from mlwright.evaluate.fairness import resolve_sensitive
 from mlwright.evaluate.latency import prune_to_latency
+from mlwright.evaluate.model_size import prune_to_size
 from mlwright.evaluate.metrics import Metric, get_metric
 from mlwright.evaluate.threshold import DEFAULT_FOR_METRIC, choose_threshold, parse_objective
 from mlwright.execution import Executor, LocalExecutor
@@ -69,7 +70,7 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
 
     ``data`` is a file, a DataFrame or a ``mlwright.data.sql.SqlQuery``. ``settings`` are the
     other fields of :class:`mlwright.config.TrainConfig` (seed, n_jobs, folds, max_trials,
-    families, max_latency_ms, holdout, fail_fast, sensitive, threshold_objective, calibration,
+    families, max_latency_ms, max_model_mb, holdout, fail_fast, sensitive, threshold_objective, calibration,
     intended_use, sample_rows). With ``out`` the model is saved to ``out/model``, finished trials to
     ``out/checkpoint``, and the report (``report.html``, ``MODEL_CARD.md``, ``evaluation.json``)
     is written after the search, judged on held-out rows and on ``test`` when given, with the
@@ -483,9 +484,10 @@ def _estimate(prepared, holdout_rows, held_out, context, results, metric, config
 
 def _meet_latency(model: TrainedModel, raw, context: SearchContext, results, metric: Metric,
                   config: TrainConfig) -> None:
-    """Prune the ensemble to the latency limit (the user's, or the default target), giving up as
-    little out-of-fold score as it can; the out-of-fold score is then that of the pruned blend.
-    Timed on rows as they were read, so that cleaning and parsing count as they will in service."""
+    """Prune the ensemble to the size limit, then to the latency limit (the user's, or the default
+    targets), giving up as little out-of-fold score as it can; the out-of-fold score is then that
+    of the pruned blend. Timed on rows as they were read, so that cleaning and parsing count as
+    they will in service."""
     sample = raw.drop(columns=[config.target]).head(50)
     limit = config.max_latency_ms if config.max_latency_ms is not None else DEFAULT_LATENCY_TARGET_MS
     oofs = {r.spec.name: r.oof for r in results if r.ok}
@@ -493,9 +495,14 @@ def _meet_latency(model: TrainedModel, raw, context: SearchContext, results, met
     def validation_score(weights: dict[str, float]) -> float:
         return metric.score(context.y_scored, blend(oofs, weights))
 
+    size_limit = config.max_model_mb if config.max_model_mb is not None else DEFAULT_SIZE_TARGET_MB
+    size, too_big = prune_to_size(model, size_limit, validation_score) if math.isfinite(size_limit) else (None, [])
     latency, dropped = prune_to_latency(model, sample, limit, validation_score)
-    if dropped:
+    if dropped or too_big:
         model.info["oof_score"] = metric.value(context.y_scored, blend(oofs, {m.name: m.weight for m in model.members}))
+    model.info["model_size_limit_mb"] = size_limit if math.isfinite(size_limit) else None
+    model.info["pruned_for_size"] = too_big
+    model.info["members_mb"] = round(size, 3) if size is not None else None
     model.info["latency_limit_ms"] = limit if math.isfinite(limit) else None
     model.info["pruned_for_latency"] = dropped
     model.info["latency_limit_met"] = latency <= limit
@@ -537,7 +544,8 @@ def _config_facts(config: TrainConfig, read_options) -> dict:
             "task": config.task.value if isinstance(config.task, Task) else config.task, "metric": config.metric,
             "time_limit": config.time_limit, "seed": config.seed, "folds": config.folds, "validation": config.validation,
             "max_trials": config.max_trials, "families": list(config.families or []), "holdout": config.holdout,
-            "max_latency_ms": config.max_latency_ms, "keep_columns": list(config.keep_columns),
+            "max_latency_ms": config.max_latency_ms, "max_model_mb": config.max_model_mb,
+            "keep_columns": list(config.keep_columns),
             "checks": config.checks, "sensitive": list(config.sensitive),
             "sensitive_as_feature": config.sensitive_as_feature, "threshold_objective": config.threshold_objective,
             "calibration": config.calibration, "stacking": config.stacking, "intended_use": config.intended_use, "sample_rows": config.sample_rows}

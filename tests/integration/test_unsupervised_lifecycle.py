@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import make_blobs
 
+from mlwright import load as mlwright_load
 from mlwright.monitor.check import check_drift
 from mlwright.unsupervised.cluster import cluster
 from tests.conftest import run_cli
@@ -69,11 +70,37 @@ def test_the_monitor_compares_inputs_and_cluster_shares(segments):
     assert any(f["feature"] == "income" and f["verdict"] == "action" for f in moved.features)
 
 
-def test_exports_without_a_clustering_form_refuse_by_name(segments, tmp_path):
-    _, folder = segments
+@pytest.mark.parametrize("k", [3, "mixture"])
+def test_the_onnx_export_assigns_the_same_clusters(segments, tmp_path, k):
+    import onnxruntime
+
+    model, folder = segments
+    if k == "mixture":  # the Gaussian mixture's graph too, whichever method the search chose above
+        from mlwright.unsupervised.assign import GaussianAssigner
+        from sklearn.mixture import GaussianMixture
+
+        X = model.encode(_customers(450, 0))
+        model.assigner = GaussianAssigner.from_sklearn(GaussianMixture(3, random_state=0).fit(X))
+        model.save(tmp_path / "mixture")
+        folder = tmp_path / "mixture"
     done = run_cli("export", str(folder), "--format", "onnx", "-o", str(tmp_path / "onnx"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    session = onnxruntime.InferenceSession(str(tmp_path / "onnx" / "model.onnx"))
+    rows = _customers(450, 4)
+    feeds = {c: (rows[[c]].to_numpy(dtype=np.float64) if rows[c].dtype.kind == "f" else rows[[c]].to_numpy(dtype=object))
+             for c in rows.columns}
+    (clusters,) = session.run(["cluster"], feeds)
+    assert (clusters == mlwright_load(folder).predict(rows).to_numpy()).all()
+
+
+def test_exports_without_an_unsupervised_form_refuse_by_name(segments, detector, tmp_path):
+    _, folder = segments
+    done = run_cli("export", str(folder), "--format", "mlflow", "-o", str(tmp_path / "mlflow"), cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "clustering model has no ONNX export yet" in done.stderr and "Fix:" in done.stderr
+    assert "clustering model has no MLflow export yet" in done.stderr and "Fix:" in done.stderr
+    _, anomaly_folder, _ = detector
+    done = run_cli("export", str(anomaly_folder), "--format", "onnx", "-o", str(tmp_path / "onnx"), cwd=tmp_path)
+    assert done.returncode == 2 and "anomalies model has no ONNX export yet" in done.stderr
 
 
 @pytest.fixture(scope="module")

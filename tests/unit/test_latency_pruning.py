@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 import mlwright
 from mlwright.evaluate.latency import prune_to_latency
@@ -25,3 +26,35 @@ def test_pruning_drops_the_member_the_score_misses_least_and_renormalises():
     assert latency > 1e-9, "the last member is never dropped, even when the limit cannot be met"
     single = model.predict_proba(rows).to_numpy()
     assert np.allclose(single.sum(axis=1), 1.0), "weights renormalised: probabilities still sum to one"
+
+
+def test_size_pruning_drops_the_biggest_member_per_score_lost_until_the_files_fit(tmp_path):
+    from mlwright.evaluate.model_size import member_megabytes, prune_to_size
+
+    frame = make_mixed_frame(300, seed=3)
+    model = mlwright.train(frame, "label", max_latency_ms=float("inf"), max_model_mb=float("inf"),
+                           **{**FAST, "max_trials": 2})
+    assert model.info["pruned_for_size"] == [] and model.info["model_size_limit_mb"] is None
+    first = model.members[0]
+    model.members = [replace(first, name="kept", weight=0.4), replace(first, name="twin", weight=0.3),
+                     replace(first, name="third", weight=0.3)]
+    each = member_megabytes(model)
+    assert set(each) == {"kept", "twin", "third"} and len(set(each.values())) == 1 and each["kept"] > 0
+
+    def validation_score(weights: dict[str, float]) -> float:  # 'kept' matters most, 'third' a little
+        return 2 * weights.get("kept", 0.0) + weights.get("third", 0.0)
+
+    size, dropped = prune_to_size(model, 2.5 * each["kept"], validation_score)
+    assert dropped == ["twin"]  # one member too many: the one the score misses least per MB goes
+    assert size == pytest.approx(2 * each["kept"])
+    size, dropped = prune_to_size(model, 1e-9, validation_score)
+    assert dropped == ["third"] and [m.name for m in model.members] == ["kept"], "the last member stays"
+    model.save(tmp_path / "model")
+    assert mlwright.load(tmp_path / "model").predict_proba(frame.head(5)).shape == (5, 2)
+
+
+def test_training_records_the_size_it_was_pruned_to():
+    frame = make_mixed_frame(300, seed=4)
+    model = mlwright.train(frame, "label", max_model_mb=1e-6, **{**FAST, "max_trials": 3})
+    assert len(model.members) == 1 and model.info["model_size_limit_mb"] == 1e-6
+    assert model.info["members_mb"] > 0

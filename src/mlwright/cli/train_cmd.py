@@ -36,6 +36,8 @@ def train_command(
     families: Optional[str] = typer.Option(None, help="Comma-separated model families to try."),
     max_latency_ms: Optional[float] = typer.Option(None, help="One-row latency (ms) the ensemble is pruned to "
                                                    "[default: 1.5]; inf favours accuracy alone."),
+    max_model_mb: Optional[float] = typer.Option(None, help="Size (MB) of the members' files the ensemble is pruned "
+                                                 "to [default: 15]; inf favours accuracy alone."),
     keep: Optional[list[str]] = typer.Option(None, "--keep", help="Train on this column even though a leak or "
                                              "personal-data check flags it (repeat for several)."),
     skip_checks: bool = typer.Option(False, "--skip-checks", help="Skip the leak, personal-data and duplicate "
@@ -75,6 +77,7 @@ def train_command(
 
     options = read_options(sep, no_header, columns)
     settings = dict(seed=seed, n_jobs=jobs, folds=folds, validation=validation, max_trials=max_trials or 500, max_latency_ms=max_latency_ms,
+                    max_model_mb=max_model_mb,
                     families=tuple(f.strip() for f in families.split(",")) if families else None,
                     keep_columns=tuple(keep or ()), checks=not skip_checks, sensitive=tuple(sensitive or ()),
                     sensitive_as_feature=sensitive_as_feature, threshold_objective=threshold_objective,
@@ -116,6 +119,7 @@ def _resumed(run_dir: Path, data, target, options, settings, source, db):
     settings = {**settings, "seed": facts["seed"], "folds": facts["folds"],
                 "validation": facts.get("validation", "auto"), "max_trials": facts["max_trials"],
                 "families": tuple(facts["families"]) or None, "max_latency_ms": facts["max_latency_ms"],
+                "max_model_mb": facts.get("max_model_mb"),
                 "holdout": facts["holdout"], "keep_columns": tuple(facts.get("keep_columns", ())),
                 "checks": facts.get("checks", True), "sensitive": tuple(facts.get("sensitive", ())),
                 "sensitive_as_feature": facts.get("sensitive_as_feature", False),

@@ -47,7 +47,8 @@ from mlwright.report.evidence import encode_labels
 MIN_HOLDOUT_ROWS = 20
 #: The champion's recorded settings that the challenger is trained with (besides target,
 #: task, metric and time limit); lists in the record are tuples in TrainConfig.
-_SETTINGS = ("seed", "folds", "max_trials", "families", "holdout", "max_latency_ms", "keep_columns", "checks",
+_SETTINGS = ("seed", "folds", "max_trials", "families", "holdout", "max_latency_ms", "max_model_mb", "keep_columns",
+             "checks",
              "sensitive", "sensitive_as_feature", "threshold_objective", "calibration", "intended_use")
 _TUPLES = ("families", "keep_columns", "sensitive")
 TRAINING = "training"

@@ -56,8 +56,10 @@ class Conversion:
 
 def build_onnx(model: TrainedModel, *, source_digest: str | None = None) -> Conversion:
     """The whole model as one graph; raises ``CannotConvert`` naming every part that has no ONNX form."""
+    if model.kind == "clustering":
+        return _cluster_conversion(model, source_digest)
     if model.kind != "supervised":
-        raise CannotConvert(f"a {model.kind} model has no ONNX export yet (supervised models have).",
+        raise CannotConvert(f"a {model.kind} model has no ONNX export yet (supervised and clustering models have).",
                             where=f"{model.kind} model",
                             fix="serve it with the default runtime (mlwright serve MODEL), which needs neither "
                                 "torch nor scikit-learn.")
@@ -91,6 +93,26 @@ def build_onnx(model: TrainedModel, *, source_digest: str | None = None) -> Conv
     return Conversion(proto, describe(model, proto, source_digest))
 
 
+def _cluster_conversion(model, source_digest: str | None) -> Conversion:
+    """A clustering model's graph (``onnx_clusters``) and its description: the inputs as for every
+    export, one output, the cluster number."""
+    from mlwright.portable.onnx_clusters import build_cluster_graph
+
+    proto = build_cluster_graph(model).model({"mlwright_version": __version__, "kind": model.kind})
+    return Conversion(proto, json_ready({
+        "format": FORMAT, "format_version": FORMAT_VERSION, "graph": GRAPH_FILE, "kind": model.kind,
+        "method": model.method, "clusters": model.clusters, "inputs": _inputs(model),
+        "outputs": [{"name": "cluster", "type": "int64", "shape": [None], "meaning": "cluster number, 0 the largest"}],
+        "schema": model.schema.to_list(), "mlwright_version": __version__, "source_model_sha256": source_digest,
+        "graph_sha256": hashlib.sha256(proto.SerializeToString()).hexdigest(),
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}))
+
+
+def _inputs(model) -> list[dict]:
+    return [{"name": c.name, "kind": c.kind, "type": INPUT_TYPES[c.kind][1], "shape": [None, 1],
+             "missing": "NaN" if INPUT_TYPES[c.kind][1] == "double" else "empty string"} for c in model.schema.used]
+
+
 def describe(model: TrainedModel, proto: onnx.ModelProto, source_digest: str | None) -> dict[str, Any]:
     """The export's ``mlwright-onnx.json``: enough to feed the graph and read its answer without mlwright."""
     classification = model.task.is_classification
@@ -104,9 +126,7 @@ def describe(model: TrainedModel, proto: onnx.ModelProto, source_digest: str | N
         "classes": model.classes_ if classification else None, "threshold": model.threshold,
         "calibration": calibrator.method if calibrator is not None else None,
         "second_layer": model.decision.stacker is not None,
-        "inputs": [{"name": c.name, "kind": c.kind, "type": INPUT_TYPES[c.kind][1], "shape": [None, 1],
-                    "missing": "NaN" if INPUT_TYPES[c.kind][1] == "double" else "empty string"}
-                   for c in model.schema.used],
+        "inputs": _inputs(model),
         "outputs": outputs,
         "schema": model.schema.to_list(),
         "members": [{"name": m.name, "family": m.family, "weight": m.weight} for m in model.members],

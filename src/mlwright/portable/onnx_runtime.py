@@ -23,6 +23,7 @@ from mlwright.data.schema import NUMERIC, Schema, conform_columns
 from mlwright.data.target import TargetInfo
 from mlwright.errors import ModelFormatError
 from mlwright.evaluate.decision import Decision
+from mlwright.portable.refusal import CannotConvert
 from mlwright.portable.onnx_export import DESCRIPTION_FILE, FORMAT, GRAPH_FILE, build_onnx
 from mlwright.predictor import MlwrightWarning, Predicts, TrainedModel
 
@@ -48,6 +49,9 @@ class OnnxModel(Predicts):
     @classmethod
     def from_trained(cls, model: TrainedModel) -> "OnnxModel":
         """Convert ``model`` in memory (``CannotConvert`` names what has no ONNX form)."""
+        if model.kind != "supervised":
+            raise CannotConvert(f"serving a {model.kind} model through onnxruntime is not built.",
+                                where="--runtime onnx", fix="serve it with the default runtime (leave --runtime out).")
         conversion = build_onnx(model)
         return cls(conversion.serialized(), conversion.description, trained=model)
 

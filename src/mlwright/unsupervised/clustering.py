@@ -33,6 +33,9 @@ SCORE_ROWS = 3_000
 SAMPLE_ROWS = 20_000
 #: Above this many rows k-means runs in mini-batches.
 MINIBATCH_ROWS = 50_000
+#: k-means sees at most this many rows (a sample beyond): its centres on 100,000 rows are those of
+#: a million to within noise, and each candidate then costs the same whatever the table's size.
+KMEANS_ROWS = 100_000
 #: Ward's tree is quadratic in memory: small tables only.
 WARD_ROWS = 3_000
 #: HDBSCAN (which finds its own number of clusters, so it runs only when k is not asked for) sees
@@ -85,9 +88,10 @@ def search_clusters(X: np.ndarray, *, k: int | None, seed: int, deadline: float,
     scored = np.sort(rng.choice(n_rows, min(n_rows, SCORE_ROWS), replace=False))
     resamples = [rng.choice(n_rows, min(n_rows, SAMPLE_ROWS), replace=True) for _ in range(STABILITY_RESAMPLES)]
     fit_rows = np.sort(rng.choice(n_rows, min(n_rows, SAMPLE_ROWS), replace=False))
+    kmeans_rows = np.sort(rng.choice(n_rows, KMEANS_ROWS, replace=False)) if n_rows > KMEANS_ROWS else None
     candidates: list[Candidate] = []
     for method in methods_for(n_rows, k):
-        fits = _fitter(method, X, fit_rows, seed)
+        fits = _fitter(method, X, fit_rows, seed, kmeans_rows)
         for k_ in (k_range(n_rows, k) if method != DENSITY else [None]):
             if candidates and time.time() > deadline:
                 break
@@ -138,11 +142,12 @@ def _scored(method: str, k: int, assigner: Assigner, X: np.ndarray, scored: np.n
                      float(np.mean(agreement)), time.time() - started)
 
 
-def _fitter(method: str, X: np.ndarray, fit_rows: np.ndarray, seed: int):
+def _fitter(method: str, X: np.ndarray, fit_rows: np.ndarray, seed: int, kmeans_rows: np.ndarray | None = None):
     """``fit(k, rows)``: the method fitted with k clusters on ``rows`` (its usual rows when None),
     as an assigner; None when the rows do not hold k distinct groups."""
     if method == KMEANS:
-        return lambda k, rows: _kmeans(X if rows is None else X[rows], k, seed)
+        usual = X if kmeans_rows is None else X[kmeans_rows]
+        return lambda k, rows: _kmeans(usual if rows is None else X[rows], k, seed)
     if method == MIXTURE:
         return lambda k, rows: _mixture(X[fit_rows] if rows is None else X[rows], k, seed)
     if method == DENSITY:
