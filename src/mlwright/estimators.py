@@ -28,9 +28,7 @@ class _AutoEstimator(BaseEstimator):
     def fit(self, X, y):
         from mlwright.train import train
 
-        frame = _as_frame(X)
-        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
-        self.n_features_in_ = frame.shape[1]
+        frame = _remember_columns(self, X)
         frame[_TARGET] = np.asarray(y)
         # not recorded in the store: scikit-learn's searches and cross-validation fit many clones
         self.model_ = train(frame, _TARGET, store=False, time_limit=self.time_limit, metric=self.metric,
@@ -49,10 +47,7 @@ class _AutoEstimator(BaseEstimator):
         return self.model_.leaderboard()
 
     def _frame(self, X) -> pd.DataFrame:
-        frame = _as_frame(X)
-        if not isinstance(X, pd.DataFrame):
-            frame.columns = list(self.feature_names_in_)
-        return frame
+        return _named_frame(X, self.feature_names_in_)
 
     def _task_for(self, y) -> str | None:
         return self._task
@@ -93,9 +88,7 @@ class AutoCluster(ClusterMixin, BaseEstimator):
     def fit(self, X, y=None):
         from mlwright.unsupervised.cluster import cluster
 
-        frame = _as_frame(X)
-        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
-        self.n_features_in_ = frame.shape[1]
+        frame = _remember_columns(self, X)
         self.model_ = cluster(frame, k=self.k, time_limit=self.time_limit, seed=self.seed, n_jobs=self.n_jobs,
                               store=False)
         self.labels_ = self.model_.labels_
@@ -120,9 +113,7 @@ class AutoAnomalyDetector(OutlierMixin, BaseEstimator):
     def fit(self, X, y=None):
         from mlwright.unsupervised.anomalies import find_anomalies
 
-        frame = _as_frame(X)
-        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
-        self.n_features_in_ = frame.shape[1]
+        frame = _remember_columns(self, X)
         self.model_ = find_anomalies(frame, contamination=self.contamination, seed=self.seed, n_jobs=self.n_jobs,
                                      store=False)
         self.offset_ = -self.model_.threshold
@@ -137,6 +128,14 @@ class AutoAnomalyDetector(OutlierMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         return np.where(self.decision_function(X) < 0, -1, 1)
+
+
+def _remember_columns(estimator, X) -> pd.DataFrame:
+    """``X`` as a frame, its column names kept on ``estimator`` as scikit-learn expects."""
+    frame = _as_frame(X)
+    estimator.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+    estimator.n_features_in_ = frame.shape[1]
+    return frame
 
 
 def _named_frame(X, names) -> pd.DataFrame:

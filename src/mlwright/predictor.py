@@ -124,6 +124,11 @@ class Predicts:
         return read_table(data)
 
 
+def read_when_path(value: dict | Path | None) -> dict | None:
+    """A model's kept JSON part (its reference): read from its file on first use, then kept."""
+    return json.loads(value.read_text(encoding="utf-8")) if isinstance(value, Path) else value
+
+
 class TrainedModel(Predicts):
     """A weighted ensemble of models behind the feature encoders it was trained with."""
 
@@ -141,8 +146,7 @@ class TrainedModel(Predicts):
         """The training data's distributions (see ``mlwright.profile.reference``), which drift
         monitoring compares new data with; None for a model saved before they were kept. Read
         from the model folder on first use: serving never needs it."""
-        if isinstance(self._reference, Path):
-            self._reference = json.loads(self._reference.read_text(encoding="utf-8"))
+        self._reference = read_when_path(self._reference)
         return self._reference
 
     @reference.setter

@@ -9,8 +9,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, friendly_errors, process_started,
-                                 read_options, store_option)
+from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, friendly_errors, keep_option,
+                                 print_recorded, process_started, read_options, register_option, store_option)
 from mlwright.errors import ConfigError
 
 
@@ -23,16 +23,14 @@ def anomalies_command(
                                        "flag and reasons (out/anomalies.csv)."),
     seed: int = typer.Option(0, help="Random seed: the same seed and data give the same scores."),
     jobs: Optional[int] = typer.Option(None, "--jobs", help="Threads (default: every core)."),
-    keep: Optional[list[str]] = typer.Option(None, "--keep", metavar="COLUMN",
-                                             help="Keep a column the checks would leave out (repeat for several)."),
+    keep: Optional[list[str]] = keep_option(),
     sql: Optional[str] = typer.Option(None, "--sql", help=SQL_HELP),
     db: Optional[str] = typer.Option(None, "--db", envvar="MLWRIGHT_DB", help=DB_HELP),
     sep: Optional[str] = typer.Option(None, help="Column separator (guessed when left out)."),
     no_header: bool = typer.Option(False, "--no-header", help="The file has no header row."),
     columns: Optional[str] = typer.Option(None, help="Comma-separated column names for a file without header."),
     store: Optional[str] = store_option(),
-    register: Optional[str] = typer.Option(None, "--register", metavar="NAME",
-                                           help="Register the result as the next version of NAME."),
+    register: Optional[str] = register_option(),
 ) -> None:
     """Find the unusual rows of DATA (or --sql): an isolation forest, the local outlier factor and the
     distance to the nearest rows, their rank-normalised scores averaged (higher = more unusual)."""
@@ -66,7 +64,4 @@ def _print_summary(model, out: Optional[Path]) -> None:
         console.print(f"note: {escape(note)}", highlight=False)
     if out is not None:
         console.print(f"Model saved to [bold]{out / 'model'}[/]; every row's score in [bold]{out / 'anomalies.csv'}[/]")
-    if info.get("run_id"):
-        console.print(f"Run {info['run_id'][:8]} recorded (`mlwright runs show {info['run_id'][:8]}`)")
-    if info.get("registered"):
-        console.print(f"Registered as [bold]{info['registered']}[/]")
+    print_recorded(info)

@@ -10,7 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, friendly_errors, is_terminal,
-                                 process_started, read_options, store_option)
+                                 keep_option, print_recorded, process_started, read_options, register_option,
+                                 store_option)
 from mlwright.errors import ConfigError
 
 
@@ -24,16 +25,14 @@ def cluster_command(
                                        "cluster (out/clusters.csv)."),
     seed: int = typer.Option(0, help="Random seed: the same seed and data give the same clusters."),
     jobs: Optional[int] = typer.Option(None, "--jobs", help="Threads (default: every core)."),
-    keep: Optional[list[str]] = typer.Option(None, "--keep", metavar="COLUMN",
-                                             help="Keep a column the checks would leave out (repeat for several)."),
+    keep: Optional[list[str]] = keep_option(),
     sql: Optional[str] = typer.Option(None, "--sql", help=SQL_HELP),
     db: Optional[str] = typer.Option(None, "--db", envvar="MLWRIGHT_DB", help=DB_HELP),
     sep: Optional[str] = typer.Option(None, help="Column separator (guessed when left out)."),
     no_header: bool = typer.Option(False, "--no-header", help="The file has no header row."),
     columns: Optional[str] = typer.Option(None, help="Comma-separated column names for a file without header."),
     store: Optional[str] = store_option(),
-    register: Optional[str] = typer.Option(None, "--register", metavar="NAME",
-                                           help="Register the result as the next version of NAME."),
+    register: Optional[str] = register_option(),
 ) -> None:
     """Cluster DATA (or --sql): k and the method (k-means, Gaussian mixture, Ward) chosen within the
     time limit; each cluster described by what sets its rows apart."""
@@ -82,7 +81,4 @@ def _print_summary(model, out: Optional[Path]) -> None:
         console.print(f"note: {escape(note)}", highlight=False)
     if out is not None:
         console.print(f"Model saved to [bold]{out / 'model'}[/]; every row's cluster in [bold]{out / 'clusters.csv'}[/]")
-    if info.get("run_id"):
-        console.print(f"Run {info['run_id'][:8]} recorded (`mlwright runs show {info['run_id'][:8]}`)")
-    if info.get("registered"):
-        console.print(f"Registered as [bold]{info['registered']}[/]")
+    print_recorded(info)

@@ -124,3 +124,20 @@ def executor_for(backend: str, address: Optional[str], workers: int):
     from mlwright.execution.dask import DaskExecutor
 
     return DaskExecutor(address, workers=workers)
+
+
+def print_recorded(info: dict) -> None:
+    """The last lines of a command that trained something: where its run and its version are."""
+    if info.get("run_id"):
+        console.print(f"Run {info['run_id'][:8]} recorded (`mlwright runs show {info['run_id'][:8]}`)")
+    if info.get("registered"):
+        console.print(f"Registered as [bold]{info['registered']}[/]")
+
+
+def keep_option():
+    return typer.Option(None, "--keep", metavar="COLUMN",
+                        help="Keep a column the checks would leave out (repeat for several).")
+
+
+def register_option():
+    return typer.Option(None, "--register", metavar="NAME", help="Register the result as the next version of NAME.")

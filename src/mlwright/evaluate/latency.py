@@ -43,16 +43,25 @@ def prune_to_latency(model: TrainedModel, rows: pd.DataFrame, limit_ms: float,
         return latency, dropped
     cost = {m.name: max(single_row_latency_ms(model.only(m), rows, repeats=10), 1e-3) for m in model.members}
     while latency > limit_ms and len(model.members) > 1:
-        weights = {m.name: m.weight for m in model.members}
-        now = validation_score(weights)
-
-        def loss_per_ms(name: str) -> float:
-            rest = {other: w for other, w in weights.items() if other != name}
-            total = sum(rest.values())
-            return (now - validation_score({other: w / total for other, w in rest.items()})) / cost[name]
-
-        victim = min(weights, key=loss_per_ms)
+        victim = cheapest_loss(model, cost, validation_score)
         model.without_member(victim)
         dropped.append(victim)
         latency = single_row_latency_ms(model, rows)
     return latency, dropped
+
+
+def cheapest_loss(model: TrainedModel, cost: dict[str, float],
+                  validation_score: Callable[[dict[str, float]], float]) -> str:
+    """The member whose loss costs the least out-of-fold score per unit of ``cost`` it saves (the
+    others' weights renormalised); a member the others cannot do without (they weigh nothing) last."""
+    weights = {m.name: m.weight for m in model.members}
+    now = validation_score(weights)
+
+    def loss_per_unit(name: str) -> float:
+        rest = {other: w for other, w in weights.items() if other != name}
+        kept = sum(rest.values())
+        if kept <= 0:
+            return float("inf")
+        return (now - validation_score({other: w / kept for other, w in rest.items()})) / max(cost[name], 1e-6)
+
+    return min(weights, key=loss_per_unit)

@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from mlwright.evaluate.latency import cheapest_loss
 from mlwright.predictor import TrainedModel
 
 
@@ -39,17 +40,7 @@ def prune_to_size(model: TrainedModel, limit_mb: float,
     dropped: list[str] = []
     total = sum(sizes.values())
     while total > limit_mb and len(model.members) > 1:
-        weights = {m.name: m.weight for m in model.members}
-        now = validation_score(weights)
-
-        def loss_per_mb(name: str) -> float:
-            rest = {other: w for other, w in weights.items() if other != name}
-            kept = sum(rest.values())
-            if kept <= 0:  # the others carry no weight: dropping this one loses everything
-                return float("inf")
-            return (now - validation_score({other: w / kept for other, w in rest.items()})) / max(sizes[name], 1e-6)
-
-        victim = min(weights, key=loss_per_mb)
+        victim = cheapest_loss(model, sizes, validation_score)
         model.without_member(victim)
         dropped.append(victim)
         total -= sizes[victim]

@@ -12,8 +12,6 @@ between 0.1% and 10%.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -22,11 +20,11 @@ import numpy as np
 import pandas as pd
 
 from mlwright._types import DataSource
-from mlwright.data.prepare import fingerprint
 from mlwright.data.readers import read_table
 from mlwright.errors import ConfigError, DataError
 from mlwright.unsupervised.anomaly_model import FLAG, SCORE, AnomalyModel, typical_values, with_rarity
 from mlwright.unsupervised.detectors import DETECTORS, IsolationDetector, NeighbourDetector, unusualness
+from mlwright.unsupervised.recorded import check_register, recorded_run
 from mlwright.unsupervised.rows import encode_rows, screening_facts
 
 MIN_ROWS = 10
@@ -48,40 +46,18 @@ def find_anomalies(data: DataSource, *, contamination: float | str = "auto", out
     score, flag and reasons to ``out/anomalies.csv``; the run is recorded unless ``store=False``."""
     started = started_at if started_at is not None else time.time()
     asked = _asked_contamination(contamination)
-    if register is not None:
-        from mlwright.registry.versions import check_name
-
-        if store is False:
-            raise ConfigError("register needs the store.", where="register", fix="leave store at its default or name one.")
-        check_name(register)
+    check_register(register, store)
     where = str(data) if isinstance(data, (str, os.PathLike)) else "data"
     raw = read_table(data, **(read_options or {}))
     if len(raw) < MIN_ROWS:
         raise DataError(f"{len(raw)} row{'s' * (len(raw) != 1)}: finding anomalies needs at least {MIN_ROWS} "
                         "(an unusual row is unusual against the others).", where=where, fix="pass more rows.")
-    scratch = Path(tempfile.mkdtemp(prefix="mlwright-run-")) if register and out is None else None
-    run_dir = Path(out) if out is not None else scratch
-    recorder = _recorder(store, data, run_dir, contamination, seed)
-    try:
+    params = {"kind": "anomalies", "contamination": contamination, "seed": seed}
+    with recorded_run(store, data, out, register, params) as run:
         model = _fit(raw, asked, seed, n_jobs, keep_columns, where, started)
-        if run_dir is not None:
-            _save(model, raw, run_dir, where)
-        if recorder is not None:
-            recorder.describe_data(task="anomalies", metric="anomaly_score", findings=model.info["findings"],
-                                   data={**fingerprint(raw), "schema": model.schema.to_list()})
-            recorder.finish(model, timings={"total": round(time.time() - started, 3)}, run_dir=run_dir)
-            model.info["run_id"] = recorder.run_id
-            if register:
-                model.info["registered"] = recorder.register(register, run_dir, parent=None, description=None).uri
-    except BaseException as exc:
-        if recorder is not None:
-            recorder.fail(exc)
-        raise
-    finally:
-        if recorder is not None:
-            recorder.close()
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+        if run.run_dir is not None:
+            _save(model, raw, run.run_dir, where)
+        run.finish(model, raw, task="anomalies", metric="anomaly_score", started=started)
     return model
 
 
@@ -164,14 +140,3 @@ def _asked_contamination(contamination: float | str) -> float | None:
         raise ConfigError(f"contamination must be between 0 and 0.5 (a share of the rows), got {value}.",
                           where="contamination", fix="pass a share such as 0.01 (1% of the rows), or auto.")
     return value
-
-
-def _recorder(store, data, run_dir, contamination, seed):
-    if store is False:
-        return None
-    from mlwright.data.readers import describe_source
-    from mlwright.registry.recording import RunRecorder
-
-    return RunRecorder.open(store, target=None, params={"kind": "anomalies", "contamination": contamination,
-                                                        "seed": seed},
-                            source=describe_source(data), run_dir=run_dir)

@@ -11,8 +11,6 @@ distances are robust to a few extreme rows.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -21,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from mlwright._types import DataSource
-from mlwright.data.prepare import fingerprint
 from mlwright.data.readers import read_table
 from mlwright.errors import ConfigError, DataError
 from mlwright.unsupervised.cluster_model import OUTPUT, ClusterModel
 from mlwright.unsupervised.clustering import STABLE_ARI, Candidate, search_clusters
 from mlwright.unsupervised.describe import describe_clusters
+from mlwright.unsupervised.recorded import check_register, recorded_run
 from mlwright.unsupervised.rows import encode_rows, screening_facts
 
 MIN_ROWS = 3
@@ -54,38 +52,16 @@ def cluster(data: DataSource, *, k: int | str = "auto", time_limit: float = 60.0
     if time_limit <= 0:
         raise ConfigError(f"time_limit must be positive, got {time_limit}.", where="time_limit",
                           fix="give seconds, e.g. 60.")
-    if register is not None:  # a bad name fails now, not after the search
-        from mlwright.registry.versions import check_name
-
-        if store is False:
-            raise ConfigError("register needs the store.", where="register", fix="leave store at its default or name one.")
-        check_name(register)
+    check_register(register, store)
     where = str(data) if isinstance(data, (str, os.PathLike)) else "data"
     raw = read_table(data, **(read_options or {}))
     _check_rows(raw, asked, where)
-    scratch = Path(tempfile.mkdtemp(prefix="mlwright-run-")) if register and out is None else None
-    run_dir = Path(out) if out is not None else scratch
-    recorder = _recorder(store, data, run_dir, asked, time_limit, seed)
-    try:
+    params = {"kind": "clustering", "k": asked or "auto", "time_limit": time_limit, "seed": seed}
+    with recorded_run(store, data, out, register, params) as run:
         model, X = _pipeline(raw, asked, time_limit, seed, n_jobs, keep_columns, where, started, on_candidate)
-        if run_dir is not None:
-            _save(model, X, run_dir, where, seed)
-        if recorder is not None:
-            recorder.describe_data(task="clustering", metric="silhouette", findings=model.info["findings"],
-                                   data={**fingerprint(raw), "schema": model.schema.to_list()})
-            recorder.finish(model, timings={"total": round(time.time() - started, 3)}, run_dir=run_dir)
-            model.info["run_id"] = recorder.run_id
-            if register:
-                model.info["registered"] = recorder.register(register, run_dir, parent=None, description=None).uri
-    except BaseException as exc:
-        if recorder is not None:
-            recorder.fail(exc)
-        raise
-    finally:
-        if recorder is not None:
-            recorder.close()
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+        if run.run_dir is not None:
+            _save(model, X, run.run_dir, where, seed)
+        run.finish(model, raw, task="clustering", metric="silhouette", started=started)
     return model
 
 
@@ -179,14 +155,3 @@ def _check_rows(raw: pd.DataFrame, asked: int | None, where: str) -> None:
         raise DataError(f"{len(raw)} rows cannot form {asked} clusters (each needs rows of its own, and at least "
                         "one cluster two).", where=where, fix=f"ask for fewer clusters (--k {max(2, len(raw) - 1)}) "
                                                              "or pass more rows.")
-
-
-def _recorder(store, data, out, asked, time_limit, seed):
-    if store is False:
-        return None
-    from mlwright.data.readers import describe_source
-    from mlwright.registry.recording import RunRecorder
-
-    return RunRecorder.open(store, target=None, params={"kind": "clustering", "k": asked or "auto",
-                                                        "time_limit": time_limit, "seed": seed},
-                            source=describe_source(data), run_dir=Path(out) if out is not None else None)

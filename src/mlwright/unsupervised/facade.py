@@ -20,6 +20,7 @@ from mlwright._types import Task
 from mlwright.data.schema import Schema, conform_columns
 from mlwright.data.target import TargetInfo
 from mlwright.features import TableEncoder
+from mlwright.predictor import read_when_path
 
 REFERENCE = "reference.json"
 
@@ -52,8 +53,7 @@ class LabelledAnswers:
     @property
     def reference(self) -> dict | None:
         """The training rows' distributions and label shares, for drift monitoring (read on first use)."""
-        if isinstance(self._reference, Path):
-            self._reference = json.loads(self._reference.read_text(encoding="utf-8"))
+        self._reference = read_when_path(self._reference)
         return self._reference
 
     @reference.setter
