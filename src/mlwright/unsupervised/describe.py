@@ -1,9 +1,11 @@
 """Each cluster in plain words: what sets its rows apart from all the rows.
 
-For a number, the effect is the shift of the cluster's mean from the overall mean in overall
-standard deviations; for a category, the shift of its share in the cluster from its overall
-share, in the standard deviation of that share (so that a rare category that doubles counts
-less than a common one that halves the rest). The strongest few effects, above a floor, become
+For a number, the effect is the gap between the cluster's mean and the other rows' mean, in
+overall standard deviations; for a category, the gap between its share in the cluster and in the
+other rows, in the standard deviation of that share (so that a rare category that doubles counts
+less than a common one that halves the rest). Against the other rows rather than all of them, so
+that a large cluster, which is most of "all of them", is described by what sets it apart too;
+the words give the overall figure, which reads more easily. The strongest few effects, above a floor, become
 the sentence: "higher age (58 against 39 overall), mostly plan = basic (81% against 35%)".
 """
 
@@ -55,7 +57,10 @@ def _number_fact(name: str, column: pd.Series, inside: np.ndarray, *, dates: boo
     if spread <= 0:
         return []
     here = float(np.nanmean(values[inside]))
-    effect = (here - overall) / spread
+    others = values[~inside]
+    if np.isnan(others).all():
+        return []
+    effect = (here - float(np.nanmean(others))) / spread
     if dates:
         direction = "later" if effect > 0 else "earlier"
         shown = f"{_date(here)} against {_date(overall)} on average"
@@ -72,10 +77,10 @@ def _category_fact(name: str, column: pd.Series, inside: np.ndarray) -> list[dic
     for category in values.value_counts().index[:TOP_CATEGORIES]:
         is_it = (values == category).fillna(False).to_numpy(dtype=bool)
         overall, here = float(is_it.mean()), float(is_it[inside].mean())
-        if overall <= 0 or overall >= 1:
+        if overall <= 0 or overall >= 1 or inside.all():
             continue
-        effect = (here - overall) / np.sqrt(overall * (1 - overall))
-        if best is None or effect > best["effect"]:
+        effect = (here - float(is_it[~inside].mean())) / np.sqrt(overall * (1 - overall))
+        if (best is None or effect > best["effect"]) and here > overall:
             how = "mostly" if here >= 0.5 else "more often"
             best = {"column": name, "effect": round(float(effect), 3), "category": str(category),
                     "cluster_value": here, "overall_value": overall,
