@@ -16,9 +16,10 @@
 A directory is written under a temporary name and renamed into place, so a crash never leaves
 a half-written model; at load every checksum is verified before anything is read.
 
-Models without a target (``kind`` in the manifest: ``clustering``) share the format's frame (the
-manifest, the input schema, ``features/``, ``training.json``, ``reference.json`` and the checksums)
-and keep their own parts beside it (see ``mlwright.unsupervised.cluster_model``). They are written
+Models without a target (``kind`` in the manifest: ``clustering``, ``anomalies``) share the
+format's frame (the manifest, the input schema, ``features/``, ``training.json``, ``reference.json``
+and the checksums) and keep their own parts beside it (see ``mlwright.unsupervised.cluster_model``
+and ``anomaly_model``). They are written
 as version 2, which a version of mlwright that knows only supervised models refuses by its number
 instead of misreading; a manifest without ``kind`` is a supervised model.
 """
