@@ -77,10 +77,11 @@ def test_levers_follow_their_defaults_and_the_switches(monkeypatch):
 
     monkeypatch.delenv(levers.OFF, raising=False)
     monkeypatch.delenv(levers.ON, raising=False)
-    assert levers.on("auto_validation") and not levers.on("learned_portfolio")
-    monkeypatch.setenv(levers.OFF, "auto_validation")
-    monkeypatch.setenv(levers.ON, "learned_portfolio")
-    assert levers.off("auto_validation") and levers.on("learned_portfolio")
+    monkeypatch.setitem(levers.LEVERS, "not_yet", ("a lever still off by default", False))
+    assert levers.on("auto_validation") and levers.on("learned_portfolio") and not levers.on("not_yet")
+    monkeypatch.setenv(levers.OFF, "auto_validation,learned_portfolio")
+    monkeypatch.setenv(levers.ON, "not_yet")
+    assert levers.off("auto_validation") and levers.off("learned_portfolio") and levers.on("not_yet")
     monkeypatch.setenv(levers.OFF, "no_such_lever")
     with pytest.raises(ConfigError, match="no_such_lever"):
         levers.on("auto_validation")
