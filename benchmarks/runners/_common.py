@@ -122,7 +122,8 @@ def score(spec: Spec, scores: Any, y_true: pd.Series) -> tuple[float, dict]:
     proba = scores.to_numpy(dtype=float)
     row_sums = proba.sum(axis=1, keepdims=True)
     notes = {"classes": [str(c) for c in classes],
-             "proba_row_sum_max_dev": float(np.max(np.abs(row_sums - 1)))}
+             "proba_row_sum_max_dev": float(np.max(np.abs(row_sums - 1))),
+             "accuracy": float(np.mean(proba.argmax(axis=1) == y))}  # the most probable class, every system alike
     if spec.metric == "roc_auc":
         # Binary AUC is the same whichever class is called positive, as long as its own
         # probability column is used; take the last column, as scikit-learn does.

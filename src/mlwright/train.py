@@ -21,6 +21,7 @@ from mlwright.config import (DEFAULT_LATENCY_TARGET_MS, DEFAULT_SIZE_TARGET_MB, 
                              report_reserve)
 from mlwright.data.memory import check_fits_in_memory
 from mlwright.data.prepare import PreparedData, prepare_training_data
+from mlwright.data.documents import PATH_COLUMN, is_document_collection, read_documents
 from mlwright.data.readers import describe_source, read_table
 from mlwright.data.sampling import FileSample, sample_file
 from mlwright.data.schema import SENSITIVE
@@ -132,7 +133,7 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
     budget = Budget(started, float(config.time_limit) - reserve - streamed_seconds)
     if sampled is None and isinstance(data, (str, os.PathLike)):
         check_fits_in_memory(data)  # a clear refusal rather than the process killed for memory
-    raw = sampled.sample if sampled is not None else read_table(data, **(read_options or {}))
+    raw = sampled.sample if sampled is not None else _read_training_table(data, config, read_options)
     sensitive = resolve_sensitive(raw, list(config.sensitive), where=_where(data)) if config.sensitive else []
     screening = _screen(raw, config, _where(data))
     prepared = prepare_training_data(raw, config.target, config.task, where=_where(data),
@@ -214,6 +215,15 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
                              seconds=max(started + float(config.time_limit) - time.time(), 0.0))
             laps.mark("report")
     return model
+
+
+def _read_training_table(data: DataSource, config: TrainConfig, read_options) -> pd.DataFrame:
+    """The table to train on. A folder of documents gives one row per file, its class (named as
+    the target) from its folder; the file's path is left out, since it names that folder."""
+    if not is_document_collection(data):
+        return read_table(data, **(read_options or {}))
+    frame = read_documents(data, label=config.target)
+    return frame.drop(columns=[PATH_COLUMN])
 
 
 def _sample(data: DataSource, config: TrainConfig, read_options) -> FileSample | None:
@@ -403,10 +413,15 @@ def _context(prepared: PreparedData, rows: np.ndarray, metric: Metric, config: T
         requested, folds = resumed["kind"], resumed["folds"] if resumed["kind"] == "bagged" else None
     validation = choose_validation(len(rows), requested=requested, folds=folds, bagged_seconds=bagged,
                                    search_seconds=budget.left() * (1 - FINAL_STAGE_SHARE))
+    folds_ = validation_folds(y, task, validation, config.seed)
     return SearchContext(frame=prepared.frame.iloc[rows].reset_index(drop=True), y=y, schema=prepared.schema,
-                         task=task, n_classes=n_classes, metric=metric,
-                         folds=validation_folds(y, task, validation, config.seed), seed=config.seed,
-                         threads=config.threads, validation=validation)
+                         task=task, n_classes=n_classes, metric=metric, folds=folds_, seed=config.seed,
+                         threads=config.threads, validation=validation,
+                         text_search_seconds=TEXT_SEARCH_SHARE * budget.left() / len(folds_))
+
+
+#: The share of the budget text models may spend, over all folds, on settings beyond their default.
+TEXT_SEARCH_SHARE = 0.1
 
 
 def _final_model(prepared, context, train_rows, results, metric, config, budget) -> TrainedModel:

@@ -39,14 +39,16 @@ def test_size_pruning_drops_the_biggest_member_per_score_lost_until_the_files_fi
     model.members = [replace(first, name="kept", weight=0.4), replace(first, name="twin", weight=0.3),
                      replace(first, name="third", weight=0.3)]
     each = member_megabytes(model)
-    assert set(each) == {"kept", "twin", "third"} and len(set(each.values())) == 1 and each["kept"] > 0
+    # the same model saved three times: equal sizes but for a few bytes (an archive's timestamps)
+    assert set(each) == {"kept", "twin", "third"} and each["kept"] > 0
+    assert max(each.values()) - min(each.values()) <= 0.01 * each["kept"]
 
     def validation_score(weights: dict[str, float]) -> float:  # 'kept' matters most, 'third' a little
         return 2 * weights.get("kept", 0.0) + weights.get("third", 0.0)
 
     size, dropped = prune_to_size(model, 2.5 * each["kept"], validation_score)
     assert dropped == ["twin"]  # one member too many: the one the score misses least per MB goes
-    assert size == pytest.approx(2 * each["kept"])
+    assert size == pytest.approx(2 * each["kept"], rel=0.01)
     size, dropped = prune_to_size(model, 1e-9, validation_score)
     assert dropped == ["third"] and [m.name for m in model.members] == ["kept"], "the last member stays"
     model.save(tmp_path / "model")

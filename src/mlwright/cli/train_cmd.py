@@ -13,6 +13,7 @@ from rich.table import Table
 
 from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, executor_for, friendly_errors,
                                  process_started, read_options, store_option)
+from mlwright.data.documents import LABEL_COLUMN, is_document_collection
 from mlwright.errors import ConfigError
 
 _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
@@ -20,8 +21,10 @@ _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 @friendly_errors
 def train_command(
-    data: Optional[Path] = typer.Argument(None, help="CSV/TSV (any separator, gzip) or Parquet file (or use --sql)."),
-    target: Optional[str] = typer.Option(None, "--target", "-t", help="Column to predict."),
+    data: Optional[Path] = typer.Argument(None, help="CSV/TSV (any separator, gzip) or Parquet file (or use --sql), "
+                                          "or a folder (.zip, .tar.gz) of text files, one subfolder per class."),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="Column to predict (for a folder of "
+                                         "documents: the name given to the class, 'label' when left out)."),
     time_limit: float = typer.Option(120.0, "--time-limit", help="Wall-clock budget in seconds, all stages included."),
     metric: Optional[str] = typer.Option(None, help="roc_auc, log_loss, accuracy, balanced_accuracy, f1, rmse, mae, r2."),
     task: Optional[str] = typer.Option(None, help="binary, multiclass or regression (inferred when left out)."),
@@ -86,6 +89,8 @@ def train_command(
     if resume is not None:
         data, target, options, out, settings, source = _resumed(resume, data, target, options, settings, source, db)
         settings["max_trials"] = max_trials or settings["max_trials"]
+    if target is None and data is not None and is_document_collection(data):
+        target = LABEL_COLUMN  # the classes are the folders' names
     if (data is None and source is None) or target is None:
         raise ConfigError("DATA (or --sql) and --target are required.", where="train",
                           fix="run `mlwright train DATA --target COLUMN`, or `mlwright train --resume DIR`.")

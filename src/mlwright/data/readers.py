@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from mlwright.data.documents import is_document_collection, read_documents
 from mlwright.errors import DataError
 
 #: Tokens that mean "no value" in the files people actually have.
@@ -41,7 +42,8 @@ def describe_source(source) -> dict:
 
 def read_table(source: Any, *, sep: str | None = None, header: bool | None = None,
                columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Return ``source`` as a pandas DataFrame with string column names.
+    """Return ``source`` as a pandas DataFrame with string column names. A folder or archive of
+    documents is read as one row per file (``data.documents``).
 
     ``header=None`` guesses whether the first line is a header; ``columns`` names the
     columns of a file without one (and implies ``header=False``).
@@ -50,6 +52,8 @@ def read_table(source: Any, *, sep: str | None = None, header: bool | None = Non
         frame = source  # read-only from here on: cleaning builds new columns, never edits these
     elif _is_polars(source):
         frame = source.to_pandas()
+    elif is_document_collection(source):
+        frame = read_documents(source)
     elif isinstance(source, (str, os.PathLike)):
         frame = _read_path(Path(source), sep=sep, header=header, columns=columns)
     else:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from mlwright.data.schema import NUMERIC, ORDINAL, Schema
-from mlwright.features.parts import PART_FOR_KIND, NumericBlock, OrdinalPart, Part
+from mlwright.features.parts import PART_FOR_KIND, FitContext, NumericBlock, OrdinalPart, Part
 
 STYLES = ("tree", "linear")
 
@@ -24,17 +24,28 @@ class TableEncoder:
         self.schema = schema
         self.style = style
 
-    def fit(self, frame: pd.DataFrame) -> "TableEncoder":
+    def fit(self, frame: pd.DataFrame, context: FitContext | None = None) -> "TableEncoder":
+        """``context``: the rows' labels, for the parts that learn from them (text models); without
+        it those parts keep to what needs no labels."""
         numeric = [spec.name for spec in self.schema.used if spec.kind == NUMERIC]
         self.numeric_ = NumericBlock(numeric, self.style).fit(frame) if numeric else None
-        self.parts_: list[Part] = [self._make_part(spec).fit(frame[spec.name])
+        self.parts_: list[Part] = [self._make_part(spec).fit(frame[spec.name], context)
                                    for spec in self.schema.used if spec.kind != NUMERIC]
         return self
+
+    def fit_transform(self, frame: pd.DataFrame, context: FitContext | None = None) -> np.ndarray:
+        """Fit, and encode the same rows as the models are to be trained on them: a part that
+        learns from labels gives these rows its out-of-fold values, not its own fitted outputs."""
+        return self.fit(frame, context)._encode(frame, None, fitted=True)
 
     def transform(self, frame, n_rows: int | None = None, *, clip: bool = True) -> np.ndarray:
         """``frame``: a DataFrame or a mapping of column name to values (see ``conform_columns``).
         ``clip=False`` leaves the linear style's numbers unclipped (see ``NumericBlock.transform``)."""
-        blocks = [array for part in self.parts_ for array in part.transform(frame[part.name])]
+        return self._encode(frame, n_rows, clip=clip)
+
+    def _encode(self, frame, n_rows: int | None, *, clip: bool = True, fitted: bool = False) -> np.ndarray:
+        blocks = [array for part in self.parts_
+                  for array in (part.transform_fitted if fitted else part.transform)(frame[part.name])]
         if self.numeric_ is not None:
             numbers = self.numeric_.transform(frame, clip=clip)
             if not blocks:
@@ -43,9 +54,6 @@ class TableEncoder:
         if not blocks:
             return np.zeros((len(frame) if n_rows is None else n_rows, 0))
         return np.column_stack(blocks).astype(np.float64, copy=False)
-
-    def fit_transform(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.fit(frame).transform(frame)
 
     @property
     def feature_names_(self) -> list[str]:

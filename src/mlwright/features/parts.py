@@ -8,9 +8,12 @@ Two styles: ``tree`` keeps values as they are (categories as integer codes, miss
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from mlwright.features.text_model import TextModel, TextTarget, as_texts
 
 #: Most categories kept as codes for trees, and as one-hot columns for linear models.
 MAX_TREE_CATEGORIES = 500
@@ -72,15 +75,23 @@ class Part:
         self.name, self.style = name, style
         self.scalers: list[Scaler] = []
 
-    def fit(self, column: pd.Series) -> "Part":
-        self._fit_raw(column)
-        raw = self._raw(column)
+    def fit(self, column: pd.Series, context: "FitContext | None" = None) -> "Part":
+        """``context``: what the fold knows beyond the column (its labels), for parts that learn from it."""
+        self._fit_raw(column, context)
+        raw = self._raw_fitted(column)
         if self.style == "linear":
             self.scalers = [Scaler().fit(r) for r in raw]
         return self
 
     def transform(self, column: pd.Series) -> list[np.ndarray]:
-        raw = self._raw(column)
+        return self._scaled(self._raw(column))
+
+    def transform_fitted(self, column: pd.Series) -> list[np.ndarray]:
+        """The features of the rows ``fit`` saw: the same as ``transform`` for every part but those
+        that learn from labels, which give their out-of-fold values (see ``TextPart``)."""
+        return self._scaled(self._raw_fitted(column))
+
+    def _scaled(self, raw: list[np.ndarray]) -> list[np.ndarray]:
         if self.style != "linear":
             return raw
         return [out for scaler, r in zip(self.scalers, raw) for out in scaler.transform(r)]
@@ -103,8 +114,11 @@ class Part:
         self._load(state)
         return self
 
-    def _fit_raw(self, column: pd.Series) -> None:
+    def _fit_raw(self, column: pd.Series, context: "FitContext | None" = None) -> None:
         pass
+
+    def _raw_fitted(self, column: pd.Series) -> list[np.ndarray]:
+        return self._raw(column)
 
     def _state(self) -> dict:
         return {}
@@ -185,7 +199,7 @@ class CategoricalPart(Part):
 
     kind = "categorical"
 
-    def _fit_raw(self, column):
+    def _fit_raw(self, column, context=None):
         counts = column.value_counts()
         if self.style == "linear":
             counts = counts[counts >= MIN_ONE_HOT_COUNT].head(MAX_ONE_HOT)
@@ -213,9 +227,12 @@ class CategoricalPart(Part):
     def names(self):
         return [f"{self.name}={c}" for c in self.categories] if self.style == "linear" else [self.name]
 
-    def fit(self, column):
+    def fit(self, column, context=None):
         self._fit_raw(column)
         return self
+
+    def transform_fitted(self, column):
+        return self.transform(column)
 
     def categorical(self):
         return [self.style != "linear"] * len(self.names())
@@ -274,12 +291,38 @@ class DatetimePart(Part):
 
 
 class TextPart(Part):
-    """Basic text statistics: length, words, digits and capitals."""
+    """Text statistics (length, words, digits and capitals) and, where the fold's labels are
+    known, a text model's scores and a few SVD components (``features.text_model``)."""
 
     kind = "text"
     FIELDS = ("chars", "words", "digit_share", "upper_share")
 
+    def _fit_raw(self, column, context=None):
+        self.model: TextModel | None = None
+        self.fitted_scores_ = None
+        if context is None:
+            return
+        shared = context.text_models.get(self.name) if context.text_models is not None else None
+        if shared is None:
+            model = TextModel()
+            shared = (model, model.fit_scores(as_texts(column), context.target))
+            if context.text_models is not None:
+                context.text_models[self.name] = shared  # the other style of this fold reuses it
+        self.model, self.fitted_scores_ = shared
+
     def _raw(self, column):
+        return self._statistics(column) + self._model_columns(self.model.scores(as_texts(column))
+                                                              if self.model is not None else None)
+
+    def _raw_fitted(self, column):
+        return self._statistics(column) + self._model_columns(self.fitted_scores_)
+
+    @staticmethod
+    def _model_columns(scores: np.ndarray | None) -> list[np.ndarray]:
+        return [] if scores is None else [scores[:, k] for k in range(scores.shape[1])]
+
+    @staticmethod
+    def _statistics(column) -> list[np.ndarray]:
         text = pd.Series(column, dtype="string")
         missing = text.isna().to_numpy()
         chars = text.str.len().to_numpy(dtype=float, na_value=np.nan)
@@ -291,7 +334,25 @@ class TextPart(Part):
         return [np.where(missing, np.nan, r) for r in out]
 
     def _raw_names(self):
-        return [f"{self.name}.{f}" for f in self.FIELDS]
+        model = self.model.names(self.name) if self.model is not None else []
+        return [f"{self.name}.{f}" for f in self.FIELDS] + model
+
+    def _state(self):
+        return {"model": self.model.state()} if self.model is not None else {}
+
+    def _load(self, state):
+        self.model = TextModel.from_state(state["model"]) if state.get("model") else None
+        self.fitted_scores_ = None
+
+
+@dataclass
+class FitContext:
+    """What a fold knows beyond its columns: the labels text models learn from, and the text
+    models already fitted on the same rows for another style (column name -> (model, the rows'
+    out-of-fold features)), so that each fold fits each text model once."""
+
+    target: TextTarget | None = None
+    text_models: dict | None = None
 
 
 PART_FOR_KIND = {p.kind: p for p in (CategoricalPart, OrdinalPart, DatetimePart, TextPart)}

@@ -26,7 +26,8 @@ INPUT_TYPES = {NUMERIC: (DOUBLE, "double"), CATEGORICAL: (STRING, "string"), ORD
 REFUSED_KINDS = {
     DATETIME: "date columns become calendar parts (year, month, weekday...) by date arithmetic that this "
               "export does not write as ONNX.",
-    TEXT: "text columns become character statistics (digits, capitals) that ONNX operators cannot count.",
+    TEXT: "text columns become character statistics (digits, capitals) and the scores of a text model on word "
+          "and word-pair presence, which this export does not write as ONNX.",
 }
 
 

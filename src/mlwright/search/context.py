@@ -8,6 +8,7 @@ The folds are bagged k-fold (every row scored once) or one holdout (only its row
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -18,6 +19,8 @@ from mlwright._types import Task
 from mlwright.data.schema import Schema
 from mlwright.evaluate.metrics import Metric
 from mlwright.features import TableEncoder
+from mlwright.features.parts import FitContext
+from mlwright.features.text_model import TextTarget
 from mlwright.search.validation import Validation
 
 
@@ -48,15 +51,21 @@ class SearchContext:
     threads: int = 1
     #: How the folds were chosen, for the record (None: folds given as they are).
     validation: Validation | None = None
+    #: Seconds each fold's text models may spend trying settings beyond their default one.
+    text_search_seconds: float = float("inf")
     _cache: dict = field(default_factory=dict, repr=False)
 
     def fold(self, index: int, style: str) -> EncodedFold:
         key = (index, style)
         if key not in self._cache:
             fit_rows, valid_rows = self.folds[index]
-            encoder = TableEncoder(self.schema, style).fit(self.frame.iloc[fit_rows])
+            encoder = TableEncoder(self.schema, style)
+            X_fit = encoder.fit_transform(self.frame.iloc[fit_rows], FitContext(
+                TextTarget(self.y[fit_rows], self.task, self.n_classes, self.seed + index,
+                           search_until=time.time() + self.text_search_seconds),
+                text_models=self._cache.setdefault(("text models", index), {})))
             self._cache[key] = EncodedFold(
-                X_fit=encoder.transform(self.frame.iloc[fit_rows]), y_fit=self.y[fit_rows],
+                X_fit=X_fit, y_fit=self.y[fit_rows],
                 X_valid=encoder.transform(self.frame.iloc[valid_rows]), y_valid=self.y[valid_rows],
                 valid_rows=valid_rows, categorical=tuple(encoder.categorical_indices_),
                 encoder=encoder)

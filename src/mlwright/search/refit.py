@@ -18,6 +18,8 @@ import pandas as pd
 from mlwright._types import Task
 from mlwright.data.schema import Schema
 from mlwright.features import TableEncoder
+from mlwright.features.parts import FitContext
+from mlwright.features.text_model import TextTarget
 from mlwright.models.base import FitData
 from mlwright.models.fit_time import model_classes
 from mlwright.models.portfolio import FAMILY_TIME
@@ -82,6 +84,7 @@ def refit_members(frame: pd.DataFrame, y: np.ndarray, *, schema: Schema, task: T
     order = sorted(weights, key=lambda n: (-weights[n], n))
     encoders: dict[str, TableEncoder] = {}
     matrices: dict[str, np.ndarray] = {}
+    text_models: dict = {}  # fitted once, shared by both styles
     members, skipped = [], []
     for position, name in enumerate(order):
         result = results[name]
@@ -91,8 +94,10 @@ def refit_members(frame: pd.DataFrame, y: np.ndarray, *, schema: Schema, task: T
             skipped.append(name)
             continue
         if family.style not in encoders:
-            encoders[family.style] = TableEncoder(schema, family.style).fit(frame)
-            matrices[family.style] = encoders[family.style].transform(frame)
+            encoders[family.style] = TableEncoder(schema, family.style)
+            search_until = time.time() + 0.1 * max(deadline - time.time(), 0.0)  # text models: little time to search
+            matrices[family.style] = encoders[family.style].fit_transform(frame, FitContext(
+                TextTarget(y, task, n_classes, seed, search_until=search_until), text_models=text_models))
         learner = family.make(result.refit_params(), task)
         learner.fit(FitData(X=matrices[family.style], y=y, task=task, n_classes=n_classes,
                             categorical=tuple(encoders[family.style].categorical_indices_), seed=seed,

@@ -18,7 +18,9 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from mlwright.data.documents import PATH_COLUMN, TEXT_COLUMN, is_document_collection, read_documents
 from mlwright.data.readers import iter_table
+from mlwright.data.schema import TEXT
 from mlwright.data.sql import SqlQuery, iter_sql, table_name, write_table
 from mlwright.errors import ConfigError, closest_name
 from mlwright.files import atomic_path
@@ -64,6 +66,8 @@ def score_file(model: TrainedModel, source: str | os.PathLike | SqlQuery, out: s
         raise ConfigError("nowhere to write the predictions.", where="score_file",
                           fix="pass an output file (out=...), a table (to_table=(url, table)), or both.")
     keep = kept_names(keep_columns)
+    if is_document_collection(source):  # one row per file: its path says which
+        keep = (PATH_COLUMN, *(k for k in keep if k != PATH_COLUMN))
     file_format = output_format(Path(out)) if out is not None else None  # both checked before any row is read
     if to_table is not None:
         table_name(to_table[1])
@@ -90,8 +94,9 @@ def _scored_chunks(model: TrainedModel, source, report: ScoringReport, *, chunk_
                    on_chunk: Callable[[int], None] | None) -> Iterator[pd.DataFrame]:
     where = str(source)
     masked: dict[str, str] | None = None
-    for chunk in _read_chunks(source, chunk_rows, read_options):
+    for chunk in _read_chunks(source, chunk_rows, read_options, model):
         if masked is None:  # the first chunk decides, so every row of a table is treated alike
+            report.warnings.extend(chunk.attrs.get("read_notes", []))  # files of a folder left out, and why
             check_kept(keep, chunk, where)
             masked = personal_columns(model, chunk)
             report.warnings.extend(warning_text(column, evidence) for column, evidence in masked.items())
@@ -104,7 +109,9 @@ def _scored_chunks(model: TrainedModel, source, report: ScoringReport, *, chunk_
         yield table
 
 
-def _read_chunks(source, chunk_rows: int, read_options: dict[str, Any]) -> Iterator[pd.DataFrame]:
+def _read_chunks(source, chunk_rows: int, read_options: dict[str, Any], model: TrainedModel) -> Iterator[pd.DataFrame]:
+    if is_document_collection(source):
+        return iter([documents_to_score(model, read_documents(source), str(source))])
     if isinstance(source, SqlQuery):
         if read_options:
             raise ConfigError(f"{', '.join(sorted(read_options))} apply to files, not to SQL queries.",
@@ -113,12 +120,30 @@ def _read_chunks(source, chunk_rows: int, read_options: dict[str, Any]) -> Itera
     return iter_table(source, chunk_rows=chunk_rows, **read_options)
 
 
+def documents_to_score(model: TrainedModel, frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    """A collection's files as the model's rows: the text under the name of the model's text
+    column (a model trained on a table's ``review`` column scores a folder of reviews), without
+    the class folders' labels, which are not the model's to read."""
+    text_columns = [c.name for c in model.schema.used if c.kind == TEXT]
+    if TEXT_COLUMN not in text_columns:
+        if len(text_columns) != 1:
+            raise ConfigError("the model does not read one text column, so it cannot score a folder of documents.",
+                              where=where, fix="score a table with the model's columns instead.")
+        frame = frame.rename(columns={TEXT_COLUMN: text_columns[0]})
+    notes = frame.attrs.get("read_notes", [])
+    frame = frame.drop(columns=[c for c in frame.columns if c not in (PATH_COLUMN, *text_columns)])
+    frame.attrs["read_notes"] = notes
+    return frame
+
+
 def score_chunk(model: TrainedModel, chunk: pd.DataFrame, *, masked: Iterable[str], keep: tuple[str, ...],
                 where: str) -> tuple[pd.DataFrame, list[str]]:
     """One chunk's predictions with the kept columns in front, and the warnings predicting gave.
     The step local and Dask scoring (``mlwright.serve.dask_batch``) share, so both write the same rows."""
     masked = list(masked)
     features = chunk.assign(**{column: None for column in masked}) if masked else chunk
+    if PATH_COLUMN in keep and PATH_COLUMN not in {c.name for c in model.schema.columns}:
+        features = features.drop(columns=[PATH_COLUMN])  # a document's path is kept, never read
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         table = model.predict_table(features, where=where)

@@ -1,0 +1,56 @@
+"""Text through training and scoring: a folder of documents trains from its class folders, a
+folder scores file by file, and a table with a text column beside numbers uses both."""
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+import mlwright
+from tests.conftest import FAST, run_cli
+from tests.text_fixtures import make_reviews, write_review_folder
+
+
+def test_a_folder_of_documents_trains_and_a_folder_scores(tmp_path):
+    corpus = write_review_folder(tmp_path / "reviews", rows=240)
+    run_dir = tmp_path / "run"
+    trained = run_cli("train", str(corpus), "--time-limit", "40", "--max-trials", "3", "--families",
+                      "lightgbm,linear", "--folds", "3", "--out", str(run_dir))
+    assert trained.returncode == 0, trained.stderr
+    model = mlwright.load(run_dir / "model")
+    assert model.target.name == "label" and sorted(model.target.classes) == ["neg", "pos"]
+    assert "path" not in {c.name for c in model.schema.used}  # it names the class folder
+    assert any("text_model" in name for encoder in model.encoders.values() for name in encoder.feature_names_)
+
+    new = tmp_path / "new"
+    new.mkdir()
+    fresh = make_reviews(60, seed=5)
+    for index, text in enumerate(fresh["text"]):
+        (new / f"{index:03d}.txt").write_text(text, encoding="utf-8")
+    (new / "blank.txt").write_text("", encoding="utf-8")
+    scored_file = tmp_path / "scored.csv"
+    scored = run_cli("predict", str(run_dir / "model"), str(new), "-o", str(scored_file))
+    assert scored.returncode == 0, scored.stderr
+    assert "1 file empty, left out: blank.txt" in scored.stderr
+    table = pd.read_csv(scored_file)
+    assert table.columns[0] == "path" and len(table) == 60 and "text" not in table
+    truth = fresh["label"].to_numpy()[[int(p.split(".")[0]) for p in table["path"]]]
+    assert roc_auc_score(truth == "pos", table["proba_pos"]) > 0.9
+
+
+def test_text_beside_numbers_uses_both_and_survives_save_and_load(tmp_path):
+    frame = make_reviews(300, seed=2)
+    rng = np.random.default_rng(0)
+    frame["price"] = rng.normal(size=300)
+    # the label depends on the words and on the price: neither alone tells it well
+    frame["label"] = np.where((frame["label"] == "pos") & (frame["price"] > -0.5), "yes", "no")
+    model = mlwright.train(frame, "label", **{**FAST, "time_limit": 60})
+    test = make_reviews(150, seed=9)
+    test["price"] = rng.normal(size=150)
+    truth = (test["label"] == "pos") & (test["price"] > -0.5)
+    proba = model.predict_proba(test.drop(columns=["label"]))["yes"]
+    assert roc_auc_score(truth, proba) > 0.9
+    model.save(tmp_path / "model")
+    loaded = mlwright.load(tmp_path / "model")
+    np.testing.assert_allclose(loaded.predict_proba(test.head(20))["yes"], proba.head(20), atol=1e-12)
+    one = loaded.predict_proba(pd.DataFrame({"text": ["A wonderful film, the best."], "price": [1.0]}))
+    assert float(np.asarray(one["yes"])[0]) > 0.5
