@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -19,9 +17,9 @@ from mlwright import __version__
 from mlwright._types import DataSource, Task
 from mlwright.config import (DEFAULT_LATENCY_TARGET_MS, DEFAULT_SIZE_TARGET_MB, FINAL_STAGE_SHARE, STREAMED_FIT_SHARE, TrainConfig,
                              report_reserve)
+from mlwright.data.documents import PATH_COLUMN, is_document_collection, read_documents
 from mlwright.data.memory import check_fits_in_memory
 from mlwright.data.prepare import PreparedData, prepare_training_data
-from mlwright.data.documents import PATH_COLUMN, is_document_collection, read_documents
 from mlwright.data.readers import describe_source, read_table
 from mlwright.data.sampling import FileSample, sample_file
 from mlwright.data.schema import SENSITIVE
@@ -45,7 +43,7 @@ from mlwright.predictor import TrainedModel
 from mlwright.profile.reference import build_reference
 from mlwright.profile.screen import Screening, screen_training_table
 from mlwright.registry.recording import Laps, RunRecorder
-from mlwright.registry.versions import check_name
+from mlwright.registry.run_slot import check_register, recorded_run
 from mlwright.progress import SearchProgress
 from mlwright.report.evidence import RunEvidence, encode_labels, training_sets
 from mlwright.report.run_report import write_run_report
@@ -87,38 +85,20 @@ def train(data: DataSource, target: str, *, time_limit: float = 120.0, metric: s
     """
     started = time.time() if started_at is None else float(started_at)
     config = TrainConfig(target=target, time_limit=time_limit, metric=metric, task=task, **settings)
-    if register is not None:  # a bad name fails now, not after the search
-        if store is False:
-            raise ConfigError("register needs the store.", where="register", fix="leave store at its default or name one.")
-        check_name(register)
+    check_register(register, store)  # a bad name fails now, not after the search
     run_dir = Path(out) if out is not None else None
-    scratch = Path(tempfile.mkdtemp(prefix="mlwright-run-")) if register and run_dir is None else None
-    recorder = RunRecorder.open(store, target=target, params=_config_facts(config, read_options),
-                                source=describe_source(data), run_dir=run_dir or scratch,
-                                resumed_from=_resumed_run(store, run_dir) if resume else None)
-    if recorder is not None:
-        recorder.parent_version(parent)  # an unknown parent fails now, not after the search
-    try:
+    with recorded_run(store, data, out, register, _config_facts(config, read_options), target=target,
+                      resumed_from=_resumed_run(store, run_dir) if resume else None) as run:
+        if run.recorder is not None:
+            run.recorder.parent_version(parent)  # an unknown parent fails now, not after the search
         laps = Laps(started)
-        model = _pipeline(data, config, run_dir or scratch, resume=resume, executor=executor, progress=progress,
-                          read_options=read_options, test=test, model_tests=model_tests, recorder=recorder,
+        model = _pipeline(data, config, run.run_dir, resume=resume, executor=executor, progress=progress,
+                          read_options=read_options, test=test, model_tests=model_tests, recorder=run.recorder,
                           laps=laps, started=started)
-        if recorder is not None:
-            recorder.finish(model, timings=laps.as_dict(), run_dir=run_dir or scratch)
-            if register:
-                version = recorder.register(register, run_dir or scratch, parent=parent,
-                                            description=config.intended_use)
-                model.info["registered"] = version.uri
+        if run.recorder is not None:
+            run.recorder.finish(model, timings=laps.as_dict(), run_dir=run.run_dir)
+            run.registered(model, parent=parent, description=config.intended_use)
         return model
-    except BaseException as exc:
-        if recorder is not None:
-            recorder.fail(exc)
-        raise
-    finally:
-        if recorder is not None:
-            recorder.close()
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, resume: bool, executor, progress,

@@ -100,15 +100,6 @@ def test_same_seed_same_scores():
     np.testing.assert_array_equal(first.scores_, second.scores_)
 
 
-@pytest.mark.parametrize("contamination, problem", [(0.7, "between 0 and 0.5"), ("lots", "a fraction"),
-                                                     (0, "between 0 and 0.5")])
-def test_a_bad_contamination_is_refused_with_the_fix(contamination, problem):
-    frame, _ = transactions(rows=50)
-    with pytest.raises(ConfigError, match=problem) as caught:
-        find_anomalies(frame, contamination=contamination, store=False)
-    assert caught.value.fix
-
-
 def test_bad_tables_are_refused_with_the_problem_named():
     frame, _ = transactions(rows=50)
     with pytest.raises(DataError, match="5 rows: finding anomalies needs at least 10"):

@@ -133,14 +133,6 @@ def test_a_fixed_k_is_kept():
     assert model.n_clusters == 5 and {c["k"] for c in model.info["candidates"]} == {5}
 
 
-@pytest.mark.parametrize("k, problem", [(1, "at least 2"), ("many", "whole number"), (0, "at least 2")])
-def test_a_bad_k_is_refused_with_the_fix(k, problem):
-    frame, _ = blobs(rows=50)
-    with pytest.raises(ConfigError, match=problem) as caught:
-        cluster(frame, k=k, store=False)
-    assert caught.value.fix
-
-
 def test_bad_tables_are_refused_with_the_problem_named():
     frame, _ = blobs(rows=50)
     with pytest.raises(DataError, match="1 row: clustering needs at least 3"):

@@ -9,10 +9,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, friendly_errors, is_terminal,
-                                 keep_option, print_recorded, process_started, read_options, register_option,
-                                 store_option)
-from mlwright.errors import ConfigError
+from mlwright.cli.common import (DB_HELP, SQL_HELP, check_jobs, console, data_or_query, friendly_errors, is_terminal,
+                                 jobs_option, keep_option, print_recorded, process_started, read_options,
+                                 register_option, store_option)
 
 
 @friendly_errors
@@ -24,7 +23,7 @@ def cluster_command(
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the model (out/model) and every row's "
                                        "cluster (out/clusters.csv)."),
     seed: int = typer.Option(0, help="Random seed: the same seed and data give the same clusters."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", help="Threads (default: every core)."),
+    jobs: Optional[int] = jobs_option(),
     keep: Optional[list[str]] = keep_option(),
     sql: Optional[str] = typer.Option(None, "--sql", help=SQL_HELP),
     db: Optional[str] = typer.Option(None, "--db", envvar="MLWRIGHT_DB", help=DB_HELP),
@@ -39,8 +38,7 @@ def cluster_command(
     started = process_started()
     options = read_options(sep, no_header, columns)
     source = data_or_query(data, sql, db, options)
-    if jobs is not None and jobs < 1:
-        raise ConfigError(f"--jobs must be at least 1, got {jobs}.", where="--jobs", fix="give a number of threads.")
+    check_jobs(jobs)
     from mlwright.unsupervised.cluster import cluster
 
     with console.status("clustering", spinner="dots") if is_terminal() else _Quiet() as status:

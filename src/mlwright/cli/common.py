@@ -134,6 +134,15 @@ def print_recorded(info: dict) -> None:
         console.print(f"Registered as [bold]{info['registered']}[/]")
 
 
+def jobs_option():
+    return typer.Option(None, "--jobs", "-j", help="Threads (default: every core).")
+
+
+def check_jobs(jobs: int | None) -> None:
+    if jobs is not None and jobs < 1:
+        raise ConfigError(f"--jobs must be at least 1, got {jobs}.", where="--jobs", fix="give a number of threads.")
+
+
 def keep_option():
     return typer.Option(None, "--keep", metavar="COLUMN",
                         help="Keep a column the checks would leave out (repeat for several).")

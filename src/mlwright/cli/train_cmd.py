@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mlwright.cli.common import (DB_HELP, SQL_HELP, console, data_or_query, executor_for, friendly_errors,
-                                 process_started, read_options, store_option)
+                                 jobs_option, process_started, read_options, store_option)
 from mlwright.data.documents import LABEL_COLUMN, is_document_collection
 from mlwright.errors import ConfigError
 
@@ -31,7 +31,7 @@ def train_command(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder; the model goes to OUT/model."),
     resume: Optional[Path] = typer.Option(None, help="Continue the killed or finished search in this run folder."),
     seed: int = typer.Option(0, help="Random seed."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Threads (default: every core)."),
+    jobs: Optional[int] = jobs_option(),
     folds: Optional[int] = typer.Option(None, help="Folds for bagging (default: by data size)."),
     validation: str = typer.Option("auto", help="How the search validates: auto (one holdout when bagging would "
                                    "leave too few trials for the budget), bagged or holdout."),

@@ -33,8 +33,6 @@ STRENGTHS = (0.3, 1.0, 3.0)
 #: bounded for the model's size and latency.
 MAX_TERMS = 150_000
 SVD_COMPONENTS = 8
-#: Requests of at most this many rows have their scores remembered until the next request.
-_REMEMBERED_ROWS = 16
 #: Rows the text model is fitted on at most (a sample beyond): its cost grows with the text.
 MAX_ROWS = 200_000
 
@@ -85,7 +83,6 @@ class TextModel:
     def fit_scores(self, texts: list[str], target: TextTarget | None) -> np.ndarray:
         """Fit on ``texts`` and return the features of these same rows: out-of-fold scores
         (when there is a target), SVD components."""
-        started = time.time()
         vectorizer = _vectorizer()
         try:
             presence = vectorizer.fit_transform(texts)
@@ -101,19 +98,18 @@ class TextModel:
         self.vocabulary_, self.lookup_, self.weights_, self.last_ = terms, None, None, None
         self.components_ = _svd_components(_unit_rows(presence), target.seed if target is not None else 0)
         columns.append(np.asarray(_unit_rows(presence) @ self.components_.T))
-        self.fit_seconds_ = time.time() - started
         return np.hstack(columns).astype(np.float64)
 
     def scores(self, texts: list[str]) -> np.ndarray:
         if not self.vocabulary_:
             return np.zeros((len(texts), 0))
-        if len(texts) <= _REMEMBERED_ROWS:  # both styles' encoders score the same few rows of one request
-            key = tuple(texts)
-            remembered = getattr(self, "last_", None)
-            if remembered is None or remembered[0] != key:
-                self.last_ = remembered = (key, self._scores(texts))
-            return remembered[1]
-        return self._scores(texts)
+        # The tree and the linear encoders score the same rows in turn: the second call reuses the
+        # first's scores. Comparing the texts is cheap, as they are the same string objects.
+        key = tuple(texts)
+        remembered = getattr(self, "last_", None)
+        if remembered is None or remembered[0] != key:
+            self.last_ = remembered = (key, self._scores(texts))
+        return remembered[1]
 
     def _scores(self, texts: list[str]) -> np.ndarray:
         """Scores by summing each present term's weights: what the heads and the projection on

@@ -22,9 +22,11 @@ import pandas as pd
 from mlwright._types import DataSource
 from mlwright.data.readers import read_table
 from mlwright.errors import ConfigError, DataError
+from mlwright.registry.run_slot import check_register, recorded_run
 from mlwright.unsupervised.anomaly_model import FLAG, SCORE, AnomalyModel, typical_values, with_rarity
 from mlwright.unsupervised.detectors import DETECTORS, IsolationDetector, NeighbourDetector, unusualness
-from mlwright.unsupervised.recorded import check_register, recorded_run
+from mlwright.unsupervised.asked import auto_or_number, source_name
+from mlwright.unsupervised.recorded import finish_run
 from mlwright.unsupervised.rows import encode_rows, screening_facts
 
 MIN_ROWS = 10
@@ -57,7 +59,7 @@ def find_anomalies(data: DataSource, *, contamination: float | str = "auto", out
         model = _fit(raw, asked, seed, n_jobs, keep_columns, where, started)
         if run.run_dir is not None:
             _save(model, raw, run.run_dir, where)
-        run.finish(model, raw, task="anomalies", metric="anomaly_score", started=started)
+        finish_run(run, model, raw, task="anomalies", metric="anomaly_score", started=started)
     return model
 
 
@@ -125,18 +127,10 @@ def _save(model: AnomalyModel, raw: pd.DataFrame, out: Path, where: str) -> None
         why[i] = "; ".join(reasons)
     with atomic_path(out / ANOMALIES_CSV) as path:
         pd.DataFrame({SCORE: model.scores_, FLAG: flagged, "why": why}).to_csv(path, index=False)
-    write_anomaly_report(out / REPORT, model, source=Path(where).name if where != "data" else "a table")
+    write_anomaly_report(out / REPORT, model, source=source_name(where))
 
 
 def _asked_contamination(contamination: float | str) -> float | None:
-    if isinstance(contamination, str) and contamination.strip().lower() == "auto":
-        return None
-    try:
-        value = float(contamination)
-    except (TypeError, ValueError):
-        raise ConfigError(f"contamination must be 'auto' or a fraction, got {contamination!r}.",
-                          where="contamination", fix="pass --contamination auto, or a share such as 0.01.") from None
-    if not 0.0 < value < 0.5:
-        raise ConfigError(f"contamination must be between 0 and 0.5 (a share of the rows), got {value}.",
-                          where="contamination", fix="pass a share such as 0.01 (1% of the rows), or auto.")
-    return value
+    return auto_or_number(contamination, float, where="contamination", what="a fraction",
+                          allowed=lambda share: 0.0 < share < 0.5, limits="between 0 and 0.5 (a share of the rows)",
+                          fix="pass --contamination auto, or a share such as 0.01 (1% of the rows).")

@@ -21,10 +21,12 @@ import pandas as pd
 from mlwright._types import DataSource
 from mlwright.data.readers import read_table
 from mlwright.errors import ConfigError, DataError
+from mlwright.registry.run_slot import check_register, recorded_run
 from mlwright.unsupervised.cluster_model import OUTPUT, ClusterModel
 from mlwright.unsupervised.clustering import STABLE_ARI, Candidate, search_clusters
 from mlwright.unsupervised.describe import describe_clusters
-from mlwright.unsupervised.recorded import check_register, recorded_run
+from mlwright.unsupervised.asked import auto_or_number, source_name
+from mlwright.unsupervised.recorded import finish_run
 from mlwright.unsupervised.rows import encode_rows, screening_facts
 
 MIN_ROWS = 3
@@ -61,7 +63,7 @@ def cluster(data: DataSource, *, k: int | str = "auto", time_limit: float = 60.0
         model, X = _pipeline(raw, asked, time_limit, seed, n_jobs, keep_columns, where, started, on_candidate)
         if run.run_dir is not None:
             _save(model, X, run.run_dir, where, seed)
-        run.finish(model, raw, task="clustering", metric="silhouette", started=started)
+        finish_run(run, model, raw, task="clustering", metric="silhouette", started=started)
     return model
 
 
@@ -129,22 +131,13 @@ def _save(model: ClusterModel, X: np.ndarray, out: Path, where: str, seed: int) 
     model.save(out / "model")
     with atomic_path(out / CLUSTERS_CSV) as path:
         pd.DataFrame({OUTPUT: model.labels_}).to_csv(path, index=False)
-    write_cluster_report(out / REPORT, model, source=Path(where).name if where != "data" else "a table",
+    write_cluster_report(out / REPORT, model, source=source_name(where),
                          projected=projection(X, model.labels_, seed))
 
 
 def _asked_k(k: int | str) -> int | None:
-    if isinstance(k, str) and k.strip().lower() == "auto":
-        return None
-    try:
-        value = int(k)
-    except (TypeError, ValueError):
-        raise ConfigError(f"k must be 'auto' or a whole number, got {k!r}.", where="k",
-                          fix="pass --k auto, or a number of clusters such as --k 4.") from None
-    if value < 2:
-        raise ConfigError(f"k must be at least 2, got {value}.", where="k",
-                          fix="ask for 2 or more clusters, or --k auto.")
-    return value
+    return auto_or_number(k, int, where="k", what="a whole number", allowed=lambda n: n >= 2, limits="at least 2",
+                          fix="pass --k auto, or a number of clusters such as --k 4.")
 
 
 def _check_rows(raw: pd.DataFrame, asked: int | None, where: str) -> None:
