@@ -80,6 +80,12 @@ def as_texts(values) -> list[str]:
 class TextModel:
     """``fit_scores`` on a fold's fit rows (returning their out-of-fold scores), ``scores`` on any rows."""
 
+    def __init__(self) -> None:
+        # built from the fitted state on first use: the term lookup, the scoring weights, the last scores
+        self.lookup_: dict[str, int] | None = None
+        self.weights_: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.last_: tuple[tuple[str, ...], np.ndarray] | None = None
+
     def fit_scores(self, texts: list[str], target: TextTarget | None) -> np.ndarray:
         """Fit on ``texts`` and return the features of these same rows: out-of-fold scores
         (when there is a target), SVD components."""
@@ -95,9 +101,9 @@ class TextModel:
             self.setting_, kept, self.heads_, oof = _fit_heads(presence, terms, target)
             presence, terms = presence[:, kept], [terms[i] for i in kept]
             columns.append(oof)
-        self.vocabulary_, self.lookup_, self.weights_, self.last_ = terms, None, None, None
-        self.components_ = _svd_components(_unit_rows(presence), target.seed if target is not None else 0)
-        columns.append(np.asarray(_unit_rows(presence) @ self.components_.T))
+        self.vocabulary_, unit = terms, _unit_rows(presence)
+        self.components_ = _svd_components(unit, target.seed if target is not None else 0)
+        columns.append(np.asarray(unit @ self.components_.T))
         return np.hstack(columns).astype(np.float64)
 
     def scores(self, texts: list[str]) -> np.ndarray:
@@ -106,7 +112,7 @@ class TextModel:
         # The tree and the linear encoders score the same rows in turn: the second call reuses the
         # first's scores. Comparing the texts is cheap, as they are the same string objects.
         key = tuple(texts)
-        remembered = getattr(self, "last_", None)
+        remembered = self.last_
         if remembered is None or remembered[0] != key:
             self.last_ = remembered = (key, self._scores(texts))
         return remembered[1]
@@ -132,7 +138,7 @@ class TextModel:
         sums are the output's columns in order (heads, then SVD components); and the heads'
         intercepts. Built once. The NB ratio folds into the heads' weights, since
         (x * r) . w = x . (r * w); regression's ridge, like the SVD, sees unit-length rows."""
-        if getattr(self, "weights_", None) is None:
+        if self.weights_ is None:
             by_presence, by_unit = np.zeros((len(self.vocabulary_), 0)), [self.components_.T]
             intercept = np.zeros(0)
             if self.heads_ is not None:
@@ -145,7 +151,7 @@ class TextModel:
         return self.weights_
 
     def _lookup(self) -> dict[str, int]:
-        if getattr(self, "lookup_", None) is None:
+        if self.lookup_ is None:
             self.lookup_ = {term: index for index, term in enumerate(self.vocabulary_)}
         return self.lookup_
 
@@ -164,7 +170,6 @@ class TextModel:
         model.vocabulary_ = list(state["vocabulary"])
         model.components_ = unpack(state["components"])
         model.heads_ = Heads.from_state(state["heads"]) if state.get("heads") else None
-        model.lookup_, model.weights_, model.last_ = None, None, None
         return model
 
 
