@@ -54,3 +54,23 @@ def test_text_beside_numbers_uses_both_and_survives_save_and_load(tmp_path):
     np.testing.assert_allclose(loaded.predict_proba(test.head(20))["yes"], proba.head(20), atol=1e-12)
     one = loaded.predict_proba(pd.DataFrame({"text": ["A wonderful film, the best."], "price": [1.0]}))
     assert float(np.asarray(one["yes"])[0]) > 0.5
+
+
+def test_the_service_scores_a_text_field_as_the_model_does(tmp_path):
+    from tests.serve_fixtures import post, start_service
+
+    frame = make_reviews(240, seed=4)
+    model = mlwright.train(frame, "label", out=tmp_path / "run", store=False, **{**FAST, "time_limit": 40})
+    texts = ["A wonderful, moving film: the best cast.", "Dull and tedious, a waste of an evening.", ""]
+    service = start_service(tmp_path / "run" / "model", tmp_path / "serve.log")
+    try:
+        answer = post(service, json=[{"text": t} for t in texts])
+        assert answer.status_code == 200, answer.text
+        served = [p["pos"] for p in answer.json()["probabilities"]]
+        expected = model.predict_proba(pd.DataFrame({"text": texts}))["pos"]
+        np.testing.assert_allclose(served, expected, atol=1e-9)
+        assert served[0] > 0.5 > served[1]
+        schema = service.http.get("/openapi.json").json()
+        assert "text" in str(schema)
+    finally:
+        service.stop()
