@@ -132,3 +132,14 @@ def test_scores_match_the_presence_matrix_computation():
         if model.heads_ is not None:
             expected.insert(0, model.heads_.decision(presence))
         np.testing.assert_allclose(model.scores(texts[:30] + [""]), np.hstack(expected), rtol=1e-5, atol=1e-6)
+
+
+def test_no_address_or_phone_number_reaches_the_saved_vocabulary():
+    texts, y = _reviews(120)
+    texts = [t + (f" mail me at fan{i % 3}@films.example.com or +1 (415) 555-01{i % 3}9" if i % 2 else "")
+             for i, t in enumerate(texts)]
+    model = TextModel()
+    model.fit_scores(texts, TextTarget(y, Task.BINARY, 2))
+    saved = json.dumps(model.state())
+    assert "emailaddress" in model.vocabulary_ and "phonenumber" in model.vocabulary_
+    assert "films" not in saved and "example" not in saved and "415" not in saved and "fan1" not in saved

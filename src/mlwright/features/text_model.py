@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlwright._types import Task
+from mlwright.profile.privacy import mask_personal_text
 
 #: The inner folds for the out-of-fold scores, and the regularisation strengths tried by them.
 INNER_FOLDS = 5
@@ -73,7 +74,7 @@ def analyze(text: str) -> list[str]:
 
 
 def as_texts(values) -> list[str]:
-    """Strings for the vectorizer: missing values are empty texts."""
+    """Strings for the text model: missing values are empty texts."""
     return ["" if not isinstance(v, str) else v for v in values]
 
 
@@ -88,10 +89,11 @@ class TextModel:
 
     def fit_scores(self, texts: list[str], target: TextTarget | None) -> np.ndarray:
         """Fit on ``texts`` and return the features of these same rows: out-of-fold scores
-        (when there is a target), SVD components."""
+        (when there is a target), SVD components. E-mail addresses and phone numbers are read
+        as a word each (``profile.privacy.mask_personal_text``): none reaches the vocabulary."""
         vectorizer = _vectorizer()
         try:
-            presence = vectorizer.fit_transform(texts)
+            presence = vectorizer.fit_transform([mask_personal_text(t) for t in texts])
         except ValueError:  # no term appears twice: nothing to learn from, only the statistics
             self.vocabulary_, self.components_, self.heads_ = [], np.zeros((0, 0), dtype=np.float32), None
             return np.zeros((len(texts), 0))
@@ -126,7 +128,7 @@ class TextModel:
         out = np.zeros((len(texts), split + by_unit.shape[1]))
         lookup = self._lookup()
         for row, text in enumerate(texts):
-            present = np.fromiter({i for i in map(lookup.get, analyze(text)) if i is not None}, dtype=np.int64)
+            present = np.fromiter({i for i in map(lookup.get, analyze(mask_personal_text(text))) if i is not None}, dtype=np.int64)
             if present.size:
                 out[row, :split] = by_presence[present].sum(axis=0)
                 out[row, split:] = by_unit[present].sum(axis=0) / np.sqrt(present.size)

@@ -36,6 +36,15 @@ _SSN = re.compile(r"(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}")
 _NINO = re.compile(r"(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]")
 _IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
 _LATLON = re.compile(r"\(?\s*(-?\d{1,2}\.\d{4,})\s*[,;]\s*(-?\d{1,3}\.\d{4,})\s*\)?")
+#: Inside free text: an address anywhere, and digit runs that ``is_phone`` then judges.
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_PHONE_IN_TEXT = re.compile(r"(?<![\w.])\+?\(?\d[\d ().-]{7,20}\d(?!\w|\.\d)")
+#: What an address or a number inside a text becomes: a word, so that a model may still learn
+#: that a text gives one, never whose it is.
+EMAIL_WORD, PHONE_WORD = "emailaddress", "phonenumber"
+TEXT_PERSONAL = "personal_data_in_text"
+#: Texts that must hold an address or a number, out of those sampled, for the finding.
+TEXT_PERSONAL_SHARE = 0.01
 _NAME_HINT = re.compile(r"(^|[_\W])(name|names|surname|firstname|lastname|fullname|first|last|given|customer|"
                         r"client|patient|person|employee|owner|contact|passenger|author|driver|holder)($|[_\W])")
 _LAT_HINT = re.compile(r"(^|[_\W])(lat|latitude)($|[_\W])")
@@ -116,6 +125,30 @@ def _name_words(words: list[str]) -> bool:
 def _capitalised(word: str) -> bool:
     letters = word.replace("-", "").replace("'", "").replace("’", "")
     return len(letters) >= 2 and letters.isalpha() and word[0].isupper() and letters[1:].islower()
+
+
+def mask_personal_text(text: str) -> str:
+    """``text`` with its e-mail addresses and phone numbers replaced by a word each: what text
+    models read, so that no address or number reaches a vocabulary saved with a model."""
+    if "@" in text:
+        text = _EMAIL_IN_TEXT.sub(f" {EMAIL_WORD} ", text)
+    return _PHONE_IN_TEXT.sub(lambda m: f" {PHONE_WORD} " if is_phone(m.group().strip()) else m.group(), text)
+
+
+def find_personal_text(raw: pd.DataFrame, text_columns: list[str], *, seed: int = 0) -> list[Finding]:
+    """Text columns in which some values contain e-mail addresses or phone numbers. The column is
+    kept (its words are what it is for); the text model masks them (``mask_personal_text``)."""
+    findings = []
+    for name in text_columns:
+        values = _sample_values(raw[name], seed)
+        holding = sum(mask_personal_text(v) != v for v in values)
+        if values and holding >= max(2, TEXT_PERSONAL_SHARE * len(values)):
+            findings.append(Finding(
+                TEXT_PERSONAL, WARNING, name,
+                f"{holding} of {len(values)} sampled texts contain e-mail addresses or phone numbers.",
+                f"masked inside the text (as the words {EMAIL_WORD!r} and {PHONE_WORD!r}) before any model reads "
+                "it; the column is kept."))
+    return findings
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import pandas as pd
 from mlwright._types import DataSource, Task
 from mlwright.data.cleaning import clean_frame
 from mlwright.data.readers import describe_source, read_table
-from mlwright.data.schema import DATETIME, NUMERIC, Schema, infer_schema
+from mlwright.data.schema import DATETIME, NUMERIC, TEXT, Schema, infer_schema
 from mlwright.data.target import TargetInfo, analyze_target
 from mlwright.errors import ConfigError, DataError
 from mlwright.files import write_text_atomic
@@ -30,7 +30,7 @@ from mlwright.profile.columns import ColumnProfile, describe_column, describe_co
 from mlwright.profile.drift import distribution_mismatch
 from mlwright.profile.findings import CRITICAL, INFO, WARNING, Finding, leaked_columns, pii_columns, sort_findings
 from mlwright.profile.leakage import MAX_TREE_COLUMNS, find_leaks, single_feature_scores
-from mlwright.profile.privacy import find_pii
+from mlwright.profile.privacy import find_personal_text, find_pii
 
 #: Rows used by the sampled checks; exact statistics always use every row.
 SAMPLE_ROWS = 50_000
@@ -129,6 +129,8 @@ def profile_table(data: DataSource, *, target: str | None = None, test: DataSour
     schema = infer_schema(cleaned.loc[sample])
     findings = find_pii(raw.loc[sample], skip=(target,) if target else (), seed=seed)
     masked = {name: f.kind for f in findings for name in f.columns}
+    texts = [spec.name for spec in schema.columns if spec.kind == TEXT and spec.name not in masked]
+    findings += find_personal_text(raw.loc[sample], texts, seed=seed)
     profiles = describe_columns(cleaned, {spec.name: spec.kind for spec in schema.columns})
     profiles = {n: (p.with_mask(masked[n]) if n in masked else p) for n, p in profiles.items()}
     target_summary: dict = {}

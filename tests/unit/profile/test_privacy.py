@@ -152,3 +152,29 @@ def test_numeric_latitude_longitude_columns_are_found_as_a_pair():
                           "fare": [round(rng.uniform(3, 60), 2) for _ in range(300)]})
     profile = profile_table(frame)
     assert [f.column for f in profile.findings if f.kind == "pii_geolocation"] == [("pickup_lat", "pickup_lon")]
+
+
+def test_addresses_and_numbers_inside_free_text_are_masked_not_the_words_around_them():
+    from mlwright.profile.privacy import EMAIL_WORD, PHONE_WORD, mask_personal_text
+
+    masked = mask_personal_text("Write to jo.doe@example.com or call +44 20 7946 0958, or (555) 123-4567.")
+    assert "example" not in masked and "7946" not in masked and "555" not in masked
+    assert masked.split().count(EMAIL_WORD) == 1 and masked.split().count(PHONE_WORD) == 2
+    assert masked.startswith("Write to") and masked.rstrip().endswith(".")
+    ordinary = "On 2019-05-01 it cost 3.14159 per unit, order 123456789012."
+    assert mask_personal_text(ordinary) == ordinary
+
+
+def test_a_text_column_holding_contacts_is_found_and_kept(tmp_path):
+    rng = random.Random(0)
+    words = ["bill", "plan", "phone", "router", "refund", "upgrade", "outage", "contract"]
+    notes = [f"customer asked about the {rng.choice(words)} and the {rng.choice(words)} after the {rng.choice(words)}"
+             for _ in range(200)]
+    for i in range(0, 200, 20):
+        notes[i] += f" reach me at user{i}@mail.example.org"
+    frame = pd.DataFrame({"note": notes, "plan": [rng.choice("ab") for _ in range(200)]})
+    profile = profile_table(frame, sample_rows=200)
+    found = [f for f in profile.findings if f.kind == "personal_data_in_text"]
+    assert [f.columns for f in found] == [("note",)] and "10 of 200 sampled texts" in found[0].evidence
+    assert "note" not in profile.pii_columns()  # kept for training: its words are what it is for
+    assert "mail.example.org" not in json.dumps([f.to_dict() for f in profile.findings])
