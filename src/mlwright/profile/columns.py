@@ -96,11 +96,43 @@ def _describe_values(name: str, values: pd.Series, kind: str) -> ColumnProfile:
         profile = replace(profile, top=tuple((_label(uniques[i]), int(counts[i])) for i in order))
     if kind == DATETIME:
         return replace(profile, stats=_date_stats(pd.Series(uniques)))
-    if kind in (TEXT, IDENTIFIER):
+    if kind == TEXT:
+        return replace(profile, stats=_text_stats(pd.Series(uniques).astype(str), counts))
+    if kind == IDENTIFIER:
         lengths = pd.Series(uniques).astype(str).str.len().to_numpy()
         return replace(profile, stats={"mean_length": round(float(lengths @ counts / counts.sum()), 1),
                                        "max_length": int(lengths.max())})
     return profile
+
+
+#: Distinct texts whose words are counted for the vocabulary and the language-looking share.
+TEXT_SAMPLE = 5_000
+_WORD = r"(?u)\b[^\W\d_]{2,}\b"
+
+
+def _text_stats(texts: pd.Series, counts: np.ndarray) -> dict:
+    """What a free-text column is like: its lengths in characters and words (weighted by how
+    often each text occurs), how many rows repeat another row's text, how many distinct words it
+    uses, and how much of it reads like sentences (three or more words, mostly letters) rather
+    than codes or numbers. Words and shares are counted on up to ``TEXT_SAMPLE`` distinct texts."""
+    chars = texts.str.len().to_numpy()
+    words = texts.str.split().str.len().to_numpy()
+    rows = counts.sum()
+    sample = texts.sample(min(len(texts), TEXT_SAMPLE), random_state=0) if len(texts) > TEXT_SAMPLE else texts
+    found = sample.str.lower().str.findall(_WORD)
+    letters = sample.str.count(r"[^\W\d_]").to_numpy()
+    visible = np.maximum(sample.str.count(r"\S").to_numpy(), 1)
+    prose = (found.str.len().to_numpy() >= 3) & (letters / visible >= 0.7)
+    return {"mean_length": round(float(chars @ counts / rows), 1), "max_length": int(chars.max()),
+            "median_length": int(_weighted_median(chars, counts)), "median_words": int(_weighted_median(words, counts)),
+            "repeated_rows": int(rows - len(texts)), "vocabulary": len({w for ws in found for w in ws}),
+            "prose_share": round(float(prose.mean()), 3)}
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
 def _has_numbers(kind: str, dtype: np.dtype) -> bool:

@@ -13,7 +13,8 @@ from mlwright.report import svg
 if TYPE_CHECKING:  # the page renders a profile; it does not compute one
     from mlwright.profile.profiler import Profile
 
-_SHOWN_STATS = ("min", "median", "max", "mean", "std", "mean_length")
+_SHOWN_STATS = ("min", "median", "max", "mean", "std", "mean_length", "median_words", "vocabulary", "repeated_rows",
+                "prose_share")
 _ENVIRONMENT = Environment(loader=PackageLoader("mlwright.report", "templates"),
                            autoescape=select_autoescape(default=True, default_for_string=True),
                            trim_blocks=True, lstrip_blocks=True)

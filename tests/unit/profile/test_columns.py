@@ -104,3 +104,14 @@ def test_rank_screen_puts_the_informative_column_first(task):
     signal = frame["n17"] + 0.3 * rng.normal(size=400)
     y = (signal > 0).astype(int).to_numpy() if task is Task.BINARY else signal.to_numpy()
     assert rank_screen(frame, list(frame.columns), y, task)[0] == "n17"
+
+
+def test_text_columns_get_lengths_vocabulary_repeats_and_a_prose_share():
+    texts = pd.Series(["The plot was slow but the cast was wonderful.", "The plot was slow but the cast was wonderful.",
+                       "A short one.", "SKU-99812 / 44-1", None, "Quite a good film, all in all, I think."])
+    stats = describe_column("review", texts, "text").stats
+    assert stats["repeated_rows"] == 1 and stats["max_length"] == 45
+    assert stats["median_words"] == 9  # weighted by rows: the repeated review counts twice
+    assert stats["vocabulary"] == len({"the", "plot", "was", "slow", "but", "cast", "wonderful", "short", "one",
+                                       "sku", "quite", "good", "film", "all", "in", "think"})
+    assert stats["prose_share"] == 0.5  # of 4 distinct texts: the code and the 3-word "A short one." are not prose
