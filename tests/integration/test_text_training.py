@@ -1,13 +1,15 @@
 """Text through training and scoring: a folder of documents trains from its class folders, a
 folder scores file by file, and a table with a text column beside numbers uses both."""
 
+import json
+
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 import mlwright
 from tests.conftest import FAST, run_cli
-from tests.text_fixtures import make_reviews, write_review_folder
+from tests.text_fixtures import NEGATIVE, POSITIVE, make_reviews, write_review_folder
 
 
 def test_a_folder_of_documents_trains_and_a_folder_scores(tmp_path):
@@ -20,6 +22,13 @@ def test_a_folder_of_documents_trains_and_a_folder_scores(tmp_path):
     assert model.target.name == "label" and sorted(model.target.classes) == ["neg", "pos"]
     assert "path" not in {c.name for c in model.schema.used}  # it names the class folder
     assert any("text_model" in name for encoder in model.encoders.values() for name in encoder.feature_names_)
+    terms = json.loads((run_dir / "evaluation.json").read_text())["text_terms"]
+    assert [(t["column"], t["class"]) for t in terms] == [("text", "pos")]
+    toward = {t["term"] for t in terms[0]["toward"]}
+    away = {t["term"] for t in terms[0]["away"]}
+    assert toward & set(POSITIVE) and away & set(NEGATIVE) and not toward & set(NEGATIVE)
+    page = (run_dir / "report.html").read_text()
+    assert "Words that matter" in page and next(iter(toward & set(POSITIVE))) in page
 
     new = tmp_path / "new"
     new.mkdir()
@@ -35,6 +44,15 @@ def test_a_folder_of_documents_trains_and_a_folder_scores(tmp_path):
     assert table.columns[0] == "path" and len(table) == 60 and "text" not in table
     truth = fresh["label"].to_numpy()[[int(p.split(".")[0]) for p in table["path"]]]
     assert roc_auc_score(truth == "pos", table["proba_pos"]) > 0.9
+
+    rows = tmp_path / "rows.csv"
+    pd.DataFrame({"text": ["A wonderful and moving film, the best.", "Dull, tedious, the worst."]}).to_csv(rows, index=False)
+    explained = run_cli("explain", str(run_dir / "model"), str(rows), "--top", "3")
+    assert explained.returncode == 0, explained.stderr
+    lines = [line for line in explained.stdout.splitlines() if "push its text model's score" in line]
+    assert len(lines) == 2
+    first_push = [float(line.split("most: ")[1].split(",")[0].split()[-1]) for line in lines]
+    assert first_push[0] > 0 > first_push[1]  # toward "pos" for the warm review, away for the cold one
 
 
 def test_text_beside_numbers_uses_both_and_survives_save_and_load(tmp_path):

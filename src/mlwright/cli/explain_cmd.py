@@ -13,6 +13,8 @@ from mlwright.errors import ConfigError
 
 #: Rows printed at most (every row goes to --output).
 SHOWN_ROWS = 20
+#: A value longer than this (a free text) is cut in the printed table; --output keeps it whole.
+SHOWN_CHARACTERS = 80
 _WRITERS = {".csv": ",", ".tsv": "\t"}
 
 
@@ -45,6 +47,7 @@ def explain_command(
     frame = read_table(rows, **read_options(sep, no_header, columns))
     table = explain_frame(loaded, frame, class_=class_, where=str(rows))
     _print_rows(top_contributions(table, top), loaded.target.name)
+    _print_terms(loaded, frame, table, top)
     if output is not None:
         _write(table, output)
         console.print(f"Wrote {len(table):,} contributions of {table['row'].nunique():,} rows to [bold]{output}[/]")
@@ -70,12 +73,31 @@ def _print_rows(table, target: str) -> None:
         console.print(f"... {table['row'].nunique() - len(shown):,} more rows (all of them go to --output).")
 
 
+def _print_terms(model, frame, table, top: int) -> None:
+    """For each text column, the words of each shown row that push its text model's score toward
+    the class explained (or the value, for regression) and away from it."""
+    from mlwright.evaluate.explain.text_terms import term_table, text_models
+
+    if not text_models(model):
+        return
+    rows = table.drop_duplicates("row").head(SHOWN_ROWS)
+    positions = ([list(map(str, model.classes_)).index(str(c)) for c in rows["class"]]
+                 if "class" in rows.columns else [0] * len(rows))
+    terms = term_table(model, frame.iloc[rows["row"].to_numpy()].reset_index(drop=True), positions, top)
+    for (position, column), lines in terms.groupby(["row", "column"], sort=False):
+        row = int(rows["row"].iloc[position])
+        pushes = ", ".join(f"{t!r} {p:+.3g}" for t, p in zip(lines["term"], lines["push"]))
+        console.print(f"row {row}, {column}: the words that push its text model's score most: {pushes}",
+                      highlight=False)
+
+
 def _shown(value) -> str:
     import pandas as pd  # imported here: `mlwright --help` loads every command module
 
     if isinstance(value, float):
         return "" if value != value else f"{value:.6g}"
-    return "" if value is None or value is pd.NA or value is pd.NaT else str(value)
+    text = "" if value is None or value is pd.NA or value is pd.NaT else str(value)
+    return text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS - 1] + "…"  # a review, say
 
 
 def _write(table, output: Path) -> None:

@@ -135,6 +135,35 @@ class TextModel:
         out[:, :len(intercept)] += intercept
         return out
 
+    def term_pushes(self, text: str, head: int = 0) -> list[tuple[str, float]]:
+        """The terms of ``text`` the model knows, each with what it adds to head ``head``'s score
+        (its scores sum these and the intercept), largest push first either way."""
+        weights = self._head_weights(head)
+        if weights is None:
+            return []
+        lookup = self._lookup()
+        present = sorted({t for t in analyze(mask_personal_text(text)) if t in lookup})
+        scale = 1.0 if self.heads_ is not None and len(self.heads_.ratio) else 1.0 / np.sqrt(max(len(present), 1))
+        pushes = [(term, float(weights[lookup[term]]) * scale) for term in present]
+        return sorted(pushes, key=lambda item: -abs(item[1]))
+
+    def strongest_terms(self, head: int = 0, n: int = 10) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        """The ``n`` terms that push head ``head`` up most and the ``n`` that push it down most,
+        with their weights (per occurrence, for classification; per unit-length row for regression)."""
+        weights = self._head_weights(head)
+        if weights is None:
+            return [], []
+        order = np.argsort(weights, kind="stable")
+        up = [(self.vocabulary_[i], float(weights[i])) for i in order[::-1][:n] if weights[i] > 0]
+        down = [(self.vocabulary_[i], float(weights[i])) for i in order[:n] if weights[i] < 0]
+        return up, down
+
+    def _head_weights(self, head: int) -> np.ndarray | None:
+        if self.heads_ is None or not self.vocabulary_:
+            return None
+        by_presence, by_unit, _ = self._weights()
+        return by_presence[:, head] if by_presence.shape[1] else by_unit[:, head]
+
     def _weights(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per term: the weights of its presence, then the weights of unit-length rows, whose
         sums are the output's columns in order (heads, then SVD components); and the heads'

@@ -34,6 +34,8 @@ SECTION_SECONDS, SECTION_SHARE = (0.25, 3.0), 0.2
 #: milliseconds a row, and a few hundred rows rank the columns steadily; fewer on a model so
 #: large (thousands of trees fitted on millions of rows) that they would take over its seconds.
 SHAP_ROWS, SHAP_PROBE_ROWS = (30, 300), 20
+#: Words shown per text column and class, each way.
+TEXT_TERMS_SHOWN = 12
 #: The fewest and most rows permutation importance shuffles.
 PERMUTATION_ROWS = (100, 2000)
 #: The fewest and most rows each partial-dependence curve averages, and its grid.
@@ -58,7 +60,7 @@ def build_evaluation(model, evidence: RunEvidence, *, intended_use: str | None =
     primary = next((held for held in evidence.sets if held.frame is not None), None)
     sizing = Sizing(section_seconds(seconds), model, primary.frame if primary is not None else None)
     sections = {"importance": partial(_importance, sizing=sizing), "examples": _examples, "fairness": _fairness,
-                "model_tests": _model_tests}
+                "model_tests": _model_tests, "text_terms": _text_terms}
     for key, build in sections.items():
         record[key] = _timed(timings, key, _guarded, key, record, build, model, primary, evidence, seed)
     record["dependence"] = _timed(timings, "dependence", _guarded, "dependence", record, _dependence, model,
@@ -142,6 +144,16 @@ def _on(held: HeldOutSet) -> str:
         return (f"the {len(held.y):,} training rows (too few rows to hold some out; the final model was fitted "
                 "on them, so this shows what it relies on more than how it generalises)")
     return f"{held.name} rows ({len(held.y):,})"
+
+
+def _text_terms(model, held, evidence, seed) -> list[dict] | None:
+    """Per text column and class, the words and word pairs that push its text model toward the
+    class and away from it (``evaluate.explain.text_terms``); None for a table without text."""
+    from mlwright.evaluate.explain.text_terms import class_terms
+
+    terms = class_terms(model, n=TEXT_TERMS_SHOWN)
+    return [{**item, "toward": [{"term": t, "weight": w} for t, w in item["toward"]],
+             "away": [{"term": t, "weight": w} for t, w in item["away"]]} for item in terms] or None
 
 
 def _importance(model, held: HeldOutSet | None, evidence, seed, *, sizing: Sizing) -> dict | None:

@@ -65,6 +65,8 @@ The evaluation record (``format`` "mlwright.evaluation", ``version`` 1)::
                                            "reason": str}],
                                "small_groups": [str]}],
                   "sentences": [str], "thresholds": {...}} | None,
+     "text_terms": [{"column": str, "class": str, "toward": [{"term": str, "weight": float}],
+                     "away": [{"term": str, "weight": float}]}] | None,   # text columns' words, per class
      "model_tests": {"passed": int, "failed": int,
                      "results": [{"name": str, "kind": str, "passed": bool, "detail": str}]} | None,
      "timings": {"evaluation_seconds": float} | None}
@@ -114,6 +116,7 @@ def render_report(evaluation: facts.Record) -> str:
         findings=facts.sorted_findings(evaluation), sets=[_set_view(s) for s in facts.evaluation_sets(evaluation)],
         threshold=facts.part(evaluation, "threshold"), calibration=facts.part(evaluation, "calibration"),
         importance=facts.part(evaluation, "importance"), examples=_examples_view(evaluation),
+        text_terms=facts.items(evaluation, "text_terms"),
         fairness=_fairness_view(evaluation),
         fairness_sentences=facts.items(facts.part(evaluation, "fairness"), "sentences"),
         model_tests=facts.part(evaluation, "model_tests"), timings=facts.part(evaluation, "timings"),
