@@ -92,3 +92,23 @@ def test_the_service_scores_a_text_field_as_the_model_does(tmp_path):
         assert "text" in str(schema)
     finally:
         service.stop()
+
+
+def test_monitor_compares_a_text_columns_lengths_and_words(tmp_path):
+    from mlwright.monitor.check import check_drift
+
+    frame = make_reviews(400, seed=6)
+    model = mlwright.train(frame, "label", store=False, **{**FAST, "time_limit": 40})
+    summary = model.reference["columns"]["text"]
+    assert summary["kind"] == "text" and "great" in summary["known_words"]
+
+    same = make_reviews(300, seed=7).drop(columns=["label"])
+    stable = {f["feature"]: f for f in check_drift(model, same, store=False).features}
+    assert set(stable) >= {"text (length in words)", "text (uncommon words)", "text (words)"}
+    assert all(stable[name]["verdict"] == "stable" for name in stable if name.startswith("text ("))
+
+    changed = same.assign(text=[f"Le film {t.lower()} Nous avons adoré ce spectacle étonnant, vraiment magnifique et "
+                                f"inoubliable, une oeuvre remarquable." for t in same["text"]])
+    drifted = {f["feature"]: f for f in check_drift(model, changed, store=False).features}
+    assert drifted["text (length in words)"]["verdict"] != "stable"
+    assert drifted["text (uncommon words)"]["verdict"] != "stable"

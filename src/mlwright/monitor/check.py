@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from mlwright._types import DataSource
 from mlwright.data.readers import read_table
 from mlwright.data.schema import DATETIME, TEXT, conform_columns
+from mlwright.profile.text_reference import text_signals
 from mlwright.errors import ConfigError, ModelFormatError
 from mlwright.files import json_ready
 from mlwright.monitor.performance import compare_performance
@@ -188,8 +189,14 @@ def _compare(loaded: _LoadedModel, data: CurrentData, reference: dict, settings:
             raise ModelFormatError(f"the reference has no column {spec.name!r}.", where=reference["description"]["where"],
                                    fix="pass a reference file with every input column of the model.")
         if spec.kind == TEXT:
-            features.append(_ignored(spec.name, spec.kind, settings.weight(spec.name, spec.kind),
-                                     "free text is not compared."))
+            weight = settings.weight(spec.name, spec.kind)
+            if summary.get("kind") != "text":  # a reference kept before texts had signals
+                features.append(_ignored(spec.name, spec.kind, weight, "free text is not compared by this model's "
+                                         "reference (retrain to compare its lengths and words)."))
+                continue
+            for signal, part, summary_kind, values in text_signals(summary, columns[spec.name]):
+                shift = numeric_shift(part, values) if summary_kind == "numeric" else categorical_shift(part, values)
+                shifts[f"{spec.name} ({signal})"] = (spec, summary_kind, weight, shift)
             continue
         shift = numeric_shift(summary, columns[spec.name]) if summary["kind"] == "numeric" \
             else categorical_shift(summary, columns[spec.name])

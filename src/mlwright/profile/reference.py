@@ -9,8 +9,10 @@ Per input column the summary holds what the drift statistics need and nothing mo
   their shares when there are at most :data:`EXACT_VALUES` of them, else :data:`SKETCH_POINTS`
   evenly spaced quantiles — from which the Kolmogorov–Smirnov distance and the Wasserstein
   distance are computed to within about 1/SKETCH_POINTS;
-- categorical, ordinal and text columns: the count of each value (the :data:`TOP_CATEGORIES`
-  most frequent; the rest pooled) and the missing count.
+- categorical and ordinal columns: the count of each value (the :data:`TOP_CATEGORIES`
+  most frequent; the rest pooled) and the missing count;
+- text columns: three signals, lengths, the share of uncommon words and the most common words
+  (``profile.text_reference``).
 
 The model's own output on the training rows (out-of-fold, so as honest as on new data) is
 summarised the same way, as is the metric estimated at training time.
@@ -22,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from mlwright._types import Task
-from mlwright.data.schema import DATETIME, NUMERIC, Schema
+from mlwright.data.schema import DATETIME, NUMERIC, TEXT, Schema
 
 REFERENCE_FORMAT = 1
 SKETCH_POINTS = 512
@@ -78,7 +80,12 @@ def categorical_summary(values) -> dict:
 
 
 def column_summary(values, kind: str) -> dict:
-    summary = numeric_summary(values) if kind in NUMERIC_KINDS else categorical_summary(values)
+    if kind == TEXT:
+        from mlwright.profile.text_reference import text_summary  # it builds on numeric_summary, above
+
+        summary = text_summary(values)
+    else:
+        summary = numeric_summary(values) if kind in NUMERIC_KINDS else categorical_summary(values)
     summary["column_kind"] = kind
     return summary
 
