@@ -130,6 +130,7 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
     families = [f for f in select_families(_families(config), task_, len(train_rows))
                 if f.name not in levers.LEVERS or levers.on(f.name)]  # the ablation can switch a family off
     prepared.notes.extend(left_out_notes(_families(config), task_, len(train_rows)))
+    prepared.notes[:0] = raw.attrs.get("read_notes", [])  # how the file was read: files left out, encodings
     context = _context(prepared, train_rows, metric_, config, budget, families, _resumed_validation(run_dir, resume))
     facts = _run_facts(data, prepared, config, metric_, read_options)
     facts["validation_chosen"] = {"kind": context.validation.kind, "folds": context.validation.folds}

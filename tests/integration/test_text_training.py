@@ -21,6 +21,7 @@ def test_a_folder_of_documents_trains_and_a_folder_scores(tmp_path):
     model = mlwright.load(run_dir / "model")
     assert model.target.name == "label" and sorted(model.target.classes) == ["neg", "pos"]
     assert "path" not in {c.name for c in model.schema.used}  # it names the class folder
+    assert "1 file beside the class folders, not in one, left out: README.txt." in trained.stdout.replace("\n", " ")
     assert any("text_model" in name for encoder in model.encoders.values() for name in encoder.feature_names_)
     terms = json.loads((run_dir / "evaluation.json").read_text())["text_terms"]
     assert [(t["column"], t["class"]) for t in terms] == [("text", "pos")]
