@@ -7,6 +7,7 @@ import typer
 from mlwright.cli.anomalies_cmd import anomalies_command
 from mlwright.cli.cluster_cmd import cluster_command
 from mlwright.cli.explain_cmd import explain_command
+from mlwright.cli.forecast_cmd import forecast_command
 from mlwright.cli.export_cmd import export_command
 from mlwright.cli.models_cmd import models_app
 from mlwright.cli.monitor_cmd import monitor_command
@@ -25,6 +26,7 @@ app.command("train")(train_command)
 app.command("predict")(predict_command)
 app.command("cluster")(cluster_command)
 app.command("anomalies")(anomalies_command)
+app.command("forecast")(forecast_command)
 app.command("profile")(profile_command)
 app.command("report")(report_command)
 app.command("explain")(explain_command)

@@ -45,9 +45,23 @@ def predict_command(
     address: Optional[str] = typer.Option(None, help="With --backend dask: the scheduler (tcp://host:8786); without "
                                           "it a local cluster of --workers processes is started for the job."),
     workers: int = typer.Option(2, help="With --backend dask and no --address: worker processes to start."),
+    horizon: Optional[int] = typer.Option(None, "--horizon", help="For a forecasting model: how many future steps "
+                                          "(default: the horizon it was trained for). DATA is then a newer history "
+                                          "of the same series, or left out to continue the training history."),
 ) -> None:
-    """Score DATA (or --sql) with MODEL and write one prediction column (plus proba_<class> columns)."""
+    """Score DATA (or --sql) with MODEL and write one prediction column (plus proba_<class> columns);
+    for a forecasting model, write the future rows of each series with their intervals."""
     options = read_options(sep, no_header, columns)
+    loaded = None
+    if backend == "local":
+        from mlwright import load
+
+        loaded = load(model, store=store)
+        if getattr(loaded, "kind", None) == "forecast":
+            return _write_forecast(loaded, data, sql, db, options, output, horizon)
+    if horizon is not None:
+        raise ConfigError(f"--horizon is for forecasting models; {model} is not one.", where="--horizon",
+                          fix="leave --horizon out, or name a model made by mlwright forecast.")
     source = data_or_query(data, sql, db, options)
     destination = _table_destination(output, to_table, to_db or db, to_db)
     if backend == "dask":
@@ -57,10 +71,9 @@ def predict_command(
     try:
         with _progress() as advance:
             if executor is None:
-                from mlwright import load
                 from mlwright.serve.batch import score_file
 
-                report = score_file(load(model, store=store), source, output, chunk_rows=chunk_rows,
+                report = score_file(loaded, source, output, chunk_rows=chunk_rows,
                                     read_options=options, to_table=destination, keep_columns=keep, on_chunk=advance)
             else:
                 from mlwright.serve.dask_batch import score_on_dask
@@ -82,6 +95,23 @@ def predict_command(
 
         console.print(f"Wrote {report.rows:,} predictions to table [bold]{to_table}[/] on {redact(destination[0])}",
                       highlight=False)
+
+
+def _write_forecast(loaded, data: Optional[Path], sql: Optional[str], db: Optional[str], options: dict,
+                    output: Optional[Path], horizon: Optional[int]) -> None:
+    """A forecasting model's future rows to ``output``: from DATA's history when given, else
+    continuing the history it was trained on."""
+    if output is None:
+        raise ConfigError("no output given.", where="--output", fix="pass -o forecast.csv.")
+    history = None
+    if data is not None or sql is not None:
+        history = loaded.read_new_history(data_or_query(data, sql, db, options), where=str(data or "--sql"))
+    from mlwright.serve.batch import write_table
+
+    table = loaded.forecast(horizon, history=history)
+    write_table(table, output)
+    series = table[loaded.history.id_name].nunique() if loaded.history.id_name else 1
+    console.print(f"Wrote {len(table):,} forecast rows ({series:,} series) to [bold]{output}[/]")
 
 
 @contextmanager

@@ -16,10 +16,10 @@
 A directory is written under a temporary name and renamed into place, so a crash never leaves
 a half-written model; at load every checksum is verified before anything is read.
 
-Models without a target (``kind`` in the manifest: ``clustering``, ``anomalies``) share the
+Models of another kind (``kind`` in the manifest: ``clustering``, ``anomalies``, ``forecast``) share the
 format's frame (the manifest, the input schema, ``features/``, ``training.json``, ``reference.json``
 and the checksums) and keep their own parts beside it (see ``mlwright.unsupervised.cluster_model``
-and ``anomaly_model``). They are written
+and ``anomaly_model``, and ``mlwright.forecasting.forecast_model``). They are written
 as version 2, which a version of mlwright that knows only supervised models refuses by its number
 instead of misreading; a manifest without ``kind`` is a supervised model.
 """
@@ -145,6 +145,10 @@ def load_model(path: str | Path) -> TrainedModel:
         from mlwright.unsupervised.anomaly_model import load_anomaly_model
 
         return load_anomaly_model(root, manifest)
+    if kind == "forecast":
+        from mlwright.forecasting.forecast_model import load_forecast_model
+
+        return load_forecast_model(root, manifest)
     if kind != SUPERVISED:
         raise ModelFormatError(f"unknown kind of model {kind!r}.", where=str(root),
                                fix=f"use mlwright {manifest.get('mlwright_version', 'of the right version')} to load it.")

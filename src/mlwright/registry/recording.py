@@ -111,6 +111,11 @@ def run_metrics(model, run_dir: Path | None) -> dict:
     info = model.info
     if getattr(model, "kind", None) == "anomalies":
         return {key: info.get(key) for key in ("contamination", "threshold", "flagged")}
+    if getattr(model, "kind", None) == "forecast":  # the backtest's errors, against the seasonal naive
+        chosen, baseline = info["chosen"], info.get("baseline") or {}
+        return {"mase": chosen["mase"], "smape": chosen["smape"], "wql": chosen["wql"], "method": chosen["name"],
+                "coverage_80": chosen["coverage"]["80"], "coverage_95": chosen["coverage"]["95"],
+                "baseline_mase": baseline.get("mase")}
     if getattr(model, "kind", None) == "clustering":  # no target: the choice of k is what runs compare on
         return {"clusters": info.get("k"), "method": info.get("method"), **{
             key: info["chosen"][key] for key in ("silhouette", "calinski_harabasz", "davies_bouldin", "stability")}}

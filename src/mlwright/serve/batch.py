@@ -180,6 +180,20 @@ def _empty_predictions(model: TrainedModel, keep: tuple[str, ...]) -> pd.DataFra
     return pd.DataFrame(columns=list(keep) + model.output_columns())
 
 
+def write_table(table: pd.DataFrame, out: str | os.PathLike) -> Path:
+    """One whole table to ``out`` in the format its name asks for, under a temporary name until
+    it is complete."""
+    from mlwright.files import atomic_path
+
+    out = Path(out)
+    kind, sep, compression = output_format(out)
+    with atomic_path(out) as path:
+        sink = _FileSink(path, kind, sep, compression)
+        sink.write(table)
+        sink.close(table.head(0))
+    return out
+
+
 class _FileSink:
     """Appends chunks of predictions to a file in the format its name asks for."""
 

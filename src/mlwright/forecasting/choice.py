@@ -1,0 +1,76 @@
+"""Choosing the forecast: the leaderboard of the backtest, and combinations of its best methods.
+
+Combinations are equal-weight means of the k best methods by backtest MASE (k = 2 to 4): the M4
+competition found 12 of its 17 most accurate methods were combinations, and equal weights are
+hard to beat when there are few windows to learn weights from. The chosen forecast is the entry,
+single method or combination, with the lowest mean MASE over series and windows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mlwright.forecasting.backtest import Backtest
+from mlwright.forecasting.intervals import Intervals, calibrate, cross_coverage
+from mlwright.forecasting.local_methods import BASELINE
+from mlwright.forecasting.scores import smape, weighted_quantile_loss
+
+MAX_COMBINED = 4
+LEVELS = (80, 95)
+
+
+@dataclass
+class Entry:
+    name: str
+    members: list[str]
+    mase: float
+    smape: float
+    wql: float
+    coverage: dict[int, float | None]
+    seconds: float
+
+    def record(self) -> dict:
+        return {"name": self.name, "members": self.members, "mase": round(self.mase, 4),
+                "smape": round(self.smape, 3), "wql": round(self.wql, 4),
+                "coverage": {str(k): (None if v is None else round(v, 3)) for k, v in self.coverage.items()},
+                "seconds": round(self.seconds, 2)}
+
+
+def combined(backtest: Backtest, members: list[str]) -> np.ndarray:
+    return np.mean([backtest.forecasts[m] for m in members], axis=0)
+
+
+def score_entry(backtest: Backtest, name: str, members: list[str]) -> Entry:
+    forecast = combined(backtest, members)
+    errors = backtest.scaled_errors(forecast)
+    mase = float(np.mean(np.abs(errors).mean(axis=2)))
+    smapes = [smape(a, f) for a, f in zip(backtest.actuals.reshape(-1, backtest.horizon),
+                                         forecast.reshape(-1, backtest.horizon))]
+    intervals = calibrate(errors, LEVELS)
+    quantiles = intervals.quantile_paths(forecast, backtest.scales)
+    wql = weighted_quantile_loss(backtest.actuals.ravel(), {q: path.ravel() for q, path in quantiles.items()})
+    return Entry(name, members, mase, float(np.mean(smapes)), wql, cross_coverage(errors, LEVELS),
+                 sum(backtest.seconds.get(m, 0.0) for m in members))
+
+
+def leaderboard(backtest: Backtest) -> list[Entry]:
+    """Every method alone and the combinations of the best, best first (by mean MASE)."""
+    singles = sorted((score_entry(backtest, name, [name]) for name in backtest.forecasts), key=lambda e: e.mase)
+    ranked = [e.name for e in singles]
+    combos = [score_entry(backtest, "mean of " + ", ".join(ranked[:k]), ranked[:k])
+              for k in range(2, min(MAX_COMBINED, len(ranked)) + 1)]
+    return sorted(singles + combos, key=lambda e: (e.mase, len(e.members)))
+
+
+def choose(board: list[Entry]) -> Entry:
+    return board[0]
+
+
+def baseline_entry(board: list[Entry]) -> Entry | None:
+    return next((e for e in board if e.members == [BASELINE]), None)
+
+
+def chosen_intervals(backtest: Backtest, entry: Entry) -> Intervals:
+    return calibrate(backtest.scaled_errors(combined(backtest, entry.members)), LEVELS)

@@ -1,0 +1,50 @@
+"""Forecast errors as the M competitions and the forecasting literature report them.
+
+- MASE: mean absolute error over the horizon divided by the in-sample mean absolute error of
+  the seasonal naive forecast (Hyndman and Koehler 2006), so 1.0 is "as good as repeating last
+  season", whatever the series' scale; averaged over series.
+- sMAPE: the symmetric percentage error of M3/M4, 0-200.
+- Weighted quantile loss: the pinball loss of the interval ends and the median, summed and
+  divided by the sum of absolute actuals (as GluonTS and Chronos report it).
+- Coverage: the share of actuals inside an interval.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def naive_scale(y: np.ndarray, season: int) -> float:
+    """The in-sample mean absolute error of the seasonal naive forecast (the plain naive one
+    when the history is shorter than a season and a step); 1 for a constant series."""
+    lag = season if season > 1 and len(y) > season else 1
+    if len(y) <= lag:
+        return 1.0
+    scale = float(np.mean(np.abs(y[lag:] - y[:-lag])))
+    return scale if scale > 0 and np.isfinite(scale) else 1.0
+
+
+def mase(actual: np.ndarray, predicted: np.ndarray, scale: float) -> float:
+    return float(np.mean(np.abs(actual - predicted)) / scale)
+
+
+def smape(actual: np.ndarray, predicted: np.ndarray) -> float:
+    denominator = np.abs(actual) + np.abs(predicted)
+    ratio = np.divide(2 * np.abs(actual - predicted), denominator, out=np.zeros_like(denominator, dtype=float),
+                      where=denominator > 0)
+    return float(100 * np.mean(ratio))
+
+
+def pinball(actual: np.ndarray, quantile_forecast: np.ndarray, q: float) -> float:
+    diff = actual - quantile_forecast
+    return float(np.sum(np.maximum(q * diff, (q - 1) * diff)))
+
+
+def weighted_quantile_loss(actual: np.ndarray, quantiles: dict[float, np.ndarray]) -> float:
+    """Mean over the quantiles of 2 × pinball / Σ|actual| (the scaled form of GluonTS)."""
+    total = float(np.sum(np.abs(actual))) or 1.0
+    return float(np.mean([2 * pinball(actual, forecast, q) / total for q, forecast in quantiles.items()]))
+
+
+def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
+    return float(np.mean((actual >= lower) & (actual <= upper)))
