@@ -102,12 +102,12 @@ def server_error(service: RunningService, since: int) -> tuple[str, str]:
     return error, logged
 
 
-def post(service: RunningService, **request) -> httpx.Response:
-    """POST /predict; a dropped connection, a 5xx or a traceback in the server's log fails the test
-    with what the server logged meanwhile."""
+def post(service: RunningService, path: str = "/predict", **request) -> httpx.Response:
+    """POST to ``path``; a dropped connection, a 5xx or a traceback in the server's log fails the
+    test with what the server logged meanwhile."""
     since = service.log_size()
     try:
-        answer = service.http.post("/predict", **request)
+        answer = service.http.post(path, **request)
     except httpx.HTTPError as exc:
         pytest.fail(f"no answer ({exc!r}); the service logged:\n{server_error(service, since)[1][-3000:]}")
     logged = server_error(service, since)[1] if answer.status_code >= 500 else service.log_text(since)

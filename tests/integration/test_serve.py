@@ -195,6 +195,12 @@ def test_the_openapi_spec_describes_each_input_from_the_training_schema(service)
     assert prediction == {"enum": ["no", "yes"]}
 
 
+def test_forecast_on_a_tabular_model_points_to_predict(service):
+    answer = httpx.post(f"{service}/forecast", json={"horizon": 3}, timeout=30)
+    assert answer.status_code == 404 and "POST /predict" in answer.json()["detail"]
+    assert "/forecast" not in httpx.get(f"{service}/openapi.json").json()["paths"]
+
+
 def test_csv_bodies_and_csv_answers(service, run_folder):
     rows = make_mixed_frame(6, seed=12).drop(columns="label")
     answer = httpx.post(f"{service}/predict", content=rows.to_csv(index=False).encode(),

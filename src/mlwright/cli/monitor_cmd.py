@@ -1,7 +1,8 @@
-"""`mlwright monitor`: has the data a model meets drifted from the data it learned from?
+"""`mlwright monitor`: has the data a model meets drifted from the data it learned from? For a
+forecasting model: do its forecasts hold against what happened?
 
-Exit codes, for cron and CI: 0 no drift, 1 drift warning, 2 drift that needs action, 3 the check
-could not run (bad input, unreachable store).
+Exit codes, for cron and CI: 0 no drift (forecasts hold), 1 drift warning, 2 drift that needs
+action (forecasts degraded), 3 the check could not run (bad input, unreachable store).
 """
 
 from __future__ import annotations
@@ -53,8 +54,10 @@ def monitor_command(
     store: Optional[str] = store_option(),
 ) -> None:
     """Compare CURRENT with MODEL's training data: drift per input column, in the predictions and,
-    when labels are present, in performance. Exit code 0 no drift, 1 warning, 2 action, 3 error."""
-    from mlwright.monitor.check import check_drift, write_drift_page
+    when labels are present, in performance. For a forecasting model, CURRENT holds the actual
+    values (its time, target and id columns) of times after its history: each is compared with
+    the model's forecast. Exit code 0 no drift, 1 warning, 2 action, 3 error."""
+    from mlwright.monitor.check import check_drift, resolve_model, write_drift_page
     from mlwright.monitor.settings import load_settings
 
     settings = load_settings(config, weights=_weights(weight), numeric_statistic=numeric_statistic,
@@ -68,9 +71,14 @@ def monitor_command(
 
     opened = open_store(store)
     try:
+        loaded = resolve_model(model, opened)
+        if getattr(loaded.model, "kind", None) == "forecast":
+            _refuse_drift_options(reference=reference, output=output, weight=weight, logged=logged,
+                                  numeric_statistic=numeric_statistic, categorical_statistic=categorical_statistic)
+            raise typer.Exit(_check_forecasts(loaded, source, settings.alpha, opened, options, as_json))
         with errors.status("reading the rows and comparing them with the reference ...") if is_terminal() \
                 else nullcontext():
-            report = check_drift(model, source, reference=reference, settings=settings, logged=logged, since=since,
+            report = check_drift(loaded, source, reference=reference, settings=settings, logged=logged, since=since,
                                  until=until, labels=labels, store=opened, read_options=options)
         if output is not None:
             write_drift_page(report, output, opened)
@@ -81,6 +89,30 @@ def monitor_command(
     else:
         _print(report, output)
     raise typer.Exit(report.status)
+
+
+def _refuse_drift_options(**given) -> None:
+    """Options of the drift check that a forecast check has no use for: named, not ignored."""
+    flags = {"reference": "--reference", "output": "--output", "weight": "--weight", "logged": "--logged",
+             "numeric_statistic": "--numeric-statistic", "categorical_statistic": "--categorical-statistic"}
+    for name, value in given.items():
+        if value:
+            raise ConfigError("an option of the drift check: a forecasting model is checked against the actual "
+                              "values of the times it forecast instead.", where=flags[name],
+                              fix=f"leave {flags[name]} out (--json prints every figure of the check).")
+
+
+def _check_forecasts(loaded, source, alpha: float, store, options: dict, as_json: bool) -> int:
+    """Check a forecasting model against the actuals and show what it found; the exit code."""
+    from mlwright.monitor.forecast_check import check_forecasts
+
+    with errors.status("matching the actuals with the forecasts ...") if is_terminal() else nullcontext():
+        check = check_forecasts(loaded, source, alpha=alpha, store=store, read_options=options)
+    if as_json:
+        console.print_json(json.dumps(check.to_dict(), default=str))
+    else:
+        _print_forecast_check(check)
+    return check.status
 
 
 def _current(current: Optional[Path], sql: Optional[str], db: Optional[str], logged: bool, options: dict):
@@ -145,3 +177,30 @@ def _print(report, output: Optional[Path]) -> None:
         console.print(f"  [dim]{escape(note)}[/]", highlight=False)
     if output is not None:
         console.print(f"Wrote the drift page to [bold]{output}[/]")
+
+
+def _print_forecast_check(check) -> None:
+    figures = check.figures
+    table = Table(title=f"Forecasts of {check.model} against {figures['steps']:,} actuals ({check.current['where']})")
+    for column in ("series", "steps", "MASE now", "sMAPE", "in 80%", "in 95%", "mean error"):
+        table.add_column(column)
+    for entry in sorted(check.series, key=lambda s: -s["mase"])[:SHOWN_ROWS]:
+        table.add_row(escape(entry["series"]), str(entry["steps"]), number(entry["mase"], 3), number(entry["smape"], 2),
+                      f"{entry['coverage_80']:.0%}", f"{entry['coverage_95']:.0%}", f"{entry['mean_error']:.4g}")
+    console.print(table)
+    if len(check.series) > SHOWN_ROWS:
+        console.print(f"... and {len(check.series) - SHOWN_ROWS} more series, the least degraded (--json shows all).")
+    accuracy, coverage = figures["accuracy"], figures["coverage"]
+    backtest = f" against {accuracy['backtest']:.3g} in the backtest" if accuracy["backtest"] is not None else ""
+    baseline = f" (seasonal naive {accuracy['baseline_backtest']:.3g})" if accuracy["baseline_backtest"] else ""
+    console.print(f"Accuracy: MASE now {accuracy['now']:.3g}{backtest}{baseline}; sMAPE now "
+                  f"{figures['smape']['now']:.3g}", highlight=False)
+    console.print("Intervals: " + ", ".join(f"{entry['share']:.0%} of the actuals inside the {level}% interval"
+                                           for level, entry in coverage.items()), highlight=False)
+    console.print("[dim]MASE: mean absolute error over the in-sample error of repeating the last season (below 1 "
+                  "beats it); mean error: actual minus forecast.[/]")
+    console.print(f"[{_STYLE[check.verdict]}]Verdict: {check.verdict}[/] (exit code {check.status})")
+    for reason in check.reasons:
+        console.print(f"  {escape(reason)}", highlight=False)
+    for note in check.notes:
+        console.print(f"  [dim]{escape(note)}[/]", highlight=False)

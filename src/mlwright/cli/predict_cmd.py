@@ -106,10 +106,10 @@ def _write_forecast(loaded, data: Optional[Path], sql: Optional[str], db: Option
     history = None
     if data is not None or sql is not None:
         history = loaded.read_new_history(data_or_query(data, sql, db, options), where=str(data or "--sql"))
-    from mlwright.serve.batch import write_table
+    from mlwright.serve.batch import write_file
 
     table = loaded.forecast(horizon, history=history)
-    write_table(table, output)
+    write_file(table, output)
     series = table[loaded.history.id_name].nunique() if loaded.history.id_name else 1
     console.print(f"Wrote {len(table):,} forecast rows ({series:,} series) to [bold]{output}[/]")
 

@@ -42,7 +42,8 @@ def serve_command(
                                                     "the service (repeat for more); CORS is off without one."),
     store: Optional[str] = store_option(),
 ) -> None:
-    """Serve MODEL: POST /predict, GET /health, /ready, /metadata, /metrics, and the OpenAPI page at /docs."""
+    """Serve MODEL: POST /predict (POST /forecast for a forecasting model), GET /health, /ready, /metadata,
+    /metrics, and the OpenAPI page at /docs."""
     import uvicorn
 
     from mlwright.serve.app import ServiceSettings

@@ -151,6 +151,10 @@ def csv_options(path: Path, *, sep: str | None, header: bool | None,
         "skipinitialspace": True, "low_memory": False,
         "header": 0 if header else None,
     }
+    if int(pd.__version__.split(".")[0]) < 3:
+        # the number written is the number read: pandas before 3 parses with a faster method that can
+        # miss the last bit, and a model scored a saved table a hair apart from the same rows in memory
+        options["float_precision"] = "round_trip"
     if not header:
         n_fields = len(next(csv.reader([sample.splitlines()[0]], delimiter=sep)))
         names = list(columns) if columns is not None else [f"column_{i + 1}" for i in range(n_fields)]

@@ -139,7 +139,32 @@ def parse_dates(values: pd.Series) -> pd.Series:
                 stamps = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
     if isinstance(stamps.dtype, pd.DatetimeTZDtype):
         stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-    return stamps
+    return _outside_nanoseconds(values, stamps)
+
+
+def _outside_nanoseconds(values: pd.Series, stamps: pd.Series) -> pd.Series:
+    """pandas before 3 parses text into nanoseconds, where years before 1677 or after 2262 do
+    not fit and become missing; ISO dates of those years are read in microseconds instead, as
+    pandas 3 and the few-rows path (``_small_dates``) read them, so that a date means the same
+    whichever pandas and path read it."""
+    missing = stamps.isna().to_numpy()
+    if not missing.any() or not pd.api.types.is_datetime64_any_dtype(stamps) or \
+            np.datetime_data(stamps.dtype)[0] != "ns":
+        return stamps
+    recovered = {}
+    for position in np.flatnonzero(missing):
+        value = values.iloc[position]
+        if isinstance(value, str) and _PLAIN_ISO_DATE.fullmatch(value.strip()):
+            try:
+                recovered[position] = np.datetime64(value.strip(), "us")
+            except ValueError:
+                continue
+    if not recovered:
+        return stamps
+    micro = stamps.to_numpy().astype("datetime64[us]")
+    for position, stamp in recovered.items():
+        micro[position] = stamp
+    return pd.Series(micro, index=stamps.index, name=stamps.name)
 
 
 def as_numbers(column: pd.Series) -> pd.Series:

@@ -11,22 +11,17 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-import multiprocessing
 import numpy as np
 
 from mlwright.forecasting import global_boosting
 from mlwright.forecasting.history import MIN_FIT_VALUES, History
 from mlwright.forecasting.local_methods import LocalMethod
-from mlwright.forecasting.scores import naive_scale
+from mlwright.forecasting.parallel import PARALLEL_JOBS, map_series
+from mlwright.forecasting.scores import naive_scale, recent_scale
 
 MAX_WINDOWS = 5
-#: Series per task when local methods are shared between processes.
-CHUNK_SERIES = 50
-#: Below this many fits a pool of processes costs more than it saves.
-PARALLEL_FITS = 200
 
 
 @dataclass
@@ -36,7 +31,8 @@ class Backtest:
     windows: int
     #: Per series and window: the actual values of the window, and the in-sample naive scale.
     actuals: np.ndarray  # (series, windows, horizon)
-    scales: np.ndarray  # (series, windows)
+    scales: np.ndarray  # (series, windows): MASE's, the whole history's
+    spreads: np.ndarray  # (series, windows): the intervals', the recent past's (``scores.recent_scale``)
     forecasts: dict[str, np.ndarray] = field(default_factory=dict)  # method -> (series, windows, horizon)
     seconds: dict[str, float] = field(default_factory=dict)
     passed_over: list[str] = field(default_factory=list)
@@ -45,27 +41,40 @@ class Backtest:
         """(actual - forecast) / scale, per series, window and step."""
         return (self.actuals - forecast) / self.scales[:, :, None]
 
+    def interval_errors(self, forecast: np.ndarray) -> np.ndarray:
+        """(actual - forecast) / the recent past's scale: what intervals are calibrated on."""
+        return (self.actuals - forecast) / self.spreads[:, :, None]
+
 
 def count_windows(history: History, horizon: int, season: int) -> int:
     """As many windows as the shortest series allows while keeping two seasons (or four values)
-    to learn from before the earliest one, at most ``MAX_WINDOWS``; at least one."""
+    to learn from before the earliest one, at most ``MAX_WINDOWS`` for a few series and fewer for
+    many (``windows_for``); at least one."""
     learn = max(2 * season + 2, MIN_FIT_VALUES) if season > 1 else MIN_FIT_VALUES
     possible = (history.shortest - learn) // horizon
     if possible < 1:
         possible = (history.shortest - MIN_FIT_VALUES) // horizon
-    return int(max(1, min(MAX_WINDOWS, possible)))
+    return int(max(1, min(windows_for(len(history.ids)), possible)))
+
+
+def windows_for(series: int) -> int:
+    """Errors pool over series and windows: one series needs five windows for its choice and its
+    intervals to rest on more than a few errors, a thousand give plenty in two, where each
+    window more costs a thousand fits of every local method."""
+    return MAX_WINDOWS if series <= 3 else 3 if series <= 20 else 2
 
 
 def start_backtest(history: History, horizon: int, season: int, windows: int) -> Backtest:
     n = len(history.ids)
     actuals = np.zeros((n, windows, horizon))
-    scales = np.ones((n, windows))
+    scales, spreads = np.ones((n, windows)), np.ones((n, windows))
     for i, y in enumerate(history.values):
         for w in range(windows):
             end = len(y) - (windows - w) * horizon
             actuals[i, w] = y[end:end + horizon]
             scales[i, w] = naive_scale(y[:end], season)
-    return Backtest(horizon, season, windows, actuals, scales)
+            spreads[i, w] = recent_scale(y[:end], season)
+    return Backtest(horizon, season, windows, actuals, scales, spreads)
 
 
 def run_local(backtest: Backtest, history: History, method: LocalMethod, deadline: float, n_jobs: int) -> bool:
@@ -81,14 +90,14 @@ def run_local(backtest: Backtest, history: History, method: LocalMethod, deadlin
     last = _window_forecast(method.name, history.values[0], len(history.values[0]) - backtest.horizon,
                             backtest.horizon, backtest.season)
     per_fit = time.time() - started
-    workers = min(n_jobs, os.cpu_count() or 1) if fits >= PARALLEL_FITS else 1
+    workers = min(n_jobs, os.cpu_count() or 1) if n >= PARALLEL_JOBS else 1
     projected = per_fit * (fits - 1) / workers
-    if time.time() + projected > deadline:
+    if method.statistical and time.time() + projected > deadline:  # the baselines always run: they cost nothing
         backtest.passed_over.append(f"{method.name}: its backtest would take about {max(projected, 1):.0f} s more "
                                     "than the time left")
         return False
     first = _series_windows(method.name, *jobs[0], known={backtest.windows - 1: last})
-    rest = _map_series(method.name, jobs[1:], workers)
+    rest = map_series(_series_windows, [(method.name, *job) for job in jobs[1:]], workers)
     backtest.forecasts[method.name] = np.stack([first, *rest])
     backtest.seconds[method.name] = round(time.time() - started, 3)
     return True
@@ -110,22 +119,12 @@ def _series_windows(name: str, y: np.ndarray, windows: int, horizon: int, season
     return out
 
 
-def _series_chunk(name: str, chunk: list[tuple]) -> list[np.ndarray]:
-    return [_series_windows(name, *job) for job in chunk]
-
-
-def _map_series(name: str, jobs: list[tuple], workers: int) -> list[np.ndarray]:
-    if workers <= 1 or len(jobs) < 2:
-        return [_series_windows(name, *job) for job in jobs]
-    chunks = [jobs[i:i + CHUNK_SERIES] for i in range(0, len(jobs), CHUNK_SERIES)]
-    context = multiprocessing.get_context("fork")  # the workers inherit what is imported
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return [row for rows in pool.map(_series_chunk, [name] * len(chunks), chunks) for row in rows]
-
-
 def run_global(backtest: Backtest, history: History, deadline: float, seed: int, n_jobs: int) -> bool:
     """Backtest the global LightGBM: one fit per window on every series' history before it."""
     started = time.time()
+    if started > deadline:
+        backtest.passed_over.append(f"{global_boosting.NAME}: no time was left for its backtest")
+        return False
     forecasts = np.zeros_like(backtest.actuals)
     for w in range(backtest.windows):
         cut = history.cut((backtest.windows - w) * backtest.horizon)

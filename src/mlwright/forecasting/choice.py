@@ -46,12 +46,13 @@ def score_entry(backtest: Backtest, name: str, members: list[str]) -> Entry:
     forecast = combined(backtest, members)
     errors = backtest.scaled_errors(forecast)
     mase = float(np.mean(np.abs(errors).mean(axis=2)))
+    interval_errors = backtest.interval_errors(forecast)
     smapes = [smape(a, f) for a, f in zip(backtest.actuals.reshape(-1, backtest.horizon),
                                          forecast.reshape(-1, backtest.horizon))]
-    intervals = calibrate(errors, LEVELS)
-    quantiles = intervals.quantile_paths(forecast, backtest.scales)
+    intervals = calibrate(interval_errors, LEVELS)
+    quantiles = intervals.quantile_paths(forecast, backtest.spreads)
     wql = weighted_quantile_loss(backtest.actuals.ravel(), {q: path.ravel() for q, path in quantiles.items()})
-    return Entry(name, members, mase, float(np.mean(smapes)), wql, cross_coverage(errors, LEVELS),
+    return Entry(name, members, mase, float(np.mean(smapes)), wql, cross_coverage(interval_errors, LEVELS),
                  sum(backtest.seconds.get(m, 0.0) for m in members))
 
 
@@ -73,4 +74,4 @@ def baseline_entry(board: list[Entry]) -> Entry | None:
 
 
 def chosen_intervals(backtest: Backtest, entry: Entry) -> Intervals:
-    return calibrate(backtest.scaled_errors(combined(backtest, entry.members)), LEVELS)
+    return calibrate(backtest.interval_errors(combined(backtest, entry.members)), LEVELS)

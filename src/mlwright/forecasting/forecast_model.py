@@ -30,7 +30,7 @@ from mlwright.forecasting.global_boosting import GlobalBooster
 from mlwright.forecasting.history import History, SINGLE_SERIES
 from mlwright.forecasting.intervals import Intervals
 from mlwright.forecasting.local_methods import METHODS, recent
-from mlwright.forecasting.scores import naive_scale
+from mlwright.forecasting.scores import recent_scale
 
 KIND = "forecast"
 HISTORY_FILE = "forecast/history.npz"
@@ -52,6 +52,13 @@ class ForecastModel:
         self.members, self.specs, self.booster, self.intervals, self.info = members, specs, booster, intervals, info
         #: The forecast made at training (set by ``forecast``; not saved: forecast.csv holds it).
         self.forecast_: pd.DataFrame | None = None
+        self._remembered: dict[str, list[np.ndarray]] | None = None
+
+    def remember(self, paths: dict[str, list[np.ndarray]]) -> None:
+        """The members' forecasts of the saved history at the trained horizon, made while
+        refitting: the same numbers ``member_paths`` would compute, without fitting every
+        series a second time."""
+        self._remembered = paths
 
     @property
     def time_column(self) -> str:
@@ -65,11 +72,15 @@ class ForecastModel:
         horizon = self.horizon if horizon is None else horizon
         past = self.history if history is None else history
         past = check_horizon(past, horizon)
-        paths = self.member_paths(past, horizon)
+        if history is None and horizon == self.horizon and self._remembered is not None:
+            paths = self._remembered
+        else:
+            paths = self.member_paths(past, horizon)
         mean = [np.mean([paths[m][i] for m in self.members], axis=0) for i in range(len(past.ids))]
         return self.table(past, mean, horizon)
 
     def member_paths(self, past: History, horizon: int) -> dict[str, list[np.ndarray]]:
+        self._check_libraries()
         known = {sid: i for i, sid in enumerate(self.history.ids)}
         paths: dict[str, list[np.ndarray]] = {}
         for member in self.members:
@@ -81,15 +92,25 @@ class ForecastModel:
             for sid, full in zip(past.ids, past.values):
                 y = recent(full, self.season)
                 spec = self.specs[member][known[sid]] if sid in known else None
-                out.append(_finite(method.forecast_spec(y, horizon, spec, self.season) if spec is not None
+                out.append(finite_path(method.forecast_spec(y, horizon, spec, self.season) if spec is not None
                                    else method.fit_forecast(y, horizon, self.season)[0], y, horizon))
             paths[member] = out
         return paths
 
+    def _check_libraries(self) -> None:
+        from mlwright.errors import OptionalDependencyError
+        from mlwright.forecasting.local_methods import statistical_available
+
+        statistical = [m for m in self.members if m in METHODS and METHODS[m].statistical]
+        if statistical and not statistical_available():
+            raise OptionalDependencyError(f"this model forecasts with {', '.join(statistical)}, refitted on the history "
+                                          "at each forecast by statsforecast, which is not installed.",
+                                          fix="pip install 'mlwright[forecast]'")
+
     def table(self, past: History, mean: list[np.ndarray], horizon: int) -> pd.DataFrame:
         frames = []
         for i, (sid, path) in enumerate(zip(past.ids, mean)):
-            scale = naive_scale(past.values[i], self.season)
+            scale = recent_scale(past.values[i], self.season)
             columns: dict[str, Any] = {self.time_column: past.future(i, horizon)}
             if past.id_name:
                 columns[past.id_name] = sid
@@ -138,7 +159,8 @@ class ForecastModel:
                 f"members={'+'.join(self.members)})")
 
 
-def _finite(path, y: np.ndarray, horizon: int) -> np.ndarray:
+def finite_path(path, y: np.ndarray, horizon: int) -> np.ndarray:
+    """A forecast with no NaN or inf: a method that diverged repeats the last value instead."""
     path = np.asarray(path, dtype=float)
     if path.shape != (horizon,) or not np.isfinite(path).all():
         warnings.warn("a method's forecast was not finite; the last value is repeated instead", stacklevel=3)

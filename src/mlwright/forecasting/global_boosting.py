@@ -10,6 +10,7 @@ becomes a lag of the next. Saved as LightGBM's own text format, with the scales 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +24,7 @@ MIN_ROWS = 24
 PARAMS = {"objective": "l2", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 20,
           "feature_fraction": 0.9, "bagging_fraction": 0.9, "bagging_freq": 1, "lambda_l2": 1.0,
           "verbose": -1, "deterministic": True, "force_row_wise": True}
-ROUNDS = 300
+ROUNDS = 150
 
 
 def lags_for(season: int) -> list[int]:
@@ -65,26 +66,43 @@ class GlobalBooster:
     seed: int = 0
 
     @property
-    def window(self) -> int:
-        return max(self.lags + [self.season])
+    def memory(self) -> int:
+        """How many past values a step's features read."""
+        return max(max(self.lags), recent_window(self.season), 2)
 
     def forecast(self, values: list[np.ndarray], starts: list[pd.Timestamp], horizon: int) -> list[np.ndarray]:
         """Each series' next ``horizon`` values, one step at a time, every series at once."""
         import lightgbm as lgb
 
+        if not values:
+            return []
         booster = lgb.Booster(model_str=self.booster_text)
-        centres, spreads = zip(*(standardisation(y) for y in values)) if values else ((), ())
-        paths = [list((y - c) / s) for y, c, s in zip(values, centres, spreads)]
-        futures = [pd.date_range(start, periods=len(y) + horizon, freq=self.freq)[-horizon:]
-                   for start, y in zip(starts, values)]
+        centres, spreads = (np.array(v) for v in zip(*(standardisation(y) for y in values)))
+        width = self.memory
+        # the last ``width`` standardised values of each series, NaN before a short series' start
+        buffer = np.full((len(values), width + horizon), np.nan)
+        for i, y in enumerate(values):
+            tail = (y[-width:] - centres[i]) / spreads[i]
+            buffer[i, width - len(tail):width] = tail
+        calendars = np.stack([calendar_features(pd.date_range(start, periods=len(y) + horizon, freq=self.freq)[-horizon:],
+                                                self.parts) for start, y in zip(starts, values)])
+        window = recent_window(self.season)
         for step in range(horizon):
-            rows = np.vstack([_features(np.asarray(path), len(path), self.lags, self.season,
-                                        calendar_features(future[step:step + 1], self.parts)[0])
-                              for path, future in zip(paths, futures)])
-            change = booster.predict(rows, num_threads=1)
-            for path, delta in zip(paths, change):
-                path.append(path[-1] + float(delta))
-        return [np.asarray(path[-horizon:]) * s + c for path, c, s in zip(paths, centres, spreads)]
+            now = width + step
+            past = buffer[:, :now]
+            lagged = np.column_stack([past[:, now - lag] - (past[:, -1] if lag > 1 else 0) for lag in self.lags])
+            recent = past[:, now - window:]
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mean, spread = np.nanmean(recent, axis=1), np.nanstd(recent, axis=1)
+            rows = np.column_stack([lagged, mean - past[:, -1], spread, past[:, -1] - past[:, -2],
+                                    calendars[:, step, :]])
+            buffer[:, now] = past[:, -1] + booster.predict(rows, num_threads=1)
+        return [buffer[i, width:] * spreads[i] + centres[i] for i in range(len(values))]
+
+
+def recent_window(season: int) -> int:
+    return max(season, 4)
 
 
 def standardisation(y: np.ndarray) -> tuple[float, float]:
@@ -93,13 +111,23 @@ def standardisation(y: np.ndarray) -> tuple[float, float]:
     return centre, spread if spread > 0 and np.isfinite(spread) else 1.0
 
 
-def _features(z: np.ndarray, t: int, lags: list[int], season: int, calendar: np.ndarray) -> np.ndarray:
-    """The row that predicts the change from ``z[t-1]`` to ``z[t]``: lags, the recent mean
-    and spread, the last change, the calendar of step ``t``."""
-    lagged = np.array([z[t - lag] if t - lag >= 0 else np.nan for lag in lags])
-    recent = z[max(t - max(season, 4), 0):t]
-    last_change = z[t - 1] - z[t - 2] if t >= 2 else np.nan
-    return np.concatenate([lagged, [recent.mean() - z[t - 1], recent.std(), last_change], calendar])
+def series_features(z: np.ndarray, first: int, lags: list[int], season: int, calendar: np.ndarray) -> np.ndarray:
+    """The rows that predict the change from ``z[t-1]`` to ``z[t]`` for every ``t`` from
+    ``first``: the last value, the other lags less the last value, the mean of the last ``recent_window`` values (at most, fewer near the
+    start) less the last value, their spread, the last change, the calendar of step ``t``."""
+    t = np.arange(first, len(z))
+    last = z[t - 1]
+    # every lag but the first as a difference from the last value: the step to a season ago is one feature
+    lagged = np.column_stack([np.where(t - lag >= 0, z[np.maximum(t - lag, 0)], np.nan) - (last if lag > 1 else 0)
+                              for lag in lags])
+    window = recent_window(season)
+    sums, squares = np.concatenate([[0.0], np.cumsum(z)]), np.concatenate([[0.0], np.cumsum(z * z)])
+    begin = np.maximum(t - window, 0)
+    count = t - begin
+    mean = (sums[t] - sums[begin]) / count
+    spread = np.sqrt(np.maximum((squares[t] - squares[begin]) / count - mean ** 2, 0.0))
+    change = np.where(t >= 2, last - z[np.maximum(t - 2, 0)], np.nan)
+    return np.column_stack([lagged, mean - last, spread, change, calendar[first:]])
 
 
 def fit_global_booster(values: list[np.ndarray], starts: list[pd.Timestamp], freq: str, season: int, *,
@@ -110,21 +138,21 @@ def fit_global_booster(values: list[np.ndarray], starts: list[pd.Timestamp], fre
     lags = lags_for(season)
     parts = calendar_parts(freq)
     first = min(lags[-1], MAX_SHORT_LAGS)
-    rows, targets = [], []
+    blocks, targets = [], []
+    # each series' latest rows when there are too many: the recent past is what the forecast continues
+    per_series = max(MAX_TRAINING_ROWS // max(len(values), 1), 1)
     for y, start in zip(values, starts):
         if len(y) <= first + 1:
             continue
         centre, spread = standardisation(y)
         z = (y - centre) / spread
         calendar = calendar_features(pd.date_range(start, periods=len(y), freq=freq), parts)
-        for t in range(first, len(z)):
-            rows.append(_features(z, t, lags, season, calendar[t]))
-            targets.append(z[t] - z[t - 1])
-    if len(rows) < MIN_ROWS:
+        begin = max(first, len(z) - per_series)
+        blocks.append(series_features(z, begin, lags, season, calendar))
+        targets.append(z[begin:] - z[begin - 1:-1])
+    if not blocks or sum(len(b) for b in blocks) < MIN_ROWS:
         return None
-    X, target = np.vstack(rows), np.asarray(targets)
-    if len(X) > MAX_TRAINING_ROWS:  # the latest rows: the recent past is what the forecast continues
-        X, target = X[-MAX_TRAINING_ROWS:], target[-MAX_TRAINING_ROWS:]
+    X, target = np.vstack(blocks), np.concatenate(targets)
     params = {**PARAMS, "seed": seed, "num_threads": n_jobs,
               "min_data_in_leaf": int(min(PARAMS["min_data_in_leaf"], max(len(X) // 10, 3)))}
     booster = lgb.train(params, lgb.Dataset(X, label=target), num_boost_round=rounds)

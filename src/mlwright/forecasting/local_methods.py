@@ -70,7 +70,13 @@ def _quiet(fit: Callable[[], Any]) -> Any:
             return fit()
 
 
+#: The shorter season inside a long one, for the methods that cannot take the long one: the week
+#: of a year of days, the day of a week of hours. AutoETS with it still weighs non-seasonal models.
+INNER_SEASON = {365: 7, 168: 24}
+
+
 def _ets_season(y: np.ndarray, season: int) -> int:
+    season = INNER_SEASON.get(season, season)
     return season if 1 < season <= ETS_MAX_SEASON and len(y) >= 2 * season + 2 else 1
 
 
@@ -91,6 +97,7 @@ def _ets(y: np.ndarray, horizon: int, spec: dict, season: int) -> np.ndarray:
 
 
 def _arima_season(y: np.ndarray, season: int) -> int:
+    season = INNER_SEASON.get(season, season)
     return season if 1 < season <= ARIMA_MAX_SEASON and len(y) >= 2 * season + 2 else 1
 
 
@@ -175,7 +182,25 @@ ETS = LocalMethod("auto_ets", _ets_choose, _ets, cost=1.0)
 ARIMA = LocalMethod("auto_arima", _arima_choose, _arima, cost=4.0)
 MSTL_METHOD = LocalMethod("mstl", _mstl_choose, _mstl, cost=2.0)
 
-METHODS = {m.name: m for m in (NAIVE, SEASONAL_NAIVE, DRIFT, THETA, ETS, ARIMA, MSTL_METHOD)}
+def on_logs(method: LocalMethod) -> LocalMethod:
+    """The method on the logarithm of a positive series, its forecast taken back: a season that
+    grows with the level (airline passengers) becomes one of constant size, which additive
+    models fit, and the forecast stays positive. Offered only where every value is above 0."""
+    def choose(y: np.ndarray, horizon: int, season: int) -> tuple[dict, np.ndarray]:
+        spec, forecast = method.choose(np.log(y), horizon, season)
+        return spec, np.exp(np.minimum(forecast, LOG_CEILING))
+
+    def forecast_spec(y: np.ndarray, horizon: int, spec: dict, season: int) -> np.ndarray:
+        return np.exp(np.minimum(method.forecast_spec(np.log(y), horizon, spec, season), LOG_CEILING))
+
+    return LocalMethod(f"{method.name}_log", choose, forecast_spec, statistical=True, cost=method.cost)
+
+
+#: exp() of more than this overflows: a diverging forecast on logs becomes the largest float, then
+#: repeats the last value as every non-finite forecast does.
+LOG_CEILING = 700.0
+ETS_LOG, ARIMA_LOG = on_logs(ETS), on_logs(ARIMA)
+METHODS = {m.name: m for m in (NAIVE, SEASONAL_NAIVE, DRIFT, THETA, ETS, ARIMA, MSTL_METHOD, ETS_LOG, ARIMA_LOG)}
 #: The baseline every forecast is judged against, as the M competitions do.
 BASELINE = SEASONAL_NAIVE.name
 
@@ -197,11 +222,14 @@ def statistical_available() -> bool:
     return True
 
 
-def candidate_methods(season: int, shortest: int) -> list[LocalMethod]:
-    """The local methods worth trying on this calendar, cheapest first."""
+def candidate_methods(season: int, shortest: int, positive: bool = False) -> list[LocalMethod]:
+    """The local methods worth trying on this calendar, cheapest first; with ``positive`` (every
+    value of every series above 0) ETS and ARIMA on logs too."""
     chosen = [SEASONAL_NAIVE, NAIVE, DRIFT]
     if statistical_available():
         chosen += [THETA, ETS, ARIMA]
+        if positive:
+            chosen += [ETS_LOG, ARIMA_LOG]
         if long_seasons(season) and shortest >= 2 * max(long_seasons(season)) + 2:
             chosen.append(MSTL_METHOD)
     return chosen

@@ -21,9 +21,10 @@ from mlwright.errors import ConfigError, DataError
 from mlwright.forecasting import global_boosting
 from mlwright.forecasting.backtest import count_windows, run_global, run_local, start_backtest
 from mlwright.forecasting.choice import baseline_entry, choose, chosen_intervals, leaderboard
-from mlwright.forecasting.forecast_model import ForecastModel
+from mlwright.forecasting.forecast_model import ForecastModel, finite_path
 from mlwright.forecasting.history import History, check_horizon, read_history
 from mlwright.forecasting.local_methods import METHODS, candidate_methods, recent, statistical_available
+from mlwright.forecasting.parallel import PARALLEL_JOBS, map_series
 from mlwright.forecasting.seasons import choose_season
 from mlwright.registry.run_slot import check_register, recorded_run
 
@@ -84,15 +85,21 @@ def fit_forecaster(history: History, horizon: int, *, time_limit: float, seed: i
     if not statistical_available():
         notes.append("the statistical methods (AutoETS, AutoARIMA, AutoTheta) are left out: statsforecast is not "
                      "installed. Add them with: pip install 'mlwright[forecast]'")
-    for method in candidate_methods(season, history.shortest):
-        _step(on_step, f"backtest {method.name}")
+    positive = all(float(np.min(y)) > 0 for y in history.values)
+    methods = candidate_methods(season, history.shortest, positive)
+    for method in [m for m in methods if not m.statistical]:
         run_local(backtest, history, method, deadline, jobs)
+    # the global model next: one fit per window whatever the number of series, where the
+    # statistical methods need one per series (the first to be passed over on a large collection)
     _step(on_step, f"backtest {global_boosting.NAME}")
     run_global(backtest, history, deadline, seed, jobs)
+    for method in [m for m in methods if m.statistical]:
+        _step(on_step, f"backtest {method.name}")
+        run_local(backtest, history, method, deadline, jobs)
     board = leaderboard(backtest)
     chosen = choose(board)
     _step(on_step, f"refit {chosen.name}")
-    specs, booster, rebuilt = _refit(history, horizon, season, chosen.members, seed, jobs)
+    specs, booster, rebuilt, paths = _refit(history, horizon, season, chosen.members, seed, jobs)
     baseline = baseline_entry(board)
     info = {"task": "forecast", "horizon": horizon, "season": season, "freq": history.freq,
             "time_columns": [c.strip() for c in ([time_columns] if isinstance(time_columns, str) else time_columns)
@@ -106,37 +113,49 @@ def fit_forecaster(history: History, horizon: int, *, time_limit: float, seed: i
     model = ForecastModel(history=history, season=season, horizon=horizon, members=chosen.members, specs=specs,
                           booster=booster, intervals=chosen_intervals(backtest, chosen), info=info)
     model.backtest_ = backtest
+    model.remember(paths)
     return model
 
 
 def _refit(history: History, horizon: int, season: int, members: list[str], seed: int,
-           jobs: int) -> tuple[dict[str, list[dict]], Any, float]:
-    """Each member on the whole history: the local members' specs, the booster, and how far the
-    rebuilt specs' forecasts are from the automatic models' (relative to the series' scale)."""
+           jobs: int) -> tuple[dict[str, list[dict]], Any, float, dict[str, list[np.ndarray]]]:
+    """Each member on the whole history: the local members' specs, the booster, how far the
+    rebuilt specs' forecasts are from the automatic models' (relative to the series' spread),
+    and each member's forecast (the rebuilt one: what the saved model will forecast)."""
     specs: dict[str, list[dict]] = {}
+    paths: dict[str, list[np.ndarray]] = {}
     booster = None
     worst = 0.0
     for member in members:
         if member == global_boosting.NAME:
             booster = global_boosting.fit_global_booster(history.values, history.starts, history.freq, season,
                                                          seed=seed, n_jobs=jobs)
+            paths[member] = booster.forecast(history.values, history.starts, horizon)
             continue
-        method = METHODS[member]
-        specs[member] = []
-        for full in history.values:
-            y = recent(full, season)
-            automatic, spec = method.fit_forecast(y, horizon, season)
-            rebuilt = method.forecast_spec(y, horizon, spec, season)
-            spread = float(np.std(y)) or 1.0
-            if np.isfinite(automatic).all() and np.isfinite(rebuilt).all():
-                worst = max(worst, float(np.max(np.abs(np.asarray(automatic) - rebuilt))) / spread)
-            specs[member].append(spec)
+        workers = min(jobs, os.cpu_count() or 1) if len(history.ids) >= PARALLEL_JOBS else 1
+        fitted = map_series(refit_series, [(member, y, horizon, season) for y in history.values], workers)
+        specs[member] = [spec for spec, _, _ in fitted]
+        paths[member] = [rebuilt for _, _, rebuilt in fitted]
+        worst = max([worst, *(difference for _, difference, _ in fitted)])
     if worst > REBUILD_TOLERANCE:
         import warnings
 
         warnings.warn(f"a rebuilt statistical model forecasts up to {worst:.2g} (in the series' spreads) away from "
                       "the automatic one; the saved model's forecast is the rebuilt one", stacklevel=2)
-    return specs, booster, worst
+    return specs, booster, worst, paths
+
+
+def refit_series(name: str, full: np.ndarray, horizon: int, season: int) -> tuple[dict, float, np.ndarray]:
+    """One series: the method's spec, the rebuilt forecast's distance from the automatic one,
+    and the rebuilt forecast."""
+    method = METHODS[name]
+    y = recent(full, season)
+    automatic, spec = method.fit_forecast(y, horizon, season)
+    rebuilt = finite_path(method.forecast_spec(y, horizon, spec, season), y, horizon)
+    difference = 0.0
+    if np.isfinite(automatic).all():
+        difference = float(np.max(np.abs(np.asarray(automatic) - rebuilt))) / (float(np.std(y)) or 1.0)
+    return spec, difference, rebuilt
 
 
 def save_outputs(model: ForecastModel, out: Path, *, source: str) -> None:

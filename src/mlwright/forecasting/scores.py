@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+RECENT_SEASONS = 3
+RECENT_VALUES = 30
+
 
 def naive_scale(y: np.ndarray, season: int) -> float:
     """The in-sample mean absolute error of the seasonal naive forecast (the plain naive one
@@ -22,6 +25,15 @@ def naive_scale(y: np.ndarray, season: int) -> float:
         return 1.0
     scale = float(np.mean(np.abs(y[lag:] - y[:-lag])))
     return scale if scale > 0 and np.isfinite(scale) else 1.0
+
+
+def recent_scale(y: np.ndarray, season: int) -> float:
+    """The seasonal naive error of the recent past (the last ``RECENT_SEASONS`` seasons, or
+    ``RECENT_VALUES`` values): what the intervals are scaled by. A series that grows (airline
+    passengers) makes larger errors at its end than over its whole history, and intervals scaled
+    by the whole history's error came out too narrow on the next year."""
+    keep = max(RECENT_SEASONS * season, RECENT_VALUES) + (season if season > 1 else 1)
+    return naive_scale(y[-keep:], season)
 
 
 def mase(actual: np.ndarray, predicted: np.ndarray, scale: float) -> float:

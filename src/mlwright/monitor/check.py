@@ -3,7 +3,8 @@ model's output and — when labels came with the rows — its performance; one v
 
 The verdict is the most severe of its parts (each column weighted, see ``MonitorSettings``):
 ``stable`` (exit code 0), ``warning`` (1) or ``action`` (2). Every check is recorded in the store,
-which keeps the time series the drift page draws.
+which keeps the time series the drift page draws. A forecasting model is checked against the
+actual values of the times it forecast instead (``forecast_check``).
 """
 
 from __future__ import annotations
@@ -102,9 +103,14 @@ def check_drift(model, current: DataSource | None = None, *, reference: DataSour
     if (current is None) == (not logged):
         raise ConfigError("name the current data: a file or query, or the logged predictions.",
                           where="CURRENT / --logged", fix="pass CURRENT, or --logged with --since (e.g. --since 24h).")
-    opened = _open_store(store, needed=logged)
+    opened = open_check_store(store, needed=logged)
     try:
-        loaded = _resolve_model(model, opened)
+        loaded = model if isinstance(model, LoadedModel) else resolve_model(model, opened)
+        if getattr(loaded.model, "kind", None) == "forecast":
+            raise ConfigError("a forecasting model is checked against the actual values of the times it forecast, "
+                              "not for drift.", where=loaded.reference,
+                              fix="use mlwright.monitor.forecast_check.check_forecasts (or `mlwright monitor MODEL "
+                                  "actuals.csv`).")
         if logged:
             data = from_log(opened, loaded.model, model_name=loaded.name, model_version=loaded.version,
                             served_as=loaded.served_as, since=when(since, where="since"),
@@ -121,7 +127,11 @@ def check_drift(model, current: DataSource | None = None, *, reference: DataSour
 
 
 @dataclass
-class _LoadedModel:
+class LoadedModel:
+    """A model and how the check names it: a folder, or a registered name and version (whose
+    served names find its logged predictions). Public so that a command can load the model once
+    and choose the check by its kind."""
+
     model: Any
     reference: str
     name: str | None
@@ -129,27 +139,30 @@ class _LoadedModel:
     served_as: list[str]
 
 
-def _resolve_model(model, store) -> _LoadedModel:
+def resolve_model(model, store) -> LoadedModel:
+    """Load ``model`` (a folder, a ``models:/`` URI read from ``store``, or a model in memory)."""
     from mlwright.registry.bundle import load_model
     from mlwright.registry.uris import is_model_uri, parse_model_uri
 
-    if hasattr(model, "raw_predict"):
+    if not isinstance(model, (str, os.PathLike)):  # a model in memory, of any kind
         registered = model.info.get("registered") if hasattr(model, "info") else None
-        return _LoadedModel(model, registered or "a model in memory", None, None, [registered] if registered else [])
+        return LoadedModel(model, registered or "a model in memory", None, None, [registered] if registered else [])
     if is_model_uri(str(model)):
         if store is None:
             raise ConfigError("a models:/ reference needs the store.", where="store",
                               fix="leave the store at its default or name one with --store.")
         name, ref = parse_model_uri(str(model))
         version = store.models.get(name, ref)
-        return _LoadedModel(load_model(store.models.folder(version)), version.uri, name, version.version,
-                            [version.uri, str(model)])
+        return LoadedModel(load_model(store.models.folder(version)), version.uri, name, version.version,
+                           [version.uri, str(model)])
     folder = Path(model)
-    return _LoadedModel(load_model(folder), str(folder.resolve()), None, None,
-                        sorted({str(model), str(folder.resolve()), os.fspath(folder)}))
+    return LoadedModel(load_model(folder), str(folder.resolve()), None, None,
+                       sorted({str(model), str(folder.resolve()), os.fspath(folder)}))
 
 
-def _open_store(store, *, needed: bool):
+def open_check_store(store, *, needed: bool):
+    """The store a check is recorded in: None for ``False`` (refused when ``needed``), an open
+    store as it is, else the one ``store`` names."""
     from mlwright.registry.store import open_store
 
     if store is False:
@@ -177,7 +190,7 @@ def _reference(model, reference: DataSource | None, read_options) -> dict:
     return {**built, "description": {"kind": "file", "where": where}}
 
 
-def _compare(loaded: _LoadedModel, data: CurrentData, reference: dict, settings: MonitorSettings) -> DriftReport:
+def _compare(loaded: LoadedModel, data: CurrentData, reference: dict, settings: MonitorSettings) -> DriftReport:
     model, frame = loaded.model, data.frame
     where = data.description["where"]
     facts = (model.target.name, *_LOG_FACTS, *[c for c in frame.columns if str(c).startswith("proba_")])

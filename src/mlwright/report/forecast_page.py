@@ -28,7 +28,8 @@ SHOWN_HISTORY = 400
 METHOD_WORDS = {"seasonal_naive": "seasonal naive (last season repeated)", "naive": "naive (last value repeated)",
                 "drift": "drift (the line from first to last value)", "auto_ets": "AutoETS (exponential smoothing)",
                 "auto_arima": "AutoARIMA", "auto_theta": "AutoTheta", "mstl": "MSTL (seasonal decomposition)",
-                "global_lightgbm": "LightGBM on lags and the calendar, one model for all series"}
+                "global_lightgbm": "LightGBM on lags and the calendar, one model for all series",
+                "auto_ets_log": "AutoETS on the logarithm", "auto_arima_log": "AutoARIMA on the logarithm"}
 _ENVIRONMENT = Environment(loader=PackageLoader("mlwright.report", "templates"),
                            autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 
@@ -63,9 +64,11 @@ def _series_plot(model, i: int) -> Plot:
     future = [str(t) for t in rows[model.time_column]]
     traces = [
         go.Scatter(x=future + future[::-1], y=list(rows["upper_95"]) + list(rows["lower_95"])[::-1], fill="toself",
-                   fillcolor="rgba(91,141,239,0.15)", line=dict(width=0), name="95% interval", hoverinfo="skip"),
+                   mode="lines", fillcolor="rgba(91,141,239,0.15)", line=dict(width=0), name="95% interval",
+                   hoverinfo="skip"),
         go.Scatter(x=future + future[::-1], y=list(rows["upper_80"]) + list(rows["lower_80"])[::-1], fill="toself",
-                   fillcolor="rgba(91,141,239,0.30)", line=dict(width=0), name="80% interval", hoverinfo="skip"),
+                   mode="lines", fillcolor="rgba(91,141,239,0.30)", line=dict(width=0), name="80% interval",
+                   hoverinfo="skip"),
         go.Scatter(x=[str(t) for t in times], y=values.tolist(), mode="lines", name="history",
                    line=dict(color="#1d2430", width=1.5)),
         go.Scatter(x=future, y=rows["forecast"].tolist(), mode="lines", name="forecast",
@@ -77,9 +80,9 @@ def _series_plot(model, i: int) -> Plot:
         window_times = history.times(i)[-backtest.horizon:]  # the last window ends where the history ends
         traces.append(go.Scatter(x=[str(t) for t in window_times], y=last.tolist(), mode="lines",
                                  name="backtest (last window)", line=dict(color="#e8833a", width=1.5, dash="dot")))
-    name = _text(sid) if history.id_name else _text(history.target)
+    name = sid if history.id_name else history.target  # page text: Jinja escapes it; plotly labels: _text
     return Plot(f"series-{i}", "series", name,
-                f"{_text(history.target)}: the last {len(values):,} values, the forecast of the next "
+                f"{history.target}: the last {len(values):,} values, the forecast of the next "
                 f"{len(rows):,} with its 80% and 95% intervals, and (dotted) what the chosen method forecast for "
                 "the last window of the history from the values before it.",
                 _figure(traces, x=_text(model.time_column), y=_text(history.target), height=340))

@@ -8,6 +8,7 @@
     GET  /ready      the model is loaded and scores a row
     GET  /metadata   the model's inputs (name, kind, type, known values), target, classes, metrics
     GET  /metrics    Prometheus: requests, latency histograms, rows scored, what was predicted
+    POST /forecast   a forecasting model's future rows, in place of /predict (``serve.forecast_route``)
 
 The request body's schema in the OpenAPI spec (/openapi.json, /docs) is the model's training
 schema (see ``serve.records``): a record that breaks it is a 422 naming the row, the field and
@@ -34,8 +35,10 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from mlwright.data.schema import NUMERIC
-from mlwright.errors import MlwrightError
+from mlwright.errors import ConfigError, MlwrightError
 from mlwright.files import json_ready
+from mlwright.serve import forecast_route
+from mlwright.serve.forecast_route import is_forecast
 from mlwright.serve.guard import ServiceGuard
 from mlwright.serve.metrics import CONTENT_TYPE_LATEST, ServiceMetrics
 from mlwright.serve.prediction_log import PredictionLogger, ServedRequest
@@ -68,12 +71,12 @@ class ServiceSettings:
 @dataclass
 class LoadedModel:
     """The model a service scores with, how it was named (a folder or a registry URI), and the
-    schema of what callers may send it."""
+    schema of what callers may send it (None for a forecasting model: it reads no records)."""
 
     reference: str
     model: object
     version: str
-    inputs: RecordSchema
+    inputs: RecordSchema | None
     loaded_at: float = field(default_factory=time.time)
 
 
@@ -92,6 +95,12 @@ def load_served_model(reference: str, settings: ServiceSettings | None = None) -
             version = opened.models.get(*parse_model_uri(reference)).uri
         finally:
             opened.close()
+    if is_forecast(model):
+        if settings.runtime != "python":
+            raise ConfigError("a forecasting model has no ONNX form.", where="--runtime",
+                              fix="serve it with --runtime python.")
+        forecast_route.check_ready(model)  # the first forecast compiles the statistical methods: not on a request
+        return LoadedModel(reference=reference, model=model, version=version, inputs=None)
     if settings.runtime == "onnx":
         from mlwright.portable.onnx_runtime import OnnxModel
 
@@ -102,7 +111,7 @@ def load_served_model(reference: str, settings: ServiceSettings | None = None) -
 
 def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or ServiceSettings()
-    metrics = ServiceMetrics(served.model.task.is_classification)
+    metrics = ServiceMetrics(not is_forecast(served.model) and served.model.task.is_classification)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -120,9 +129,10 @@ def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> 
         if app.state.prediction_log is not None:
             app.state.prediction_log.stop()
 
-    app = FastAPI(title=f"mlwright: {served.model.target.name}", version=served.version, lifespan=lifespan,
-                  description=f"Predicts {served.model.target.name!r} ({task_words(served.model)}) "
-                              f"with {served.version}.")
+    target = served.model.history.target if is_forecast(served.model) else served.model.target.name
+    app = FastAPI(title=f"mlwright: {target}", version=served.version, lifespan=lifespan,
+                  description=f"{'Forecasts' if is_forecast(served.model) else 'Predicts'} {target!r} "
+                              f"({task_words(served.model)}) with {served.version}.")
     app.state.served, app.state.settings, app.state.metrics = served, settings, metrics
     app.state.prediction_log = PredictionLogger(settings.store, settings.spool_dir, on_outcome=metrics.observe_logged) \
         if settings.log_predictions else None
@@ -152,14 +162,18 @@ def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> 
     def ready() -> JSONResponse:
         model = app.state.served.model
         try:
-            model.predict_table(pd.DataFrame([{c.name: None for c in model.schema.used}]))
+            if is_forecast(model):
+                forecast_route.check_ready(model)
+            else:
+                model.predict_table(pd.DataFrame([{c.name: None for c in model.schema.used}]))
         except Exception as exc:  # noqa: BLE001 - not ready is an answer, with its reason
             return JSONResponse({"status": "not ready", "reason": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ready", "model": app.state.served.version})
 
     @app.get("/metadata", summary="The model's inputs, target, classes and metrics")
     def metadata() -> dict:
-        return describe(app.state.served)
+        served = app.state.served
+        return forecast_route.describe(served) if is_forecast(served.model) else describe(served)
 
     @app.post("/predict", summary="Score one record, a list of records, or CSV rows",
               openapi_extra={"x-mlwright-predict": True})
@@ -167,6 +181,8 @@ def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> 
                       explain: int = Query(0, ge=0, le=MAX_EXPLAINED,
                                            description="Add each row's N largest contributions.")) -> Response:
         request_id = request.scope["state"]["request_id"]
+        if is_forecast(app.state.served.model):
+            return forecast_route.refuse_predict(app.state.served)
         body = await _read_body(request, settings.max_body_bytes)
         if isinstance(body, Response):
             return body
@@ -221,6 +237,14 @@ def create_app(served: LoadedModel, settings: ServiceSettings | None = None) -> 
             answer["explanations"] = json_ready(_explanations(model, checked.frame, explain))
         answer["latency_ms"] = round(latency_ms, 3)
         return JSONResponse(answer, headers=headers)
+
+    @app.post("/forecast", summary="A forecasting model's next steps, for its series or a newer history")
+    async def forecast(request: Request) -> Response:
+        served = app.state.served  # one read: a swap by the watcher never splits a request
+        body = await _read_body(request, settings.max_body_bytes)
+        if isinstance(body, Response):
+            return body
+        return await forecast_route.answer(request, body, served, metrics)
 
     return app
 
@@ -278,19 +302,32 @@ def _explanations(model, frame: pd.DataFrame, top: int) -> list:
 
 
 def _openapi(app: FastAPI) -> dict:
-    """FastAPI's spec, with /predict's body and answers described from the model's schema."""
+    """FastAPI's spec, with the model's own route described from its columns: /predict's body
+    and answers from the training schema, or a forecasting model's /forecast (the route the
+    model does not answer is left out)."""
     if app.openapi_schema:
         return app.openapi_schema
     served = app.state.served
     spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    record = served.inputs.record_json_schema()
     components = spec.setdefault("components", {}).setdefault("schemas", {})
-    components["Record"] = record
-    components["Prediction"] = _prediction_schema(served.model)
     components["Problems"] = {"type": "object", "properties": {"detail": {"type": "array", "items": {
         "type": "object", "properties": {"row": {"type": ["integer", "null"]}, "field": {"type": ["string", "null"]},
                                          "problem": {"type": "string"}}}}}}
     components["Message"] = {"type": "object", "properties": {"detail": {"type": "string"}}}
+    if is_forecast(served.model):
+        del spec["paths"]["/predict"]
+        forecast_route.document(spec, served.model)
+    else:
+        del spec["paths"]["/forecast"]
+        _document_predict(spec, served)
+    app.openapi_schema = spec
+    return spec
+
+
+def _document_predict(spec: dict, served: LoadedModel) -> None:
+    components = spec["components"]["schemas"]
+    components["Record"] = served.inputs.record_json_schema()
+    components["Prediction"] = _prediction_schema(served.model)
     one = {"$ref": "#/components/schemas/Record"}
     operation = spec["paths"]["/predict"]["post"]
     operation.pop("x-mlwright-predict", None)
@@ -310,8 +347,6 @@ def _openapi(app: FastAPI) -> dict:
         "422": {"description": "Records that break the schema: each problem names its row and field.",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problems"}}}},
     }
-    app.openapi_schema = spec
-    return spec
 
 
 def _prediction_schema(model) -> dict:

@@ -180,7 +180,7 @@ def _empty_predictions(model: TrainedModel, keep: tuple[str, ...]) -> pd.DataFra
     return pd.DataFrame(columns=list(keep) + model.output_columns())
 
 
-def write_table(table: pd.DataFrame, out: str | os.PathLike) -> Path:
+def write_file(table: pd.DataFrame, out: str | os.PathLike) -> Path:
     """One whole table to ``out`` in the format its name asks for, under a temporary name until
     it is complete."""
     from mlwright.files import atomic_path

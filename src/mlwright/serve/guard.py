@@ -15,7 +15,8 @@ import uuid
 
 #: Routes open without a key: liveness, and the spec that tells a caller how to authenticate.
 OPEN_ROUTES = frozenset({"/health", "/docs", "/openapi.json"})
-ROUTES = frozenset({"/predict", "/health", "/ready", "/metadata", "/metrics", "/docs", "/openapi.json"})
+ROUTES = frozenset({"/predict", "/forecast", "/health", "/ready", "/metadata", "/metrics", "/docs",
+                    "/openapi.json"})
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
