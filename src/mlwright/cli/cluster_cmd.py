@@ -9,9 +9,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mlwright.cli.common import (DB_HELP, SQL_HELP, check_jobs, console, data_or_query, friendly_errors, is_terminal,
-                                 jobs_option, keep_option, print_recorded, process_started, read_options,
-                                 register_option, store_option)
+from mlwright.cli.common import (DB_HELP, SQL_HELP, check_jobs, console, data_or_query, friendly_errors,
+                                 jobs_option, keep_option, live_status, print_recorded, process_started,
+                                 read_options, register_option, store_option)
 
 
 @friendly_errors
@@ -41,7 +41,7 @@ def cluster_command(
     check_jobs(jobs)
     from mlwright.unsupervised.cluster import cluster
 
-    with console.status("clustering", spinner="dots") if is_terminal() else _Quiet() as status:
+    with live_status("clustering") as status:
         def on_candidate(candidate) -> None:
             if status is not None:
                 status.update(f"clustering: {candidate.method} with k={candidate.k} "
@@ -51,14 +51,6 @@ def cluster_command(
                         store=store, keep_columns=tuple(keep or ()), register=register, started_at=started,
                         on_candidate=on_candidate)
     _print_summary(model, out)
-
-
-class _Quiet:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc) -> None:
-        return None
 
 
 def _print_summary(model, out: Optional[Path]) -> None:

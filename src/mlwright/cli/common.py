@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -124,6 +126,17 @@ def executor_for(backend: str, address: Optional[str], workers: int):
     from mlwright.execution.dask import DaskExecutor
 
     return DaskExecutor(address, workers=workers)
+
+
+@contextmanager
+def live_status(text: str) -> Iterator[Any]:
+    """A spinner and a line of status on a terminal, updated with ``status.update(...)``;
+    ``None`` elsewhere, where a log would fill with its frames."""
+    if not is_terminal():
+        yield None
+        return
+    with console.status(text, spinner="dots") as status:
+        yield status
 
 
 def print_recorded(info: dict) -> None:

@@ -9,9 +9,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mlwright.cli.common import (DB_HELP, SQL_HELP, check_jobs, console, data_or_query, friendly_errors, is_terminal,
-                                 jobs_option, print_recorded, process_started, read_options, register_option,
-                                 store_option)
+from mlwright.cli.common import (DB_HELP, SQL_HELP, check_jobs, console, data_or_query, friendly_errors,
+                                 jobs_option, live_status, print_recorded, process_started, read_options,
+                                 register_option, store_option)
 
 
 @friendly_errors
@@ -44,7 +44,7 @@ def forecast_command(
     check_jobs(jobs)
     from mlwright.forecasting.run import forecast
 
-    with console.status("forecasting", spinner="dots") if is_terminal() else _Quiet() as status:
+    with live_status("forecasting") as status:
         def on_step(text: str) -> None:
             if status is not None:
                 status.update(f"forecasting: {text}")
@@ -53,14 +53,6 @@ def forecast_command(
                          time_limit=time_limit, out=out, seed=seed, n_jobs=jobs, read_options=options, store=store,
                          register=register, started_at=started, on_step=on_step)
     _print_summary(model, out)
-
-
-class _Quiet:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc) -> None:
-        return None
 
 
 def _print_summary(model, out: Optional[Path]) -> None:

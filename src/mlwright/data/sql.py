@@ -41,6 +41,7 @@ _PERCENT_PARAMSTYLES = {"format", "pyformat"}
 _FILE_BACKENDS = {"sqlite", "duckdb"}
 #: One part of a table name: quoted ("x", `x`, [x]) or plain.
 _NAME_PART = r'(?:"[^"]+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)'
+PANDAS_MAJOR = int(pd.__version__.split(".")[0])
 #: What finding a query's first table looks at: names and parentheses; comments and strings are skipped.
 _SQL_TOKEN = re.compile(rf"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|(?P<name>{_NAME_PART}(?:\.{_NAME_PART})*)|(?P<paren>[()])",
                         re.S)
@@ -287,7 +288,9 @@ def _plain_values(column: pd.Series) -> pd.Series:
     if any(issubclass(k, (bytes, bytearray, memoryview)) for k in kinds):
         column = column.map(lambda v: bytes(v).decode("utf-8", "replace")
                             if isinstance(v, (bytes, bytearray, memoryview)) else v)
-    return column.astype("str")
+    if PANDAS_MAJOR >= 3:
+        return column.astype("str")
+    return column.astype(str).where(column.notna(), np.nan)  # pandas 2 would write NULL as the text 'None'
 
 
 def _table_columns(connection: Connection, schema: str | None, name: str) -> list[str] | None:
