@@ -180,3 +180,18 @@ def test_without_the_forecast_extra_the_baselines_and_lightgbm_still_forecast(tm
     assert "global_lightgbm" in names and not names & {"auto_ets", "auto_arima", "auto_theta"}
     assert any("pip install 'mlwright[forecast]'" in note for note in training["notes"])
     assert "mlwright[forecast]" in done.stdout
+
+
+def test_a_forecast_is_recorded_registered_and_predicts_from_the_registry(tmp_path):
+    several_series(2, 40).to_csv(tmp_path / "sales.csv", index=False)
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    done = run_cli("forecast", str(tmp_path / "sales.csv"), "--time", "month", "--target", "sales", "--id", "store",
+                   "--horizon", "4", "--time-limit", "60", "--register", "sales", "--store", store)
+    assert done.returncode == 0, done.stderr
+    assert "Registered as models:/sales/1" in done.stdout
+    runs = run_cli("runs", "list", "--store", store)
+    assert "mase" in runs.stdout and "finished" in runs.stdout
+    scored = run_cli("predict", "models:/sales/latest", "--horizon", "3", "-o", str(tmp_path / "next.csv"),
+                     "--store", store)
+    assert scored.returncode == 0, scored.stderr
+    assert len(pd.read_csv(tmp_path / "next.csv")) == 2 * 3

@@ -121,6 +121,8 @@ def _series_windows(name: str, y: np.ndarray, windows: int, horizon: int, season
 
 def run_global(backtest: Backtest, history: History, deadline: float, seed: int, n_jobs: int) -> bool:
     """Backtest the global LightGBM: one fit per window on every series' history before it."""
+    import lightgbm  # noqa: F401 - its import (seconds on a busy machine) must not be taken for the fit's cost
+
     started = time.time()
     if started > deadline:
         backtest.passed_over.append(f"{global_boosting.NAME}: no time was left for its backtest")
