@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlwright.forecasting import global_boosting
 from mlwright.forecasting.backtest import Backtest
 from mlwright.forecasting.intervals import Intervals, calibrate, cross_coverage
 from mlwright.forecasting.local_methods import BASELINE
@@ -65,8 +66,26 @@ def leaderboard(backtest: Backtest) -> list[Entry]:
     return sorted(singles + combos, key=lambda e: (e.mase, len(e.members)))
 
 
-def choose(board: list[Entry]) -> Entry:
-    return board[0]
+def refit_seconds(backtest: Backtest, entry: Entry) -> float:
+    """What refitting ``entry`` on the whole history should cost: a window of its backtest per
+    member, twice for a statistical member (its automatic search, then the rebuilt spec that the
+    saved model will forecast with)."""
+    return sum(backtest.seconds.get(m, 0.0) / backtest.windows * (1 if m == global_boosting.NAME else 2)
+               for m in entry.members)
+
+
+def choose(board: list[Entry], backtest: Backtest, seconds_left: float) -> tuple[Entry, str | None]:
+    """The best entry whose refit fits in the time left, and a note when a better one did not;
+    the cheapest when none fits (the baselines cost nothing)."""
+    for entry in board:
+        if refit_seconds(backtest, entry) <= seconds_left:
+            if entry is board[0]:
+                return entry, None
+            return entry, (f"{board[0].name} (backtest MASE {board[0].mase:.3f}) would take about "
+                           f"{refit_seconds(backtest, board[0]):.0f} s to refit on the whole history, more than the "
+                           f"{max(seconds_left, 0):.0f} s left: {entry.name} (MASE {entry.mase:.3f}) was chosen instead.")
+    cheapest = min(board, key=lambda e: refit_seconds(backtest, e))
+    return cheapest, f"no time was left to refit {board[0].name}: {cheapest.name} was chosen instead."
 
 
 def baseline_entry(board: list[Entry]) -> Entry | None:

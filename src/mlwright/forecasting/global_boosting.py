@@ -18,7 +18,7 @@ import pandas as pd
 
 NAME = "global_lightgbm"
 MAX_SHORT_LAGS = 14
-MAX_TRAINING_ROWS = 300_000
+MAX_TRAINING_ROWS = 60_000
 #: A global model needs this many training rows to be worth fitting.
 MIN_ROWS = 24
 PARAMS = {"objective": "l2", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 20,

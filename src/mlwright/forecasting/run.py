@@ -2,7 +2,8 @@
 
 The budget is split as train's is: the backtest may use ``BACKTEST_SHARE`` of it, starting
 methods cheapest first and passing over one whose measured cost would overrun; the rest is for
-refitting the chosen methods on the whole history, the intervals, the report and saving.
+refitting the chosen methods on the whole history (the best entry whose refit, predicted from
+its backtest, fits before the last ``AFTER_SHARE``), the intervals, the report and saving.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from mlwright.forecasting.seasons import choose_season
 from mlwright.registry.run_slot import check_register, recorded_run
 
 BACKTEST_SHARE = 0.6
+#: Kept for what follows the refit: the forecast table, the report, saving.
+AFTER_SHARE = 0.1
 FORECAST_CSV = "forecast.csv"
 REPORT = "report.html"
 #: Relative difference allowed between a library's automatic model and the same spec rebuilt.
@@ -97,7 +100,10 @@ def fit_forecaster(history: History, horizon: int, *, time_limit: float, seed: i
         _step(on_step, f"backtest {method.name}")
         run_local(backtest, history, method, deadline, jobs)
     board = leaderboard(backtest)
-    chosen = choose(board)
+    seconds_left = started + (1 - AFTER_SHARE) * time_limit - clock.time()
+    chosen, limited = choose(board, backtest, seconds_left)
+    if limited:
+        notes.append(limited)
     _step(on_step, f"refit {chosen.name}")
     specs, booster, rebuilt, paths = _refit(history, horizon, season, chosen.members, seed, jobs)
     baseline = baseline_entry(board)
