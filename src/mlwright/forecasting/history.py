@@ -175,13 +175,19 @@ def _refuse_duplicates(long: pd.DataFrame, id_column: str | None, where: str) ->
     twice = long.duplicated(["id", "time"], keep=False)
     if not twice.any():
         return
-    first = long[twice].sort_values(["id", "time", "row"]).head(SHOWN_ROWS * 2)
-    shown = "; ".join(f"{row.time} on lines {', '.join(str(r) for r in group.row)}"
-                      + (f" ({id_column} {row.id})" if id_column else "")
-                      for (_, _), group in first.groupby(["id", "time"], sort=False) for row in [group.iloc[0]])
+    repeated = long[twice].sort_values(["id", "time", "row"])
+    groups = list(repeated.groupby(["id", "time"], sort=False))[:3]
+    shown = "; ".join(f"{shown_time(group.time.iloc[0])} on lines {', '.join(str(r) for r in group.row[:SHOWN_ROWS])}"
+                      + (f" ({id_column} {group.id.iloc[0]})" if id_column else "") for _, group in groups)
     fix = "keep one row per time in each series (sum or average them first)" + \
           ("" if id_column else ", or name the column that tells series apart with --id")
     raise DataError(f"{int(twice.sum()):,} rows repeat a timestamp of their series: {shown}.", where=where, fix=fix + ".")
+
+
+def shown_time(stamp: pd.Timestamp) -> str:
+    """A time as a message shows it: the date alone at midnight, as the user's file most likely has it."""
+    stamp = pd.Timestamp(stamp)
+    return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else str(stamp)
 
 
 def infer_frequency(long: pd.DataFrame, where: str) -> str:
@@ -221,7 +227,7 @@ def _regular(long: pd.DataFrame, freq: str, time_name: str, target: str, id_colu
     off_grid = grid[places] != times
     if off_grid.any():
         first = long[off_grid].iloc[0]
-        raise DataError(f"{int(off_grid.sum()):,} times are not on a {freq} calendar (first: {first['time']}"
+        raise DataError(f"{int(off_grid.sum()):,} times are not on a {freq} calendar (first: {shown_time(first['time'])}"
                         + (f", series {first['id']}" if id_column else "") + ").", where=where,
                         fix="say the calendar step with --freq, or align the times (e.g. all month starts).")
     series_ids = long["id"].to_numpy()
