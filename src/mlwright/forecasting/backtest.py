@@ -19,7 +19,7 @@ from mlwright.forecasting import global_boosting
 from mlwright.forecasting.history import MIN_FIT_VALUES, History
 from mlwright.forecasting.local_methods import LocalMethod
 from mlwright.forecasting.parallel import PARALLEL_JOBS, map_series
-from mlwright.forecasting.scores import naive_scale, recent_scale
+from mlwright.forecasting.scores import naive_scale, season_window_scale
 
 MAX_WINDOWS = 5
 
@@ -32,7 +32,7 @@ class Backtest:
     #: Per series and window: the actual values of the window, and the in-sample naive scale.
     actuals: np.ndarray  # (series, windows, horizon)
     scales: np.ndarray  # (series, windows): MASE's, the whole history's
-    spreads: np.ndarray  # (series, windows): the intervals', the recent past's (``scores.recent_scale``)
+    spreads: np.ndarray  # (series, windows): the intervals' (``scores.season_window_scale``)
     forecasts: dict[str, np.ndarray] = field(default_factory=dict)  # method -> (series, windows, horizon)
     seconds: dict[str, float] = field(default_factory=dict)
     passed_over: list[str] = field(default_factory=list)
@@ -73,7 +73,7 @@ def start_backtest(history: History, horizon: int, season: int, windows: int) ->
             end = len(y) - (windows - w) * horizon
             actuals[i, w] = y[end:end + horizon]
             scales[i, w] = naive_scale(y[:end], season)
-            spreads[i, w] = recent_scale(y[:end], season)
+            spreads[i, w] = season_window_scale(y[:end], season, horizon)
     return Backtest(horizon, season, windows, actuals, scales, spreads)
 
 

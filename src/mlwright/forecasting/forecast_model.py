@@ -30,7 +30,6 @@ from mlwright.forecasting.global_boosting import GlobalBooster
 from mlwright.forecasting.history import History, SINGLE_SERIES
 from mlwright.forecasting.intervals import Intervals
 from mlwright.forecasting.local_methods import METHODS, recent
-from mlwright.forecasting.scores import recent_scale
 
 KIND = "forecast"
 HISTORY_FILE = "forecast/history.npz"
@@ -110,7 +109,7 @@ class ForecastModel:
     def table(self, past: History, mean: list[np.ndarray], horizon: int) -> pd.DataFrame:
         frames = []
         for i, (sid, path) in enumerate(zip(past.ids, mean)):
-            scale = recent_scale(past.values[i], self.season)
+            scale = self.intervals.scale_of(past.values[i], self.season, horizon)
             columns: dict[str, Any] = {self.time_column: past.future(i, horizon)}
             if past.id_name:
                 columns[past.id_name] = sid

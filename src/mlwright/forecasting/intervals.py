@@ -1,7 +1,8 @@
 """Prediction intervals from the backtest's errors (split conformal, pooled over steps).
 
 A method's own intervals assume its model is right; the backtest's errors say how wrong it was.
-Errors are divided by each series' naive scale, so series of every size pool together, and by a
+Errors are divided by each series' scale at that point of its season (``season_window_scale``),
+so series of every size and seasons of every spread pool together, and by a
 spread per horizon step (the root mean square error at that step, never smaller than an earlier
 step's), so the far steps' larger errors widen the far intervals while every step lends its
 errors to one quantile. With few windows that pooling is what makes a 95% quantile estimable.
@@ -18,11 +19,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlwright.forecasting.scores import recent_scale, season_window_scale
+
+#: How a series' errors are scaled: models saved before the season window say nothing and keep
+#: the recent past's scale their intervals were calibrated with.
+SEASON_WINDOW, RECENT = "season_window", "recent"
+
 
 @dataclass
 class Intervals:
     spread: np.ndarray  # (horizon,) scaled error spread per step
     multipliers: dict[int, float]  # level -> quantile of |error| / spread
+    scaling: str = SEASON_WINDOW
+
+    def scale_of(self, y: np.ndarray, season: int, horizon: int) -> float:
+        """The scale of ``y``'s next ``horizon`` errors, as the calibration measured it."""
+        return season_window_scale(y, season, horizon) if self.scaling == SEASON_WINDOW else recent_scale(y, season)
 
     def half_width(self, level: int, steps: int) -> np.ndarray:
         """Scaled half-widths for ``steps`` steps; beyond the backtested horizon the spread grows
@@ -49,12 +61,13 @@ class Intervals:
         return paths
 
     def to_state(self) -> dict:
-        return {"spread": [float(v) for v in self.spread],
+        return {"spread": [float(v) for v in self.spread], "scaling": self.scaling,
                 "multipliers": {str(k): float(v) for k, v in self.multipliers.items()}}
 
     @classmethod
     def from_state(cls, state: dict) -> "Intervals":
-        return cls(np.asarray(state["spread"], dtype=float), {int(k): float(v) for k, v in state["multipliers"].items()})
+        return cls(np.asarray(state["spread"], dtype=float), {int(k): float(v) for k, v in state["multipliers"].items()},
+                   state.get("scaling", RECENT))
 
 
 def step_spread(errors: np.ndarray) -> np.ndarray:

@@ -107,17 +107,20 @@ def fit_forecaster(history: History, horizon: int, *, time_limit: float, seed: i
     _step(on_step, f"refit {chosen.name}")
     specs, booster, rebuilt, paths = _refit(history, horizon, season, chosen.members, seed, jobs)
     baseline = baseline_entry(board)
+    intervals, coverage = chosen_intervals(backtest, chosen)
     info = {"task": "forecast", "horizon": horizon, "season": season, "freq": history.freq,
             "time_columns": [c.strip() for c in ([time_columns] if isinstance(time_columns, str) else time_columns)
                              for c in c.split(",") if c.strip()],
             "series": len(history.ids), "values": int(sum(len(v) for v in history.values)),
-            "windows": windows, "chosen": chosen.record(), "leaderboard": [e.record() for e in board],
+            "windows": windows, "chosen": {**chosen.record(), "coverage": {str(k): (None if v is None else round(v, 3))
+                                                                      for k, v in coverage.items()}},
+            "leaderboard": [e.record() for e in board],
             "baseline": None if baseline is None else baseline.record(),
             "passed_over": backtest.passed_over, "notes": notes, "rebuilt_max_difference": rebuilt,
             "filled_gaps": history.filled, "backtest_seconds": backtest.seconds,
             "train_seconds": round(clock.time() - started, 2)}
     model = ForecastModel(history=history, season=season, horizon=horizon, members=chosen.members, specs=specs,
-                          booster=booster, intervals=chosen_intervals(backtest, chosen), info=info)
+                          booster=booster, intervals=intervals, info=info)
     model.backtest_ = backtest
     model.remember(paths)
     return model

@@ -29,11 +29,29 @@ def naive_scale(y: np.ndarray, season: int) -> float:
 
 def recent_scale(y: np.ndarray, season: int) -> float:
     """The seasonal naive error of the recent past (the last ``RECENT_SEASONS`` seasons, or
-    ``RECENT_VALUES`` values): what the intervals are scaled by. A series that grows (airline
+    ``RECENT_VALUES`` values): what the intervals are scaled by without a season. A series that grows (airline
     passengers) makes larger errors at its end than over its whole history, and intervals scaled
     by the whole history's error came out too narrow on the next year."""
     keep = max(RECENT_SEASONS * season, RECENT_VALUES) + (season if season > 1 else 1)
     return naive_scale(y[-keep:], season)
+
+
+def season_window_scale(y: np.ndarray, season: int, horizon: int) -> float:
+    """The step-to-step change, on average, over the same part of the season as the ``horizon``
+    steps after ``y`` ends, in the last ``RECENT_SEASONS`` seasons: what the intervals are scaled
+    by. Spread changes with the season (the daily minimum temperatures of a Melbourne spring move
+    more than those of its winter), and intervals scaled by the recent past alone, a winter's,
+    covered 72% of a spring instead of 80%. Without a season, or with less than one behind,
+    ``recent_scale``."""
+    if season <= 1 or len(y) < season + 2:
+        return recent_scale(y, season)
+    changes = []
+    for back in range(1, RECENT_SEASONS + 1):
+        start, stop = max(len(y) - back * season, 1), min(len(y) - back * season + horizon, len(y))
+        if stop - start >= 1:
+            changes.append(np.abs(np.diff(y[start - 1:stop])))
+    scale = float(np.mean(np.concatenate(changes))) if changes else 0.0
+    return scale if scale > 0 and np.isfinite(scale) else recent_scale(y, season)
 
 
 def mase(actual: np.ndarray, predicted: np.ndarray, scale: float) -> float:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlwright.forecasting.intervals import calibrate, conformal_quantile, cross_coverage
-from mlwright.forecasting.scores import mase, naive_scale, smape, weighted_quantile_loss
+from mlwright.forecasting.backtest import Backtest
+from mlwright.forecasting.choice import best_members, choice_errors, chosen_intervals, leaderboard
+from mlwright.forecasting.intervals import RECENT, SEASON_WINDOW, Intervals, calibrate, conformal_quantile, cross_coverage
+from mlwright.forecasting.scores import mase, naive_scale, recent_scale, season_window_scale, smape, weighted_quantile_loss
 from mlwright.forecasting.seasons import choose_season, proposed_seasons
 
 
@@ -52,6 +54,50 @@ def test_intervals_widen_with_the_step_and_cover_as_asked_on_windows_left_out():
     assert coverage[95] == pytest.approx(0.95, abs=0.02)
     lower, upper = intervals.bounds(np.zeros(24), 2.0, 95)  # beyond the calibrated 12 steps it keeps widening
     assert upper[-1] > upper[11] > upper[0] > 0 and np.allclose(lower, -upper)
+
+
+def test_the_scale_follows_the_part_of_the_season_the_horizon_falls_in():
+    rng = np.random.default_rng(3)
+    month = np.arange(12 * 6) % 12
+    y = 100 + rng.normal(0, np.where(month < 6, 1.0, 5.0))  # calm first half-years, restless second ones
+    calm, restless = y[:12 * 5], y[:12 * 5 + 6]  # the next 6 steps: the calm half, then the restless one
+    assert season_window_scale(restless, 12, 6) > 2 * season_window_scale(calm, 12, 6)
+    assert season_window_scale(calm, 1, 6) == recent_scale(calm, 1)  # no season: the recent past's
+    assert season_window_scale(y[:13], 12, 6) == recent_scale(y[:13], 12)  # less than a season behind
+
+
+def test_a_saved_interval_keeps_the_scale_it_was_calibrated_with():
+    state = Intervals(np.ones(3), {80: 1.0}).to_state()
+    assert Intervals.from_state(state).scaling == SEASON_WINDOW
+    del state["scaling"]  # saved before the season window
+    assert Intervals.from_state(state).scaling == RECENT
+
+
+def _backtest(errors_by_method: dict[str, np.ndarray]) -> Backtest:
+    shape = next(iter(errors_by_method.values())).shape
+    actuals = np.zeros(shape)
+    backtest = Backtest(shape[2], 1, shape[1], actuals, np.ones(shape[:2]), np.ones(shape[:2]))
+    backtest.forecasts = {name: actuals - errors for name, errors in errors_by_method.items()}
+    return backtest
+
+
+def test_intervals_are_calibrated_on_the_errors_of_choosing_not_of_the_winner():
+    # "lucky" wins overall thanks to one window it forecast perfectly; without that window the
+    # choice is "steady", which missed it: the winner's own errors flatter the choosing.
+    lucky = np.full((1, 5, 4), 1.0)
+    lucky[0, 4] = 0.0
+    steady = np.full((1, 5, 4), 0.9)
+    steady[0, 4] = 2.0
+    backtest = _backtest({"lucky": lucky, "steady": steady})
+    assert leaderboard(backtest)[0].members == ["lucky"]
+    assert best_members(backtest, [0, 1, 2, 3]) == ["steady"]
+    errors = choice_errors(backtest, list(range(5)), ["lucky"])
+    assert np.allclose(errors[0, 4], 2.0) and np.allclose(errors[0, :4], 1.0)
+    chosen = leaderboard(backtest)[0]
+    intervals, coverage = chosen_intervals(backtest, chosen)
+    own = calibrate(backtest.interval_errors(backtest.forecasts[chosen.members[0]]), (80, 95))
+    assert intervals.multipliers[95] * intervals.spread[-1] >= own.multipliers[95] * own.spread[-1]
+    assert set(coverage) == {80, 95} and all(0 <= v <= 1 for v in coverage.values())
 
 
 def test_coverage_cannot_be_measured_on_one_window():
