@@ -24,7 +24,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 _PUBLIC = {
     "AutoClassifier": "mlwright.estimators", "AutoRegressor": "mlwright.estimators",
     "AutoCluster": "mlwright.estimators", "AutoAnomalyDetector": "mlwright.estimators",
-    "check_drift": "mlwright.monitor.check", "cluster": "mlwright.unsupervised.cluster",
+    "check_drift": "mlwright.monitor.check", "compare_runs": "mlwright.registry.comparison", "cluster": "mlwright.unsupervised.cluster",
     "find_anomalies": "mlwright.unsupervised.anomalies", "forecast": "mlwright.forecasting.run",
     "MlwrightError": "mlwright.errors", "TrainedModel": "mlwright.predictor", "load": "mlwright.registry.uris",
     "open_store": "mlwright.registry.store", "profile_table": "mlwright.profile",

@@ -224,6 +224,13 @@ class TrainedModel(Predicts):
 
         return save_model(self, Path(path))
 
+    def _repr_html_(self) -> str:
+        from mlwright.display.cards import trained_model
+
+        return trained_model(self).html()
+
     def __repr__(self) -> str:
         members = ", ".join(f"{m.name}×{m.weight:.2f}" for m in self.members)
-        return f"TrainedModel(task={self.task.value}, target={self.target.name!r}, members=[{members}])"
+        value = ((self.info or {}).get("estimate") or {}).get("value")
+        estimate = f", {self.metric}={value:.4g}" if value is not None else ""
+        return f"TrainedModel(task={self.task.value}, target={self.target.name!r}{estimate}, members=[{members}])"

@@ -4,7 +4,7 @@ import mlwright
 def test_public_surface_is_small_and_deliberate():
     assert sorted(mlwright.__all__) == ["AutoAnomalyDetector", "AutoClassifier", "AutoCluster", "AutoRegressor",
                                         "MlwrightError", "TrainedModel",
-                                        "__version__", "check_drift", "cluster", "find_anomalies", "forecast", "load", "open_store",
+                                        "__version__", "check_drift", "cluster", "compare_runs", "find_anomalies", "forecast", "load", "open_store",
                                         "profile_table", "retrain", "train"]
     for name in mlwright.__all__:
         assert hasattr(mlwright, name)

@@ -114,58 +114,21 @@ def compare_command(
     store: Optional[str] = store_option(),
 ) -> None:
     """Runs side by side; the rows where they differ are highlighted."""
+    from mlwright.registry.comparison import compare_runs
     from mlwright.registry.store import open_store
 
     if len(run_ids) < 2:
         raise ConfigError("compare needs two runs or more.", where="runs compare",
                           fix="pass two run ids: `mlwright runs compare ID1 ID2`.")
-    opened = open_store(store)
-    found = [opened.runs.get(r) for r in run_ids]
-    rows = comparison_rows(found, [opened.runs.trials(r.id) for r in found])
+    comparison = compare_runs(run_ids, open_store(store))
     table = Table(title="Runs compared")
     table.add_column("")
-    for run in found:
+    for run in comparison.runs:
         table.add_column(run.id[:8], overflow="fold")
-    for label, values in rows:
-        differ = len({str(v) for v in values}) > 1
-        style = "bold yellow" if differ else ""
+    for label, values in comparison.rows:
+        style = "bold yellow" if comparison.differs(label) else ""
         table.add_row(label, *[f"[{style}]{v}[/]" if style else str(v) for v in values])
     console.print(table, highlight=False)
-
-
-def comparison_rows(runs, trials_of) -> list[tuple[str, list]]:
-    """(label, one value per run) for every fact worth comparing; settings only where one differs."""
-    rows: list[tuple[str, list]] = []
-    for label, pick in (("status", lambda r: r.status), ("started (UTC)", lambda r: f"{r.started_at:%Y-%m-%d %H:%M}"),
-                        ("target", lambda r: r.target), ("task", lambda r: r.task), ("metric", lambda r: r.metric),
-                        ("data sha256", lambda r: ((r.data or {}).get("sha256") or "-")[:12]),
-                        ("rows", lambda r: (r.data or {}).get("rows")), ("columns", lambda r: (r.data or {}).get("columns")),
-                        ("estimate", lambda r: number(r.estimate)),
-                        ("out-of-fold", lambda r: number((r.metrics or {}).get("oof_score"))),
-                        ("latency ms", lambda r: number((r.metrics or {}).get("single_row_latency_ms"), 3)),
-                        ("seconds", lambda r: number(r.seconds, 1)),
-                        ("commit", lambda r: ((r.git or {}).get("commit") or "-")[:8])):
-        rows.append((label, [pick(r) for r in runs]))
-    rows.append(("trials", [len(t) for t in trials_of]))
-    rows.append(("ensemble", [", ".join(f"{n}×{w:.2f}" for n, w in ((r.metrics or {}).get("members") or {}).items())
-                              for r in runs]))
-    sets = sorted({s for r in runs for s in ((r.metrics or {}).get("sets") or {})})
-    for name in sets:
-        metrics = sorted({m for r in runs for m in (((r.metrics or {}).get("sets") or {}).get(name) or {})})
-        for metric in metrics:
-            rows.append((f"{name}: {metric}", [number((((r.metrics or {}).get("sets") or {}).get(name) or {})
-                                                     .get(metric)) for r in runs]))
-    settings = sorted({k for r in runs for k in r.params})
-    for key in settings:
-        values = [r.params.get(key) for r in runs]
-        if len({json.dumps(v, default=str) for v in values}) > 1:
-            rows.append((f"setting: {key}", [json.dumps(v, default=str) for v in values]))
-    packages = sorted({p for r in runs for p in ((r.environment or {}).get("packages") or {})})
-    for package in packages:
-        values = [((r.environment or {}).get("packages") or {}).get(package) for r in runs]
-        if len(set(values)) > 1:
-            rows.append((f"package: {package}", values))
-    return rows
 
 
 def _summary(run) -> dict:

@@ -153,6 +153,11 @@ class ForecastModel:
 
         return write_folder(Path(path), write)
 
+    def _repr_html_(self) -> str:
+        from mlwright.display.cards import forecast_model
+
+        return forecast_model(self).html()
+
     def __repr__(self) -> str:
         return (f"ForecastModel(series={len(self.history.ids)}, horizon={self.horizon}, "
                 f"members={'+'.join(self.members)})")

@@ -77,6 +77,15 @@ class DriftReport:
                    "reference_missing_rate", "new_category_rate"]
         return pd.DataFrame(self.features, columns=columns)
 
+    def _repr_html_(self) -> str:
+        from mlwright.display.cards import drift_report
+
+        return drift_report(self).html()
+
+    def __repr__(self) -> str:
+        return (f"DriftReport(verdict={self.verdict}, rows={self.rows}, drifted={self.drifted[:5]}"
+                f"{'...' if len(self.drifted) > 5 else ''})")
+
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "model_name": self.model_name, "model_version": self.model_version,
                 "checked_at": self.checked_at.isoformat(), "rows": self.rows, "reference_rows": self.reference_rows,

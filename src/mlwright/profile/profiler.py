@@ -87,6 +87,15 @@ class Profile:
             lines.append("Every statistic uses every row.")
         return lines
 
+    def _repr_html_(self) -> str:
+        from mlwright.display.cards import profile
+
+        return profile(self).html()
+
+    def __repr__(self) -> str:
+        return (f"Profile(source={self.source!r}, rows={self.rows}, columns={len(self.columns)}, "
+                f"findings={len(self.findings)})")
+
     def to_dict(self) -> dict[str, Any]:
         return {"format_version": FORMAT_VERSION, "source": self.source, "rows": self.rows,
                 "duplicated_rows": self.duplicated_rows, "memory_bytes": self.memory_bytes,

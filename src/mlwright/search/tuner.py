@@ -9,7 +9,11 @@ from __future__ import annotations
 import logging
 import warnings
 
-import optuna
+# Optuna imports tqdm.auto for progress bars it never shows here; in a notebook without
+# ipywidgets that import warns "IProgress not found" under the training cell.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="IProgress not found")
+    import optuna
 
 from mlwright._types import Task
 from mlwright.models.registry import get_family

@@ -146,6 +146,11 @@ class AnomalyModel(LabelledAnswers):
 
         return write_folder(Path(path), write)
 
+    def _repr_html_(self) -> str:
+        from mlwright.display.cards import anomaly_model
+
+        return anomaly_model(self).html()
+
     def __repr__(self) -> str:
         return f"AnomalyModel(contamination={self.info.get('contamination')}, threshold={self.threshold:.4f})"
 

@@ -116,6 +116,11 @@ class ClusterModel(LabelledAnswers):
 
         return write_folder(Path(path), write)
 
+    def _repr_html_(self) -> str:
+        from mlwright.display.cards import cluster_model
+
+        return cluster_model(self).html()
+
     def __repr__(self) -> str:
         return f"ClusterModel(method={self.method}, clusters={self.n_clusters})"
 
