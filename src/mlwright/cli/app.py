@@ -17,6 +17,7 @@ from mlwright.cli.report_cmd import report_command
 from mlwright.cli.retrain_cmd import retrain_command
 from mlwright.cli.runs_cmd import runs_app
 from mlwright.cli.serve_cmd import serve_command
+from mlwright.cli.ui_cmd import ui_command
 from mlwright.cli.test_cmd import test_command
 from mlwright.cli.train_cmd import train_command
 
@@ -35,6 +36,7 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(models_app, name="models")
 app.command("export")(export_command)
 app.command("serve")(serve_command)
+app.command("ui")(ui_command)
 app.command("retrain")(retrain_command)
 app.command("monitor")(monitor_command)
 

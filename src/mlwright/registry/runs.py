@@ -133,24 +133,45 @@ class RunLog:
             raise StoreError(f"{run_id!r} matches more than one run.", where="run", fix="give more of the id.")
         return Run.from_row(rows[0])
 
-    def list(self, *, limit: int = 20, status: str | None = None, target: str | None = None,
-             model: str | None = None, data: str | None = None) -> list[Run]:
-        """The newest ``limit`` runs that pass every filter given: their ``status``, the ``target``
-        they predict, a ``model`` name they were registered under, and ``data``: text found, in any
-        case, in their data's path, query or kind (``DataFrame``)."""
+    def list(self, *, limit: int | None = 20, status: str | None = None, target: str | None = None,
+             model: str | None = None, data: str | None = None, metric: str | None = None,
+             since: datetime | None = None) -> list[Run]:
+        """The newest ``limit`` runs (all with None) that pass every filter given: their ``status``,
+        the ``target`` they predict, their ``metric``, started ``since`` a moment, a ``model`` name
+        they were registered under, and ``data``: text found, in any case, in their data's path,
+        query or kind (``DataFrame``)."""
         status = check_status(status)
         self.reconcile()
-        query = select(runs).order_by(runs.c.started_at.desc(), runs.c.id).limit(limit)
+        query = select(runs).order_by(runs.c.started_at.desc(), runs.c.id)
+        if limit is not None:
+            query = query.limit(limit)
         if status:
             query = query.where(runs.c.status == status)
         if target:
             query = query.where(runs.c.target == target)
+        if metric:
+            query = query.where(runs.c.metric == metric)
+        if since is not None:
+            query = query.where(runs.c.started_at >= since)
         if model:
             query = query.where(runs.c.id.in_(select(model_versions.c.run_id).where(model_versions.c.name == model)))
         if data:
             query = query.where(func.lower(_source_text()).contains(data.strip().lower(), autoescape=True))
         with self.engine.connect() as connection:
             return [Run.from_row(row) for row in connection.execute(query)]
+
+    def by_run_dir(self, run_dir: str) -> Run | None:
+        """The latest run that wrote to ``run_dir``, if one has started."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(runs).where(runs.c.run_dir == run_dir)
+                                     .order_by(runs.c.started_at.desc()).limit(1)).first()
+        return Run.from_row(row) if row else None
+
+    def distinct_values(self) -> dict[str, list[str]]:
+        """The statuses, targets and metrics that runs have: what a filter can choose from."""
+        with self.engine.connect() as connection:
+            return {name: sorted(v for v in connection.execute(select(runs.c[name]).distinct()).scalars() if v)
+                    for name in ("status", "target", "metric")}
 
     def registered_as(self, run_ids: list[str]) -> dict[str, list[str]]:
         """``name/version`` of every model version registered from each run, oldest first."""

@@ -12,10 +12,11 @@ import io
 import json
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pyarrow import json as pa_json
-from sqlalchemy import Text, and_, cast, func, insert, select, type_coerce
+from sqlalchemy import Date, Text, and_, cast, func, insert, select, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -98,6 +99,29 @@ class ServedPredictions:
         probabilities = _objects(columns.pop("probabilities")).add_prefix("proba_")
         facts = pd.DataFrame({"prediction": _values(columns.pop("prediction")), **columns})
         return pd.concat([inputs, facts[["prediction"]], probabilities, facts.drop(columns="prediction")], axis=1)
+
+    def summary(self, model_name: str, *, recent: int = 5000) -> dict:
+        """What a monitoring page shows of a model's served rows: the count per version and per
+        day (all rows, counted by the database), and the latency quantiles and predicted values of
+        the ``recent`` latest rows (read, as a page must answer quickly whatever the log's size)."""
+        day = func.date(table.c.served_at) if self.engine.dialect.name != "postgresql" else \
+            cast(table.c.served_at, Date)
+        with self.engine.connect() as connection:
+            by_version = connection.execute(select(table.c.model_version, func.count()).where(
+                table.c.model_name == model_name).group_by(table.c.model_version).order_by(table.c.model_version)).all()
+            by_day = connection.execute(select(day.label("day"), func.count()).where(table.c.model_name == model_name)
+                                        .group_by(day).order_by(day)).all()
+            latest = connection.execute(select(table.c.latency_ms, cast(table.c.prediction, Text)).where(
+                table.c.model_name == model_name).order_by(table.c.served_at.desc(), table.c.id.desc())
+                .limit(recent)).all()
+        latencies = np.array([r[0] for r in latest if r[0] is not None], dtype=float)
+        predictions = _values(tuple(r[1] for r in latest))
+        return {"rows": int(sum(n for _, n in by_version)), "by_version": [(v, int(n)) for v, n in by_version],
+                "by_day": [(str(d), int(n)) for d, n in by_day], "recent": len(latest),
+                "latency_p50": float(np.percentile(latencies, 50)) if len(latencies) else None,
+                "latency_p90": float(np.percentile(latencies, 90)) if len(latencies) else None,
+                "predicted": pd.Series(predictions, dtype=object).astype(str).value_counts().head(10).to_dict()
+                if len(predictions) else {}}
 
     def count(self) -> int:
         with self.engine.connect() as connection:
