@@ -77,18 +77,25 @@ def start_service(model: Path | str, log: Path, *extra: str, env: dict[str, str]
                                    env={**os.environ, "MLWRIGHT_API_KEYS": "", **(env or {})},
                                    stdout=output, stderr=subprocess.STDOUT)
     service = RunningService(process, f"http://127.0.0.1:{port}", Path(log))
+    wait_until_healthy(service, "the service")
+    return service
+
+
+def wait_until_healthy(server, what: str) -> None:
+    """Wait until ``server`` (a ``process``, a ``url``, ``log_text()`` and ``stop()``) answers
+    /health; an exit or a timeout fails with the end of what it logged."""
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{service.url}/health", timeout=2).status_code == 200:
-                return service
+            if httpx.get(f"{server.url}/health", timeout=2).status_code == 200:
+                return
         except httpx.HTTPError:
             pass
-        if process.poll() is not None:
-            raise AssertionError(f"the service exited with {process.returncode}:\n{service.log_text()[-4000:]}")
+        if server.process.poll() is not None:
+            raise AssertionError(f"{what} exited with {server.process.returncode}:\n{server.log_text()[-4000:]}")
         time.sleep(0.2)
-    service.stop()
-    raise AssertionError(f"the service did not answer /health within {START_SECONDS} s:\n{service.log_text()[-4000:]}")
+    server.stop()
+    raise AssertionError(f"{what} did not answer /health within {START_SECONDS} s:\n{server.log_text()[-4000:]}")
 
 
 def server_error(service: RunningService, since: int) -> tuple[str, str]:

@@ -6,14 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from tests.conftest import FAST, FIXTURES
-from tests.serve_fixtures import START_SECONDS, free_port
+from tests.serve_fixtures import free_port, wait_until_healthy
 
 
 @dataclass
@@ -63,15 +60,5 @@ def start_studio(folder: Path, store: str, run_ids: list[str], *extra: str,
                                    cwd=folder, env={**os.environ, "MLWRIGHT_API_KEYS": "", **(env or {})},
                                    stdout=output, stderr=subprocess.STDOUT)
     studio = RunningStudio(process, f"http://127.0.0.1:{port}", log, store, folder, run_ids)
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{studio.url}/health", timeout=2).status_code == 200:
-                return studio
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None:
-            raise AssertionError(f"the studio exited with {process.returncode}:\n{studio.log_text()[-4000:]}")
-        time.sleep(0.2)
-    studio.stop()
-    raise AssertionError(f"the studio did not answer /health within {START_SECONDS} s:\n{studio.log_text()[-4000:]}")
+    wait_until_healthy(studio, "the studio")
+    return studio

@@ -128,6 +128,17 @@ def test_an_upload_over_the_limit_is_refused_and_leaves_nothing(studio):
         assert not [p for p in uploads.glob("*") if p.name.endswith(".part")]
 
 
+def test_the_upload_preview_masks_personal_data(studio):
+    rows = "".join(f"{i},person{i}@example.com,{i % 3},note from +44 20 7946 09{i:02d}\n" for i in range(40))
+    with httpx.Client(base_url=studio.url, timeout=30) as client:
+        token = _token(client, "/train")
+        shown = client.post("/train/upload", data={"csrf": token},
+                            files={"table": ("people.csv", ("id,email,label,note\n" + rows).encode(), "text/csv")})
+    assert shown.status_code == 200, shown.text[:300]
+    assert "person1@example.com" not in shown.text and "7946" not in shown.text
+    assert "(masked)" in shown.text and "email holds personal data" in shown.text
+
+
 def test_unknown_things_get_a_page_that_says_so(studio):
     with httpx.Client(base_url=studio.url, timeout=30) as client:
         assert client.get("/runs/ffffffffffff").status_code == 404

@@ -26,6 +26,9 @@ from mlwright.registry.records import as_utc, finite, now, plain
 from mlwright.registry.tables import model_versions, runs, trials
 
 RUNNING, FINISHED, FAILED = "running", "finished", "failed"
+#: The columns of a light listing (``RunLog.list(light=True)``).
+LISTED = ("id", "status", "started_at", "finished_at", "user", "host", "pid", "target", "task", "metric", "source",
+          "metrics", "run_dir")
 STATUSES = (RUNNING, FINISHED, FAILED)
 
 
@@ -62,7 +65,7 @@ class Run:
         values.pop("heartbeat_at", None)
         values["started_at"] = as_utc(values["started_at"])
         values["finished_at"] = as_utc(values["finished_at"])
-        values["params"] = values["params"] or {}
+        values["params"] = values.get("params") or {}
         return cls(**values)
 
     @property
@@ -135,14 +138,16 @@ class RunLog:
 
     def list(self, *, limit: int | None = 20, status: str | None = None, target: str | None = None,
              model: str | None = None, data: str | None = None, metric: str | None = None,
-             since: datetime | None = None) -> list[Run]:
+             since: datetime | None = None, light: bool = False) -> list[Run]:
         """The newest ``limit`` runs (all with None) that pass every filter given: their ``status``,
         the ``target`` they predict, their ``metric``, started ``since`` a moment, a ``model`` name
         they were registered under, and ``data``: text found, in any case, in their data's path,
-        query or kind (``DataFrame``)."""
+        query or kind (``DataFrame``). ``light``: only what a table of runs shows (no settings,
+        data fingerprint, findings, timings or environment), for listing thousands at once."""
         status = check_status(status)
         self.reconcile()
-        query = select(runs).order_by(runs.c.started_at.desc(), runs.c.id)
+        columns = [runs.c[name] for name in LISTED] if light else [runs]
+        query = select(*columns).order_by(runs.c.started_at.desc(), runs.c.id)
         if limit is not None:
             query = query.limit(limit)
         if status:

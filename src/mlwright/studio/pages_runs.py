@@ -25,7 +25,7 @@ def runs_page(request: Request, status: str = "", target: str = "", metric: str 
         sort = "date"
     since = datetime.now(timezone.utc) - timedelta(days=PERIODS[period]) if period in PERIODS else None
     found = studio.store.runs.list(limit=None, status=status or None, target=target or None, data=data or None,
-                                   metric=metric or None, since=since)
+                                   metric=metric or None, since=since, light=True)
     found.sort(key=SORTS[sort], reverse=order != "asc")
     shown = found[(page - 1) * PAGE_ROWS: page * PAGE_ROWS]
     registered = studio.store.runs.registered_as([r.id for r in shown])

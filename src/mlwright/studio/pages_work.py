@@ -55,9 +55,10 @@ async def upload(request: Request, table: UploadFile, csrf: str = Form("")):
         os.replace(partial, stored)  # whole or not at all: a half-written upload never looks like a table
     finally:
         partial.unlink(missing_ok=True)
+    rows, personal = _masked(preview)
     return studio.page(request, "train.html.j2", title="Train a model",
-                       upload={"file": stored.name, "name": name, "columns": list(preview.columns),
-                               "preview": preview.head(PREVIEW_ROWS).astype(str).values.tolist(), "size": size})
+                       upload={"file": stored.name, "name": name, "columns": list(preview.columns), "preview": rows,
+                               "personal": personal, "size": size})
 
 
 @router.post("/train/start")
@@ -142,6 +143,7 @@ async def try_predict(request: Request, name: str, version: int):
     answer = {"prediction": model.predict(frame)[0]}
     if model.task.is_classification:
         answer["probabilities"] = model.predict_proba(frame).iloc[0].to_dict()
+        answer["threshold"] = model.threshold
     return studio.page(request, "try.html.j2", title=f"Try {name} v{version}", name=name, version=found,
                        fields=fields, given=given, answer=answer)
 
@@ -202,6 +204,18 @@ def _preview(path: Path, name: str) -> pd.DataFrame:
         raise DataError(f"{name} has {frame.shape[1]} column; training needs a target and at least one input.",
                         where=name, fix="upload a comma-separated file with a header row.")
     return frame
+
+
+def _masked(preview: pd.DataFrame) -> tuple[list[list[str]], list[str]]:
+    """The first rows as the reports would show them: columns of personal data masked, and
+    e-mail addresses and phone numbers inside texts replaced by words."""
+    from mlwright.profile.privacy import find_pii, mask_personal_text
+
+    personal = sorted({c for f in find_pii(preview) for c in ([f.column] if isinstance(f.column, str) else f.column or [])})
+    shown = preview.head(PREVIEW_ROWS).astype(str)
+    for column in shown.columns:
+        shown[column] = "(masked)" if column in personal else shown[column].map(mask_personal_text)
+    return shown.values.tolist(), personal
 
 
 def _safe(name: str) -> str:
