@@ -117,6 +117,16 @@ def test_monitoring_pages_pass_the_scan(studio, page):
     _check(page, "22-models")
 
 
+def test_the_sign_in_and_problem_pages_pass_the_scan(studio, page):
+    page.goto(f"{studio.url}/login")
+    _check(page, "30-login")
+    answer = page.goto(f"{studio.url}/runs/ffffffffffff")
+    assert answer.status == 404
+    page.errors.clear()  # the 404 itself is logged by the browser; the page must add nothing
+    _check(page, "31-not-found")
+    assert "no run" in page.locator("[role=alert]").text_content()
+
+
 def test_the_main_actions_work_from_the_keyboard(studio, page):
     page.goto(f"{studio.url}/runs")
     page.keyboard.press("Tab")
