@@ -58,6 +58,10 @@ def build_studio(settings: StudioSettings | None = None) -> FastAPI:
     def home() -> RedirectResponse:
         return RedirectResponse("/runs", status_code=303)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def no_icon() -> Response:  # the reports the studio shows ask for one: no content, not a 404
+        return Response(status_code=204)
+
     @app.get("/health", include_in_schema=False)
     def health() -> dict:
         return {"status": "ok"}

@@ -22,7 +22,7 @@ from mlwright.studio.settings import StudioSettings
 
 SESSION_COOKIE, CSRF_COOKIE, CSRF_FIELD = "mlw_session", "mlw_csrf", "csrf"
 #: Open without a key: the sign-in page and what it needs to render.
-OPEN_PREFIXES = ("/login", "/static/", "/health")
+OPEN_PREFIXES = ("/login", "/static/", "/health", "/favicon.ico")
 
 
 class Forbidden(Exception):
