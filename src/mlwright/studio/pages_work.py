@@ -63,7 +63,7 @@ async def upload(request: Request, table: UploadFile, csrf: str = Form("")):
 
 @router.post("/train/start")
 def start(request: Request, file: str = Form(...), target: str = Form(...), time_limit: float = Form(60.0),
-          register: str = Form(""), csrf: str = Form("")):
+          register_as: str = Form("", alias="register"), csrf: str = Form("")):
     studio = studio_of(request)
     check_form(request, csrf)
     data = Path(studio.settings.workspace).resolve() / "uploads" / Path(file).name
@@ -75,7 +75,7 @@ def start(request: Request, file: str = Form(...), target: str = Form(...), time
     if len(studio.jobs.running()) >= MAX_RUNNING:
         raise ConfigError("a training run started here is still running.", where="train",
                           fix="wait for it to finish (see its page), then start the next one.")
-    register = register.strip() or None
+    register = register_as.strip() or None
     if register:
         from mlwright.registry.versions import check_name
 
