@@ -18,7 +18,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -87,7 +86,7 @@ def fill(folder: Path, runs: int, versions: int) -> tuple[str, list[str]]:
 
 
 def main(argv: list[str]) -> None:
-    from tests.serve_fixtures import free_port
+    from tests.studio_fixtures import start_studio
 
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="mlwright-studio-bench-") as name:
@@ -95,18 +94,9 @@ def main(argv: list[str]) -> None:
         started = time.perf_counter()
         store, ids = fill(folder, args.runs, args.versions)
         fill_seconds = time.perf_counter() - started
-        port = free_port()
-        process = subprocess.Popen([sys.executable, "-m", "mlwright", "ui", "--port", str(port), "--store", store,
-                                    "--workspace", str(folder / "ws")], cwd=folder, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, env={**os.environ, "MLWRIGHT_API_KEYS": ""})
+        studio = start_studio(folder, store, ids)  # `mlwright ui` on a free port, once /health answers
         try:
-            url = f"http://127.0.0.1:{port}"
-            for _ in range(600):
-                try:
-                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
+            url = studio.url
             pages = {f"runs (first page of {args.runs:,})": "/runs", "runs sorted by estimate": "/runs?sort=estimate",
                      "runs filtered": "/runs?metric=rmse&target=churn", "run": f"/runs/{ids[len(ids) // 2]}",
                      "compare (4 runs)": "/compare?" + "&".join(f"run={i}" for i in ids[:4]), "models": "/models",
@@ -126,8 +116,7 @@ def main(argv: list[str]) -> None:
                     timings[label] = {"p50_ms": round(1000 * statistics.median(seconds), 1),
                                       "p90_ms": round(1000 * statistics.quantiles(seconds, n=10)[-1], 1)}
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            studio.stop()
     record = {"runs": args.runs, "versions": args.versions, "repeat": args.repeat, "cpu_count": os.cpu_count(),
               "fill_seconds": round(fill_seconds, 1), "pages": timings,
               "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
