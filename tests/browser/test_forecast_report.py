@@ -56,3 +56,27 @@ def test_nothing_but_the_file_itself_is_requested(opened):
     page, requests, path, _ = opened
     page.wait_for_load_state("networkidle")
     assert requests == [path.as_uri()]
+
+
+def test_the_forecast_checks_page_draws_the_actuals_on_each_fan(opened, tmp_path, browser):
+    from mlwright.monitor.forecast_check import check_forecasts
+    from mlwright.report.forecast_check_page import write_forecast_check_page
+
+    _, _, path, model = opened
+    later = several_series(3, 66)
+    later["store"] = later["store"].str.replace("store-2", "<b>north</b>")
+    later = later[pd.to_datetime(later["month"]) > pd.Timestamp("2019-12-01")]
+    check = check_forecasts(path.parent / "model", later.assign(sales=later["sales"] + 4.0), store=False)
+    page_path = write_forecast_check_page(tmp_path / "check.html", check, model)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(page_path.as_uri(), wait_until="load")
+    page.screenshot(path=str(ARTIFACTS / "forecast_check.png"), full_page=True)
+    assert undrawn_plots(page) == {} and page.locator(".plot[data-plot]").count() == 3
+    assert "have degraded" in page.locator("#verdict").inner_text()
+    assert page.get_by_text("<b>north</b>", exact=True).count() >= 1  # an id with markup stays text
+    assert page.locator("#figures table tr").count() == 4
+    page.wait_for_load_state("networkidle")
+    assert requests == [page_path.as_uri()]
+    page.close()

@@ -135,6 +135,16 @@ def test_actuals_that_cannot_be_checked_end_in_one_line(trained, actuals, named)
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+def test_the_check_writes_its_page(trained, tmp_path):
+    folder, _ = trained
+    page = tmp_path / "check.html"
+    shown = _monitor(folder, "shifted.csv", f"sqlite:///{tmp_path / 'store.db'}", "-o", str(page))
+    assert shown.returncode == 2 and "Wrote the forecast check's page" in _words(shown.stdout)
+    html = page.read_text()
+    assert "The forecasts have degraded" in html and html.count('data-plot="series-') == 3
+    assert all(f"store-{i}" in html for i in range(3))
+
+
 def test_drift_options_are_refused_by_name(trained):
     folder, url = trained
     result = _monitor(folder, "continued.csv", url, "--weight", "sales=2")

@@ -40,7 +40,7 @@ def monitor_command(
                                           "to judge performance."),
     reference: Optional[Path] = typer.Option(None, help="Compare with this file instead of the training data kept "
                                              "with the model."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the drift page (HTML) here."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the check's page (HTML) here: the drift page, or a forecasting model's check."),
     config: Optional[Path] = typer.Option(None, help="TOML file of thresholds, weights and statistics."),
     weight: Optional[list[str]] = typer.Option(None, "--weight", metavar="COLUMN=W",
                                                help="Weight of a column (0 leaves it out, 2 doubles it); repeat."),
@@ -73,9 +73,9 @@ def monitor_command(
     try:
         loaded = resolve_model(model, opened)
         if getattr(loaded.model, "kind", None) == "forecast":
-            _refuse_drift_options(reference=reference, output=output, weight=weight, logged=logged,
+            _refuse_drift_options(reference=reference, weight=weight, logged=logged,
                                   numeric_statistic=numeric_statistic, categorical_statistic=categorical_statistic)
-            raise typer.Exit(_check_forecasts(loaded, source, settings.alpha, opened, options, as_json))
+            raise typer.Exit(_check_forecasts(loaded, source, settings.alpha, opened, options, as_json, output))
         with errors.status("reading the rows and comparing them with the reference ...") if is_terminal() \
                 else nullcontext():
             report = check_drift(loaded, source, reference=reference, settings=settings, logged=logged, since=since,
@@ -93,7 +93,7 @@ def monitor_command(
 
 def _refuse_drift_options(**given) -> None:
     """Options of the drift check that a forecast check has no use for: named, not ignored."""
-    flags = {"reference": "--reference", "output": "--output", "weight": "--weight", "logged": "--logged",
+    flags = {"reference": "--reference", "weight": "--weight", "logged": "--logged",
              "numeric_statistic": "--numeric-statistic", "categorical_statistic": "--categorical-statistic"}
     for name, value in given.items():
         if value:
@@ -102,16 +102,23 @@ def _refuse_drift_options(**given) -> None:
                               fix=f"leave {flags[name]} out (--json prints every figure of the check).")
 
 
-def _check_forecasts(loaded, source, alpha: float, store, options: dict, as_json: bool) -> int:
+def _check_forecasts(loaded, source, alpha: float, store, options: dict, as_json: bool,
+                     output: Optional[Path] = None) -> int:
     """Check a forecasting model against the actuals and show what it found; the exit code."""
     from mlwright.monitor.forecast_check import check_forecasts
 
     with errors.status("matching the actuals with the forecasts ...") if is_terminal() else nullcontext():
         check = check_forecasts(loaded, source, alpha=alpha, store=store, read_options=options)
+    if output is not None:
+        from mlwright.report.forecast_check_page import write_forecast_check_page
+
+        write_forecast_check_page(output, check, loaded.model)
     if as_json:
         console.print_json(json.dumps(check.to_dict(), default=str))
     else:
         _print_forecast_check(check)
+        if output is not None:
+            console.print(f"Wrote the forecast check's page to [bold]{escape(str(output))}[/]")
     return check.status
 
 

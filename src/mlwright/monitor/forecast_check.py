@@ -37,6 +37,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -77,6 +78,8 @@ class ForecastCheck:
     notes: list[str] = field(default_factory=list)
     alpha: float = 0.01
     check_id: int | None = None
+    #: the matched rows (series, time, step, actual, the forecast's columns), for the page's plots
+    matched: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def status(self) -> int:
@@ -129,7 +132,7 @@ def judge_forecasts(loaded: LoadedModel, matched: MatchedActuals, current: dict,
                      "more actuals come in.")
     return ForecastCheck(model=loaded.reference, model_name=loaded.name, model_version=loaded.version,
                          checked_at=datetime.now(timezone.utc), current=current, figures=figures, series=series,
-                         verdict=verdict, reasons=reasons, notes=notes, alpha=alpha)
+                         verdict=verdict, reasons=reasons, notes=notes, alpha=alpha, matched=matched.rows)
 
 
 def series_figures(model, matched: MatchedActuals) -> list[dict]:
