@@ -176,8 +176,12 @@ def _model(studio, name: str, version: int):
     key = found.id
     if key not in studio.models:
         from mlwright.registry.bundle import load_model
+        from mlwright.studio.rendering import LOADED_MODELS
 
         studio.models[key] = load_model(studio.store.models.folder(found))
+        while len(studio.models) > LOADED_MODELS:
+            studio.models.popitem(last=False)
+    studio.models.move_to_end(key)
     model = studio.models[key]
     if getattr(model, "kind", "supervised") != "supervised":
         raise ConfigError(f"{found.uri} is a {model.kind} model; the form tries models with a target.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from collections import OrderedDict
 from functools import cached_property
 from typing import Any
 
@@ -17,6 +18,10 @@ from mlwright.studio.guard import csrf_token
 from mlwright.studio.settings import StudioSettings
 
 
+#: Models kept loaded for the try-it form: a few, as each may hold tens of megabytes.
+LOADED_MODELS = 8
+
+
 class Studio:
     """The state behind every page: settings, the opened store, the templates, the jobs."""
 
@@ -25,8 +30,9 @@ class Studio:
 
         self.settings = settings
         self.jobs = Jobs(settings)
-        #: Registered versions loaded for the try-it form, by version id (a version never changes).
-        self.models: dict[int, object] = {}
+        #: Registered versions loaded for the try-it form, by version id (a version never changes),
+        #: the most recently used last; at most ``LOADED_MODELS`` stay in memory.
+        self.models: OrderedDict[int, object] = OrderedDict()
         self.templates = Environment(loader=PackageLoader("mlwright.studio", "templates"), autoescape=True,
                                      trim_blocks=True, lstrip_blocks=True)
         self.templates.filters.update(number=number, when=when, short_json=short_json, percent=percent)
