@@ -15,19 +15,15 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.requirements import missing
+
 POSTGRES = os.environ.get("MLWRIGHT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MARIADB = os.environ.get("MLWRIGHT_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/test")
 
 
-def servers_required() -> bool:
-    return os.environ.get("MLWRIGHT_REQUIRE_DATABASES", "") not in ("", "0", "false", "no")
-
-
 def unavailable(reason: str) -> None:
     """Skip, or fail when the servers are required."""
-    if servers_required():
-        pytest.fail(f"{reason} (MLWRIGHT_REQUIRE_DATABASES is set, so this is a failure, not a skip)")
-    pytest.skip(reason)
+    missing("DATABASES", reason)
 
 
 def _fresh_database(admin_url: str, label: str) -> Iterator[str]:

@@ -14,9 +14,9 @@ import tomllib
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from mlwright.data.readers import read_table
+from tests.requirements import missing
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 #: The id of the one test a sweep has when there is no manifest to build its list from.
@@ -26,10 +26,6 @@ MISSING = "datasets-missing"
 def datasets_folder() -> Path:
     override = os.environ.get("MLWRIGHT_DATASETS")
     return Path(override).expanduser().resolve() if override else DEFAULT_FOLDER
-
-
-def datasets_required() -> bool:
-    return os.environ.get("MLWRIGHT_REQUIRE_DATASETS", "") not in ("", "0", "false", "no")
 
 
 def manifest() -> dict[str, dict]:
@@ -47,9 +43,7 @@ def require_datasets() -> dict[str, dict]:
     if not entries:
         reason = (f"benchmark datasets not found at {datasets_folder()} (no manifest.toml there); "
                   "set MLWRIGHT_DATASETS or put shared/datasets beside the repository")
-        if datasets_required():
-            pytest.fail(f"{reason} (MLWRIGHT_REQUIRE_DATASETS is set, so this is a failure, not a skip)")
-        pytest.skip(reason)
+        missing("DATASETS", reason)
     return entries
 
 

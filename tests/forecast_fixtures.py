@@ -5,11 +5,11 @@ and a copy of seaborn's flights (year and month names) when the datasets are bes
 from __future__ import annotations
 
 import importlib.util
-import os
 
 import numpy as np
 import pandas as pd
-import pytest
+
+from tests.requirements import missing
 
 STATSFORECAST_MISSING = ("the statistical forecasting methods need statsforecast: install the forecast extra "
                          "(pip install -e '.[test,deep,forecast]')")
@@ -18,12 +18,8 @@ STATSFORECAST_MISSING = ("the statistical forecasting methods need statsforecast
 def require_statsforecast() -> None:
     """Skip a module that needs statsforecast where it is not installed, unless CI says it must
     run (MLWRIGHT_REQUIRE_FORECAST), where its absence is a failure."""
-    if importlib.util.find_spec("statsforecast") is not None:
-        return
-    if os.environ.get("MLWRIGHT_REQUIRE_FORECAST", "") not in ("", "0", "false", "no"):
-        pytest.fail(f"{STATSFORECAST_MISSING} (MLWRIGHT_REQUIRE_FORECAST is set, so this is a failure, not a skip)",
-                    pytrace=False)
-    pytest.skip(STATSFORECAST_MISSING, allow_module_level=True)
+    if importlib.util.find_spec("statsforecast") is None:
+        missing("FORECAST", STATSFORECAST_MISSING, module=True)
 
 
 def monthly_series(months: int = 72, *, level: float = 100.0, trend: float = 1.0, season: float = 12.0,

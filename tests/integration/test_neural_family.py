@@ -19,14 +19,12 @@ import mlwright
 from mlwright.errors import ConfigError
 from mlwright.models import mlp_family
 from tests.conftest import make_mixed_frame
+from tests.requirements import missing
 
 TORCH_MISSING = ("the neural family trains with torch: install the deep extra "
                  "(tools/install_cpu_torch.sh, then pip install -e '.[test,deep]')")
 if importlib.util.find_spec("torch") is None:
-    if os.environ.get("MLWRIGHT_REQUIRE_TORCH", "") not in ("", "0", "false", "no"):
-        pytest.fail(f"{TORCH_MISSING} (MLWRIGHT_REQUIRE_TORCH is set, so this is a failure, not a skip)",
-                    pytrace=False)
-    pytest.skip(TORCH_MISSING, allow_module_level=True)
+    missing("TORCH", TORCH_MISSING, module=True)
 
 NEURAL = dict(time_limit=120, max_trials=2, families=("mlp", "linear"), folds=3, progress=False)
 #: Put on PYTHONPATH, a ``sitecustomize`` that makes torch absent to the process, as where it was
