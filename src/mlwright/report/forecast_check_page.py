@@ -12,25 +12,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import plotly.graph_objects as go
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from mlwright import __version__
 from mlwright.files import write_text_atomic
+from mlwright.report.forecast_page import TEMPLATES, fan_traces
 from mlwright.report.plots import Plot, _figure, _text, figures_json, plotly_js
 
 #: Series drawn: the most degraded first.
 DRAWN_SERIES = 12
 #: History drawn before the forecast starts.
 SHOWN_HISTORY = 120
-_ENVIRONMENT = Environment(loader=PackageLoader("mlwright.report", "templates"),
-                           autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 
 
 def write_forecast_check_page(path: str | Path, check, model) -> Path:
     worst = sorted(check.series, key=lambda s: -s["mase"])[:DRAWN_SERIES]
     plots = [_series_plot(check, model, entry["series"], i) for i, entry in enumerate(worst)]
-    html = _ENVIRONMENT.get_template("forecast_check.html.j2").render(
+    html = TEMPLATES.get_template("forecast_check.html.j2").render(
         check=check, figures=check.figures, series=sorted(check.series, key=lambda s: -s["mase"]), plots=plots,
         target=model.history.target, version=__version__, plot_json=Markup(figures_json(plots)),
         plotly_js=Markup(plotly_js()))
@@ -43,16 +41,8 @@ def _series_plot(check, model, sid: str, i: int) -> Plot:
     times = [str(t) for t in history.times(position)[-SHOWN_HISTORY:]]
     values = history.values[position][-SHOWN_HISTORY:].tolist()
     rows = check.matched[check.matched["series"] == sid].sort_values("time")
-    future = [str(t) for t in rows["time"]]
-    band = lambda upper, lower, colour, name: go.Scatter(  # noqa: E731 - two bands, one shape
-        x=future + future[::-1], y=list(rows[upper]) + list(rows[lower])[::-1], fill="toself", mode="lines",
-        fillcolor=colour, line=dict(width=0), name=name, hoverinfo="skip")
-    traces = [band("upper_95", "lower_95", "rgba(91,141,239,0.15)", "95% interval"),
-              band("upper_80", "lower_80", "rgba(91,141,239,0.30)", "80% interval"),
-              go.Scatter(x=times, y=values, mode="lines", name="history", line=dict(color="#1d2430", width=1.5)),
-              go.Scatter(x=future, y=rows["forecast"].tolist(), mode="lines", name="forecast",
-                         line=dict(color="#5b8def", width=2)),
-              go.Scatter(x=future, y=rows["actual"].tolist(), mode="markers", name="actual",
+    traces = [*fan_traces(times, values, [str(t) for t in rows["time"]], rows),
+              go.Scatter(x=[str(t) for t in rows["time"]], y=rows["actual"].tolist(), mode="markers", name="actual",
                          marker=dict(color="#c0392b", size=7))]
     name = sid if history.id_name else history.target
     return Plot(f"series-{i}", "series", name,

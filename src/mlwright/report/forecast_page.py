@@ -30,7 +30,8 @@ METHOD_WORDS = {"seasonal_naive": "seasonal naive (last season repeated)", "naiv
                 "auto_arima": "AutoARIMA", "auto_theta": "AutoTheta", "mstl": "MSTL (seasonal decomposition)",
                 "global_lightgbm": "LightGBM on lags and the calendar, one model for all series",
                 "auto_ets_log": "AutoETS on the logarithm", "auto_arima_log": "AutoARIMA on the logarithm"}
-_ENVIRONMENT = Environment(loader=PackageLoader("mlwright.report", "templates"),
+#: The forecast pages' templates (this report's and the forecast check's).
+TEMPLATES = Environment(loader=PackageLoader("mlwright.report", "templates"),
                            autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 
 
@@ -47,11 +48,25 @@ def render_forecast_report(model, *, source: str) -> str:
                    describe=describe_entry, plots=plots, series=len(model.history.ids), drawn=len(plots),
                    target=model.history.target, version=__version__, plot_json=Markup(figures_json(plots)),
                    plotly_js=Markup(plotly_js()))
-    return _ENVIRONMENT.get_template("forecast_report.html.j2").render(context)
+    return TEMPLATES.get_template("forecast_report.html.j2").render(context)
 
 
 def write_forecast_report(path: Path, model, *, source: str) -> Path:
     return write_text_atomic(path, render_forecast_report(model, source=source))
+
+
+def fan_traces(times: list[str], values: list[float], future: list[str], rows) -> list:
+    """The history's line, then the forecast's with its 95% and 80% bands (``rows``: the
+    forecast table's columns for ``future``)."""
+    def band(level: int, opacity: float):
+        return go.Scatter(x=future + future[::-1], y=list(rows[f"upper_{level}"]) + list(rows[f"lower_{level}"])[::-1],
+                          fill="toself", mode="lines", fillcolor=f"rgba(91,141,239,{opacity})", line=dict(width=0),
+                          name=f"{level}% interval", hoverinfo="skip")
+
+    return [band(95, 0.15), band(80, 0.30),
+            go.Scatter(x=times, y=values, mode="lines", name="history", line=dict(color="#1d2430", width=1.5)),
+            go.Scatter(x=future, y=rows["forecast"].tolist(), mode="lines", name="forecast",
+                       line=dict(color="#5b8def", width=2))]
 
 
 def _series_plot(model, i: int) -> Plot:
@@ -61,19 +76,7 @@ def _series_plot(model, i: int) -> Plot:
     values = history.values[i][-SHOWN_HISTORY:]
     table = model.forecast_
     rows = table[table[history.id_name] == sid] if history.id_name else table
-    future = [str(t) for t in rows[model.time_column]]
-    traces = [
-        go.Scatter(x=future + future[::-1], y=list(rows["upper_95"]) + list(rows["lower_95"])[::-1], fill="toself",
-                   mode="lines", fillcolor="rgba(91,141,239,0.15)", line=dict(width=0), name="95% interval",
-                   hoverinfo="skip"),
-        go.Scatter(x=future + future[::-1], y=list(rows["upper_80"]) + list(rows["lower_80"])[::-1], fill="toself",
-                   mode="lines", fillcolor="rgba(91,141,239,0.30)", line=dict(width=0), name="80% interval",
-                   hoverinfo="skip"),
-        go.Scatter(x=[str(t) for t in times], y=values.tolist(), mode="lines", name="history",
-                   line=dict(color="#1d2430", width=1.5)),
-        go.Scatter(x=future, y=rows["forecast"].tolist(), mode="lines", name="forecast",
-                   line=dict(color="#5b8def", width=2)),
-    ]
+    traces = fan_traces([str(t) for t in times], values.tolist(), [str(t) for t in rows[model.time_column]], rows)
     backtest = getattr(model, "backtest_", None)
     if backtest is not None:
         last = np.mean([backtest.forecasts[m][i, -1] for m in model.members], axis=0)
