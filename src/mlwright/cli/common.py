@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.console import Console
 
 from mlwright.errors import ConfigError, MlwrightError
+from mlwright.registry.figures import metric_text
 
 console = Console()
 errors = Console(stderr=True)
@@ -82,11 +83,7 @@ def store_option():
     return typer.Option(None, "--store", envvar="MLWRIGHT_STORE", help=STORE_HELP, show_envvar=False)
 
 
-def number(value, digits: int = 5) -> str:
-    """A metric as a table shows it: rounded, or '-' when there is none."""
-    if value is None or (isinstance(value, float) and value != value):
-        return "-"
-    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+number = metric_text  # a metric as a table shows it: rounded, or '-' when there is none
 
 
 def data_or_query(data: Optional[Path], sql: Optional[str], db: Optional[str], options: dict[str, Any]):

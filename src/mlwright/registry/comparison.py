@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from mlwright.registry.figures import metric_text
 from mlwright.registry.runs import Run
 
 
@@ -58,10 +59,10 @@ def comparison_rows(runs, trials_of) -> list[tuple[str, list]]:
                         ("target", lambda r: r.target), ("task", lambda r: r.task), ("metric", lambda r: r.metric),
                         ("data sha256", lambda r: ((r.data or {}).get("sha256") or "-")[:12]),
                         ("rows", lambda r: (r.data or {}).get("rows")), ("columns", lambda r: (r.data or {}).get("columns")),
-                        ("estimate", lambda r: _shown(r.estimate)),
-                        ("out-of-fold", lambda r: _shown((r.metrics or {}).get("oof_score"))),
-                        ("latency ms", lambda r: _shown((r.metrics or {}).get("single_row_latency_ms"), 3)),
-                        ("seconds", lambda r: _shown(r.seconds, 1)),
+                        ("estimate", lambda r: metric_text(r.estimate)),
+                        ("out-of-fold", lambda r: metric_text((r.metrics or {}).get("oof_score"))),
+                        ("latency ms", lambda r: metric_text((r.metrics or {}).get("single_row_latency_ms"), 3)),
+                        ("seconds", lambda r: metric_text(r.seconds, 1)),
                         ("commit", lambda r: ((r.git or {}).get("commit") or "-")[:8])):
         rows.append((label, [pick(r) for r in runs]))
     rows.append(("trials", [len(t) for t in trials_of]))
@@ -71,7 +72,7 @@ def comparison_rows(runs, trials_of) -> list[tuple[str, list]]:
     for name in sets:
         metrics = sorted({m for r in runs for m in (((r.metrics or {}).get("sets") or {}).get(name) or {})})
         for metric in metrics:
-            rows.append((f"{name}: {metric}", [_shown((((r.metrics or {}).get("sets") or {}).get(name) or {})
+            rows.append((f"{name}: {metric}", [metric_text((((r.metrics or {}).get("sets") or {}).get(name) or {})
                                                      .get(metric)) for r in runs]))
     settings = sorted({k for r in runs for k in r.params})
     for key in settings:
@@ -84,11 +85,3 @@ def comparison_rows(runs, trials_of) -> list[tuple[str, list]]:
         if len(set(values)) > 1:
             rows.append((f"package: {package}", values))
     return rows
-
-
-
-def _shown(value, digits: int = 5) -> str:
-    """A metric as the tables show it: rounded, or '-' when there is none."""
-    if value is None or (isinstance(value, float) and value != value):
-        return "-"
-    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
