@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import mlwright
+from mlwright.report.wording import score
 from tests.conftest import FAST, make_mixed_frame
 
 
@@ -39,7 +40,7 @@ def test_a_trained_model_shows_its_estimate_members_latency_and_leaderboard(two_
     text = _text(html)
     estimate = model.info["estimate"]
     low, high = estimate["interval"]
-    assert f"{estimate['value']:,.4g}" in text and f"{low:,.4g}" in text and f"{high:,.4g}" in text
+    assert all(score(v) in text for v in (estimate["value"], low, high))
     assert model.metric in text and model.task.value in text
     for member in model.members:
         assert member.name in text
@@ -102,5 +103,5 @@ def test_a_forecast_shows_its_choice_coverage_and_next_values():
     model = mlwright.forecast(monthly_series(60), time="month", target="sales", horizon=6, time_limit=20, store=False)
     text = _text(model._repr_html_())
     assert "backtest MASE" in text and "80% interval coverage" in text and "Forecast" in text
-    assert f"{model.forecast_['forecast'].iloc[0]:,.4g}" in text
+    assert score(model.forecast_["forecast"].iloc[0]) in text
     _short(model)

@@ -8,9 +8,12 @@ notebook saved with its outputs shows the same card anywhere, and a value is alw
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import pandas as pd
+
+from mlwright.report import wording
 
 #: Rows shown of a table in a card; the rest is counted, not shown.
 TABLE_ROWS = 8
@@ -45,32 +48,27 @@ class Card:
         return _template().render(card=self)
 
 
-def number(value: Any, digits: int = 4) -> str:
-    """A figure as a person reads it: 4 significant digits, thousands separated; "—" for nothing."""
+def number(value: Any) -> str:
+    """A figure as the reports word it (``report.wording``); "—" for nothing, yes or no for a flag."""
     if value is None or (isinstance(value, float) and value != value):
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
-        return f"{value:,}"
+        return wording.count(value)
     if isinstance(value, float):
-        return f"{value:,.{digits}g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        return wording.score(value)
     return str(value)
 
 
+@cache
 def _template():
     from jinja2 import Environment, PackageLoader
 
-    global _TEMPLATE
-    if _TEMPLATE is None:
-        environment = Environment(loader=PackageLoader("mlwright.display", "templates"), autoescape=True,
-                                  trim_blocks=True, lstrip_blocks=True)
-        environment.filters["number"] = number
-        _TEMPLATE = environment.get_template("card.html.j2")
-    return _TEMPLATE
-
-
-_TEMPLATE = None
+    environment = Environment(loader=PackageLoader("mlwright.display", "templates"), autoescape=True,
+                              trim_blocks=True, lstrip_blocks=True)
+    environment.filters["number"] = number
+    return environment.get_template("card.html.j2")
 
 
 def _cell(value: Any) -> str:
