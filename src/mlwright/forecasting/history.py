@@ -223,11 +223,14 @@ def _regular(long: pd.DataFrame, freq: str, time_name: str, target: str, id_colu
     long = long.sort_values(["id", "time"], kind="stable")
     times = pd.DatetimeIndex(long["time"])
     grid = pd.date_range(times.min(), times.max(), freq=offset)
-    places = np.minimum(grid.searchsorted(times), len(grid) - 1)
-    off_grid = grid[places] != times
+    # no grid at all when no time falls on the calendar (one day mid-month, months asked for)
+    places = np.minimum(grid.searchsorted(times), max(len(grid) - 1, 0))
+    off_grid = grid[places] != times if len(grid) else np.ones(len(times), dtype=bool)
     if off_grid.any():
         first = long[off_grid].iloc[0]
-        raise DataError(f"{int(off_grid.sum()):,} times are not on a {freq} calendar (first: {shown_time(first['time'])}"
+        count = int(off_grid.sum())
+        raise DataError(f"{count:,} time{'s are' if count != 1 else ' is'} not on a {freq} calendar "
+                        f"(first: {shown_time(first['time'])}"
                         + (f", series {first['id']}" if id_column else "") + ").", where=where,
                         fix="say the calendar step with --freq, or align the times (e.g. all month starts).")
     series_ids = long["id"].to_numpy()

@@ -85,3 +85,11 @@ def test_a_history_of_one_value_is_refused():
     frame = pd.DataFrame({"day": ["2024-01-01", "2024-01-01"], "y": [1.0, 2.0], "id": ["a", "b"]})
     with pytest.raises(DataError, match="one value"):
         check_horizon(read_history(frame, time="day", target="y", id_column="id", freq="D"), 1)
+
+
+@pytest.mark.parametrize("days", [["2024-01-18"], ["2024-01-18", "2024-01-19"]])
+def test_times_of_which_none_is_on_the_calendar_asked_for_are_named(days):
+    # a month-start calendar between two mid-month days has no date at all: refused, not a crash
+    frame = pd.DataFrame({"day": days, "y": [1.0] * len(days)})
+    with pytest.raises(DataError, match=r"not on a MS calendar \(first: 2024-01-18"):
+        read_history(frame, time="day", target="y", freq="MS")
