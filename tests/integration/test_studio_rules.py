@@ -94,6 +94,22 @@ def test_a_stage_change_needs_the_forms_token_a_reason_and_this_origin(studio):
     assert store.models.history(version)[-1].reason == "best on the March holdout"  # as the CLI records it
 
 
+def test_a_runs_page_shows_its_held_out_metrics_with_their_intervals(studio):
+    import json
+
+    from mlwright.display.card import number
+
+    run = studio.run_ids[1]
+    record = json.loads((studio.folder / "run-5" / "evaluation.json").read_text(encoding="utf-8"))
+    roc = next(m for m in record["evaluations"][0]["metrics"] if m["name"] == "roc_auc")
+    with httpx.Client(base_url=studio.url, timeout=30) as client:
+        page = client.get(f"/runs/{run}").text
+    metrics = page[page.index("<h2>Metrics</h2>"):page.index("</table>", page.index("<h2>Metrics</h2>"))]
+    row = re.search(r"<tr><td>[^<]*</td><td>" + re.escape(roc["label"]) + r"</td>(.*?)</tr>", metrics)
+    assert row, metrics[:800]
+    assert f"{number(roc['low'])} to {number(roc['high'])}" in row.group(1) and roc["low"] < roc["value"] < roc["high"]
+
+
 def test_downloads_stay_inside_the_runs_folder(studio):
     run = studio.run_ids[0]
     run_dir = studio.folder / "run-0"

@@ -29,6 +29,26 @@ def run_files(run) -> list[str]:
     return [name for name in SHOWN if folder is not None and _inside(folder, folder / name)]
 
 
+def run_metric_rows(run) -> list[dict]:
+    """The run's held-out metrics with their 95% intervals and the baseline's value, read from its
+    ``evaluation.json``; without that file (a deleted folder, a run recorded elsewhere) the values the
+    store kept, without intervals. A damaged file reads as absent: the page must still show."""
+    import json
+
+    folder = Path(run.run_dir) if run.run_dir else None
+    if folder is not None and _inside(folder, folder / "evaluation.json"):
+        try:
+            record = json.loads((folder / "evaluation.json").read_text(encoding="utf-8"))
+            return [{"set": str(s.get("set")), "metric": str(m.get("label") or m.get("name")), "value": m.get("value"),
+                     "low": m.get("low"), "high": m.get("high"), "baseline": m.get("baseline")}
+                    for s in record.get("evaluations") or [] for m in s.get("metrics") or []]
+        except (OSError, ValueError, AttributeError, TypeError):
+            pass
+    sets = (run.metrics or {}).get("sets") or {}
+    return [{"set": set_name, "metric": name, "value": value, "low": None, "high": None, "baseline": None}
+            for set_name, values in sets.items() for name, value in values.items()]
+
+
 def version_files(studio, version) -> list[str]:
     folder = studio.store.artifacts.local_path(version.artifact_uri)
     return [name for name in SHOWN if _inside(folder, folder / name)]

@@ -38,7 +38,7 @@ def runs_page(request: Request, status: str = "", target: str = "", metric: str 
 
 @router.get("/runs/{run_id}")
 def run_page(request: Request, run_id: str):
-    from mlwright.studio.files import run_files
+    from mlwright.studio.files import run_files, run_metric_rows
 
     studio = studio_of(request)
     run = studio.store.runs.get(run_id)
@@ -47,7 +47,7 @@ def run_page(request: Request, run_id: str):
     registered = studio.store.runs.registered_as([run.id]).get(run.id, [])
     return studio.page(request, "run.html.j2", title=f"Run {run.id[:8]}", run=run, trials=trials, members=members,
                        registered=registered, files=run_files(run), estimate=(run.metrics or {}).get("estimate") or {},
-                       sets=(run.metrics or {}).get("sets") or {})
+                       metric_rows=run_metric_rows(run))
 
 
 @router.get("/compare")
