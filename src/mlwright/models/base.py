@@ -75,6 +75,9 @@ class Family:
     #: family is left out of the search, while its saved members still load and predict.
     requires: str | None = None
     install: str = ""
+    #: A slow family whose trials stop after the first fold when it is clearly behind the best
+    #: trial so far (``search.triage``): its folds cost too much to finish a hopeless trial.
+    triaged: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def supports(self, task: Task, n_rows: int) -> bool:

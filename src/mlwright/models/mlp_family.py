@@ -82,6 +82,6 @@ FAMILY = Family(
         {"lr": 4e-3, "width": 256, "layers": 3, "dropout": 0.1, "weight_decay": 1e-4, "sigma": 0.1,
          "label_smoothing": 0.1, "epochs": 128, "learn_scale": True},
     ),
-    space=_space, requires="torch", install="pip install 'mlwright[deep]'",
+    space=_space, requires="torch", install="pip install 'mlwright[deep]'", triaged=True,
     notes="MLP with periodic numeric embeddings (RealMLP-style), trained with torch, served by NumPy",
 )

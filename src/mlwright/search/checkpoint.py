@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, fields
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +35,7 @@ class Checkpoint:
             with atomic_path(self.directory / f"{result.spec.name}.npy") as temporary, open(temporary, "wb") as handle:
                 np.save(handle, result.oof)
         record = {f.name: getattr(result, f.name) for f in fields(result) if f.name not in ("oof", "fitted", "spec")}
-        record["spec"] = asdict(result.spec)
+        record["spec"] = result.spec.record()
         with open(self.trials_file, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, default=json_default) + "\n")
             handle.flush()

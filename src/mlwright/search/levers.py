@@ -23,6 +23,8 @@ LEVERS = {
                      "the refit's time goes to the search", True),
     "mlp": ("the neural family in the search (where the deep extra is installed); a family named as a lever "
             "is switched by it", True),
+    "first_fold_triage": ("a trial of a slow family (the network) stopped after its first fold when that fold is "
+                          "clearly behind the best trial on the same rows (search.triage)", False),
     "stacking": ("a linear second layer over the members, kept when it beats their blend cross-fitted", True),
 }
 OFF, ON = "MLWRIGHT_ABLATE", "MLWRIGHT_TRY"

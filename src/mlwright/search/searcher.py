@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from mlwright.ensemble.caruana import select_ensemble
 from mlwright.execution.base import Executor
 from mlwright.models.base import Family
@@ -43,6 +45,7 @@ class Searcher:
         self.tuner = Tuner(context.task, context.seed)
         self._pending_portfolio = portfolio(families, learned=levers.on("learned_portfolio"))
         self._plan = levers.on("time_planning")
+        self._triaged = {f.name for f in families if f.triaged} if levers.on("first_fold_triage") else set()
         self._ships_fits = ships_search_fits(context, budget.seconds)
         self._next_id = 0
         self._tuning_started = False
@@ -149,7 +152,19 @@ class Searcher:
             deadline = now + TRIAL_SHARE * max(self.budget.left(), 0.0)
         elif capped:
             deadline = min(deadline, now + TRIAL_SHARE * (deadline - now))
-        return TrialSpec(self._next_id, family, dict(params), origin, deadline, must_finish)
+        rival = self.first_fold_rival() if family in self._triaged else None
+        return TrialSpec(self._next_id, family, dict(params), origin, deadline, must_finish, rival=rival)
+
+    def first_fold_rival(self) -> np.ndarray | None:
+        """The best finished trial's out-of-fold output on the first fold's validation rows, in that
+        fold's order: what a triaged trial's first fold is held against. None with one holdout
+        (there is no later fold to save) or before any trial finished."""
+        finished = [r for r in self.results if r.ok and r.oof is not None]
+        if len(self.context.folds) < 2 or not finished:
+            return None
+        best = max(finished, key=lambda r: r.score)
+        first_valid = self.context.folds[0][1]
+        return best.oof[np.searchsorted(self.context.scored_rows, first_valid)]
 
     def _ranked_families(self) -> list[str]:
         best: dict[str, float] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -18,8 +18,9 @@ import numpy as np
 from mlwright.models.base import FitData
 from mlwright.models.registry import get_family
 from mlwright.search.context import SearchContext
+from mlwright.search.triage import behind_after_first_fold
 
-OK, FAILED, OUT_OF_TIME = "ok", "failed", "out of time"
+OK, FAILED, OUT_OF_TIME, BEHIND = "ok", "failed", "out of time", "behind"
 #: A trial is given up only when its remaining folds would take this much more than the time
 #: left; below that, each fold's deadline trims its boosting rounds or trees to fit.
 OVERRUN = 2.0
@@ -33,10 +34,17 @@ class TrialSpec:
     origin: str
     deadline: float
     must_finish: bool = False
+    #: The best finished trial's out-of-fold output on the first fold's validation rows (in that
+    #: fold's order), for a family triaged after its first fold (``search.triage``); None: no triage.
+    rival: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
         return f"{self.family}_{self.trial_id}"
+
+    def record(self) -> dict[str, Any]:
+        """What a checkpoint keeps of the spec (the rival is only needed while the trial runs)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "rival"}
 
 
 @dataclass
@@ -106,6 +114,12 @@ def _bagged_fit(spec: TrialSpec, context: SearchContext, started: float) -> Tria
         oof[fold.valid_rows] = learner.predict(fold.X_valid)
         predict_seconds += time.time() - fit_done
         fold_seconds.append(fit_done - fold_started)
+        if index == 0 and spec.rival is not None and n_folds > 1:
+            reason = behind_after_first_fold(context.metric, fold.y_valid, oof[fold.valid_rows], spec.rival,
+                                             seed=context.seed)
+            if reason:
+                return TrialResult(spec, BEHIND, fit_seconds=time.time() - started, fold_seconds=fold_seconds,
+                                   error=reason)
         if learner.iterations_ is not None:
             iterations.append(int(learner.iterations_))
         for key, value in (getattr(learner, "trained_params_", None) or {}).items():
