@@ -29,8 +29,9 @@ def _build(params, task: Task, threads: int, seed: int):
 class KNNLearner(SklearnLearner):
     def predict(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
-        predicted = np.concatenate([self._predict_chunk(X[start:start + CHUNK_ROWS])
-                                    for start in range(0, max(len(X), 1), CHUNK_ROWS)])
+        with self._batch_threads(X):
+            predicted = np.concatenate([self._predict_chunk(X[start:start + CHUNK_ROWS])
+                                        for start in range(0, max(len(X), 1), CHUNK_ROWS)])
         if self.task is Task.REGRESSION:
             return predicted
         return self._smoothed(predicted)

@@ -7,6 +7,7 @@ skops is imported when a file is saved or loaded: importing it loads the whole o
 
 from __future__ import annotations
 
+import contextlib
 import zipfile
 from pathlib import Path
 from typing import Any, Callable
@@ -16,6 +17,7 @@ import numpy as np
 from mlwright._types import Task
 from mlwright.errors import ModelFormatError
 from mlwright.models.base import FitData, align_proba
+from mlwright.models.blas_threads import limited_blas
 
 #: Every type a saved scikit-learn member may contain. Anything else is refused at load.
 TRUSTED_TYPES = frozenset({
@@ -33,17 +35,26 @@ TRUSTED_TYPES = frozenset({
 })
 
 
+#: From this many rows a prediction is a batch (a fold's validation rows, a scoring job), whose
+#: matrix products get the BLAS threads ``models.blas_threads`` chooses.
+BATCH_ROWS = 256
+
+
 class SklearnLearner:
     """Wraps an estimator factory ``build(params, task, threads, seed)``."""
 
     def __init__(self, params: dict, task: Task, build: Callable[..., Any]):
         self.params, self.task, self.build = dict(params), task, build
         self.iterations_: int | None = None
+        #: The threads the search gave this fit; None once loaded from disk.
+        self.threads_: int | None = None
 
     def fit(self, data: FitData) -> "SklearnLearner":
+        self.threads_ = data.threads
         self.params["_n_classes"] = data.n_classes  # saved with the params, so a loaded model knows it
         self.model_ = self.build(self.params, self.task, data.threads, data.seed)
-        self.model_.fit(data.X, data.y)
+        with limited_blas(data.X.size, data.threads):
+            self.model_.fit(data.X, data.y)
         self._after_fit()
         return self
 
@@ -54,6 +65,17 @@ class SklearnLearner:
             self.seen_ = np.asarray(self.model_.classes_, dtype=int)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        with self._batch_threads(X):
+            return self._predict(X)
+
+    def _batch_threads(self, X: np.ndarray):
+        """The BLAS threads of a batch scored during the search (a fold's validation rows); a
+        service's few rows, and a loaded model's batches, keep the process's settings."""
+        if len(X) < BATCH_ROWS or self.threads_ is None:
+            return contextlib.nullcontext()
+        return limited_blas(X.size, self.threads_)
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
         if self.task is Task.REGRESSION:
             return self.model_.predict(X)
         return align_proba(self.model_.predict_proba(X), self.seen_, self.n_classes)
