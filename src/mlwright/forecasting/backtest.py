@@ -81,6 +81,9 @@ def run_local(backtest: Backtest, history: History, method: LocalMethod, deadlin
     """Backtest one local method on every series and window; False (and a note) when it was
     passed over because it would not finish before ``deadline``."""
     if method.statistical:
+        if time.time() >= deadline:  # not even the probing fit: one can take longer than the whole budget
+            backtest.passed_over.append(f"{method.name}: no time was left for its backtest")
+            return False
         import statsforecast.models  # noqa: F401 - its import (seconds) must not be taken for the fit's cost
     started = time.time()
     n = len(history.ids)
