@@ -83,7 +83,13 @@ class Fitted:
 
 
 def _loose(label: Any) -> str:
-    return str(label).strip().rstrip(".").strip()
+    """The label without surrounding spaces, a trailing '.' or one pair of surrounding quotes:
+    ``_loose(" <=50K.") == "<=50K"`` and ``_loose("'-1'") == "-1"`` (the mammography file writes
+    its labels quoted, and a system that reads quoted values as numbers predicts -1)."""
+    text = str(label).strip().rstrip(".").strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1].strip()
+    return text
 
 
 def match_labels(y_true: pd.Series, classes: list) -> np.ndarray:
@@ -93,7 +99,8 @@ def match_labels(y_true: pd.Series, classes: list) -> np.ndarray:
     a label matches a class equal to it or with the same ``str``. Failing that, it matches the
     class that is the same once surrounding spaces and a trailing '.' are dropped: UCI Adult
     writes test labels ' <=50K.', and a system that strips the training labels' spaces predicts
-    '<=50K'. The loose match is used only when it names one class. The features are never
+    '<=50K'; the mammography file writes '-1', and a system that reads quoted numbers predicts -1.
+    The loose match is used only when it names one class. The features are never
     touched; this is the only place that reconciles labels.
     """
     exact, loose = {}, {}
