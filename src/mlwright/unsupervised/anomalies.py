@@ -67,10 +67,12 @@ def _fit(raw: pd.DataFrame, asked: float | None, seed: int, n_jobs: int | None, 
          where: str, started: float) -> AnomalyModel:
     from threadpoolctl import threadpool_limits
 
+    from mlwright.models.blas_threads import blas_threads_for
+
     rows = encode_rows(raw, where=where, seed=seed, keep_columns=keep_columns, clip=False)
     typical = typical_values(rows.frame, rows.schema, rows.X, rows.encoder)
     X = with_rarity(rows.X, rows.frame, typical)
-    with threadpool_limits(limits=1 if X.size < 2_000_000 else (n_jobs or os.cpu_count() or 1)):
+    with threadpool_limits(limits=blas_threads_for(X.size, n_jobs or os.cpu_count() or 1)):
         isolation = IsolationDetector.fit(X, seed)
         neighbours = NeighbourDetector.fit(X, seed)
     raw_scores = unusualness(isolation, neighbours, X)

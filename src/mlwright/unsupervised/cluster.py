@@ -35,7 +35,6 @@ MIN_ROWS = 3
 SEARCH_SHARE = 0.8
 CLUSTERS_CSV = "clusters.csv"
 REPORT = "report.html"
-PARALLEL_CELLS = 2_000_000
 AFTER_SECONDS_PER_CELL = 5e-7
 
 
@@ -104,10 +103,12 @@ def _search_deadline(started: float, time_limit: float, X: np.ndarray) -> float:
 
 
 def _threads(n_jobs: int | None, X: np.ndarray) -> int:
-    """One thread below ``PARALLEL_CELLS`` encoded cells: there each k-means or mixture step is
+    """One thread below ``blas_threads.SMALL_CELLS`` encoded cells: there each k-means or mixture step is
     too short to share, and threads that wait at every step for a core another program holds
     made a 200-row table take 20 s instead of half a second on a busy 2-core machine."""
-    return 1 if X.size < PARALLEL_CELLS else (n_jobs or os.cpu_count() or 1)
+    from mlwright.models.blas_threads import blas_threads_for
+
+    return blas_threads_for(X.size, n_jobs or os.cpu_count() or 1)
 
 
 def _facts(chosen: Candidate, candidates: list[Candidate], asked: int | None, raw: pd.DataFrame,
