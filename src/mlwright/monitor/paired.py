@@ -83,10 +83,11 @@ class PairedComparison:
 
 def compare_paired(y: np.ndarray, champion: np.ndarray, challenger: np.ndarray, metric: Metric, *,
                    resamples: int = DEFAULT_RESAMPLES, level: float = DEFAULT_LEVEL,
-                   seed: int = 0) -> PairedComparison:
+                   seed: int = 0, p_value: bool = True) -> PairedComparison:
     """Compare two models' outputs (``raw_predict``: probabilities or values) on the same rows
     with labels ``y`` (encoded as in training). The p-value is one-sided: the chance of a gain at
-    least this large if the challenger were no better. Same seed, same result."""
+    least this large if the challenger were no better; ``p_value=False`` skips that test (NaN) where
+    only the interval is wanted. Same seed, same result."""
     y = np.asarray(y)
     outputs = np.stack([np.asarray(champion, dtype=float), np.asarray(challenger, dtype=float)])
     rows = len(y)
@@ -100,9 +101,10 @@ def compare_paired(y: np.ndarray, champion: np.ndarray, challenger: np.ndarray, 
     batch = max(1, _BLOCK_CELLS // (2 * rows))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a resample missing a class has no score: NaN, handled below
-        test = stats.permutation_test((np.zeros(rows, dtype=int), np.ones(rows, dtype=int)), rated.swapped_gain,
-                                      permutation_type="samples", alternative="greater", vectorized=True,
-                                      batch=batch, n_resamples=resamples, rng=np.random.default_rng(seed))
+        sides = (np.zeros(rows, dtype=int), np.ones(rows, dtype=int))
+        test = None if not p_value else stats.permutation_test(
+            sides, rated.swapped_gain, permutation_type="samples", alternative="greater", vectorized=True,
+            batch=batch, n_resamples=resamples, rng=np.random.default_rng(seed))
         # one set of resamples for three numbers: each model's score and the gain
         interval = stats.bootstrap((np.arange(rows),), rated.resampled_scores, paired=True, vectorized=True,
                                    batch=batch, n_resamples=resamples, confidence_level=level, method="percentile",
@@ -114,7 +116,8 @@ def compare_paired(y: np.ndarray, champion: np.ndarray, challenger: np.ndarray, 
     champion_score, challenger_score = metric.value(y, outputs[0]), metric.value(y, outputs[1])
     return PairedComparison(metric=metric.name, champion_score=champion_score, challenger_score=challenger_score,
                             difference=_oriented(metric, challenger_score) - _oriented(metric, champion_score),
-                            ci_low=low, ci_high=high, p_value=float(test.pvalue), rows=rows, resamples=resamples,
+                            ci_low=low, ci_high=high, p_value=float(test.pvalue) if test else float("nan"),
+                            rows=rows, resamples=resamples,
                             level=level, champion_ci=_as_values(metric, champion_ci),
                             challenger_ci=_as_values(metric, challenger_ci), differences=draws[2])
 

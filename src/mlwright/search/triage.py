@@ -40,7 +40,7 @@ def behind_after_first_fold(metric: Metric, y: np.ndarray, own: np.ndarray, riva
     if len(y) < 20 or not np.all(np.isfinite(own)):
         return None
     try:
-        compared = compare_paired(y, rival, own, metric, resamples=RESAMPLES, seed=seed)
+        compared = compare_paired(y, rival, own, metric, resamples=RESAMPLES, seed=seed, p_value=False)
     except (ValueError, ArithmeticError, DataError):  # a fold the metric cannot score (one class): no verdict
         return None
     share = normalized(metric, compared.challenger_score, compared.champion_score)
