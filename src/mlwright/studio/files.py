@@ -35,14 +35,16 @@ def run_metric_rows(run) -> list[dict]:
     store kept, without intervals. A damaged file reads as absent: the page must still show."""
     import json
 
+    from mlwright.report import facts
+
     folder = Path(run.run_dir) if run.run_dir else None
     if folder is not None and _inside(folder, folder / "evaluation.json"):
         try:
             record = json.loads((folder / "evaluation.json").read_text(encoding="utf-8"))
             return [{"set": str(s.get("set")), "metric": str(m.get("label") or m.get("name")), "value": m.get("value"),
                      "low": m.get("low"), "high": m.get("high"), "baseline": m.get("baseline")}
-                    for s in record.get("evaluations") or [] for m in s.get("metrics") or []]
-        except (OSError, ValueError, AttributeError, TypeError):
+                    for s in facts.evaluation_sets(record) for m in facts.items(s, "metrics") if isinstance(m, dict)]
+        except (OSError, ValueError):
             pass
     sets = (run.metrics or {}).get("sets") or {}
     return [{"set": set_name, "metric": name, "value": value, "low": None, "high": None, "baseline": None}
