@@ -97,10 +97,12 @@ def test_the_searcher_holds_only_triaged_families_against_the_best_trial_on_the_
     assert searcher._spec("mlp", {}, "portfolio", time.time() + 10, False).rival is not None
     assert searcher._spec("linear", {}, "portfolio", time.time() + 10, False).rival is None
     monkeypatch.delenv(levers.ON)
+    assert levers.on("first_fold_triage"), "the lever is on by default"
+    monkeypatch.setenv(levers.OFF, "first_fold_triage")
     off = Searcher(context, families, budget=Budget(started=time.time(), seconds=60.0), executor=None,
                    max_trials=10, final_share=0.05)
     off.results = searcher.results
-    assert off._spec("mlp", {}, "portfolio", time.time() + 10, False).rival is None  # the lever is off by default
+    assert off._spec("mlp", {}, "portfolio", time.time() + 10, False).rival is None  # ablated: no rival
 
 
 def test_a_checkpoint_keeps_the_spec_without_its_rival(tmp_path):
