@@ -23,6 +23,8 @@ HAND = {
     "catboost": ({"depth": 6},),
     "lightgbm": ({"learning_rate": 0.05, "num_leaves": 64, "feature_fraction": 0.8, "min_data_in_leaf": 20},),
     "xgboost": ({"max_depth": 6, "eta": 0.1, "colsample_bytree": 0.8},),
+    # every column at every split: Geurts et al.'s default for regression and scikit-learn's
+    "extra_trees": ({"max_features": 1.0, "min_samples_leaf": 1},),
 }
 
 

@@ -147,9 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     pool = candidates()
+    rows = load(args.results, {c["name"] for c in pool})
+    # a candidate with no results was never evaluated (the network, whose family came after the
+    # corpus was run): it is left out of the choice and its family keeps its hand-order place
+    evaluated = {row["config"] for row in rows}
+    pool = [c for c in pool if c["name"] in evaluated]
     by_name = {c["name"]: c for c in pool}
     names = [c["name"] for c in pool]
-    rows = load(args.results, set(names))
     tables, ranks, scores = rank_matrix(rows, names)
     seconds = defaultdict(list)
     for row in rows:
