@@ -13,11 +13,14 @@ from mlwright._lazy import lazy_names
 
 __version__ = "0.1.0"
 
-# OpenMP threads (LightGBM, XGBoost) spin while they wait by default: on a machine where anything
-# else runs, a fit on a few thousand rows then takes a hundred times longer. Waiting passively
-# costs nothing measurable when the cores are free. Set before any booster library is loaded;
-# a value the user chose is kept.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# OpenMP threads (LightGBM, XGBoost, scikit-learn's forests: all GNU libgomp) wait for the next
+# parallel region by spinning, 300,000 turns by default. When another process holds a core, that
+# spin crowds out the thread it waits for (a small fit takes 3-10 times longer, BENCHMARKS.md
+# "OpenMP waits"); never spinning (OMP_WAIT_POLICY=PASSIVE) puts every wait to sleep instead, which
+# made LightGBM 8-12 times slower and XGBoost 2-4 times on free cores. A short spin is as fast as
+# the default on free cores and as safe as passive waits beside other work. Set before any booster
+# library is loaded; a value the user chose is kept.
+os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
 #: Public names and the modules that define them. They are imported on first use, so that a
 #: command that only reads the store does not load every model library first.

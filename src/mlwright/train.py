@@ -492,12 +492,15 @@ def _meet_latency(model: TrainedModel, raw, context: SearchContext, results, met
         return metric.score(context.y_scored, blend(oofs, weights))
 
     size_limit = config.max_model_mb if config.max_model_mb is not None else DEFAULT_SIZE_TARGET_MB
-    size, too_big = prune_to_size(model, size_limit, validation_score) if math.isfinite(size_limit) else (None, [])
+    size, too_big, cut = (prune_to_size(model, size_limit, validation_score) if math.isfinite(size_limit)
+                          else (None, [], {}))
     latency, dropped = prune_to_latency(model, sample, limit, validation_score)
     if dropped or too_big:
         model.info["oof_score"] = metric.value(context.y_scored, blend(oofs, {m.name: m.weight for m in model.members}))
     model.info["model_size_limit_mb"] = size_limit if math.isfinite(size_limit) else None
     model.info["pruned_for_size"] = too_big
+    if cut:  # the out-of-fold score above is the uncut member's; the holdout estimate scores the cut one
+        model.info["rounds_cut_for_size"] = cut
     model.info["members_mb"] = round(size, 3) if size is not None else None
     model.info["latency_limit_ms"] = limit if math.isfinite(limit) else None
     model.info["pruned_for_latency"] = dropped

@@ -46,10 +46,10 @@ def test_size_pruning_drops_the_biggest_member_per_score_lost_until_the_files_fi
     def validation_score(weights: dict[str, float]) -> float:  # 'kept' matters most, 'third' a little
         return 2 * weights.get("kept", 0.0) + weights.get("third", 0.0)
 
-    size, dropped = prune_to_size(model, 2.5 * each["kept"], validation_score)
+    size, dropped, _ = prune_to_size(model, 2.5 * each["kept"], validation_score)
     assert dropped == ["twin"]  # one member too many: the one the score misses least per MB goes
     assert size == pytest.approx(2 * each["kept"], rel=0.01)
-    size, dropped = prune_to_size(model, 1e-9, validation_score)
+    size, dropped, _ = prune_to_size(model, 1e-9, validation_score)
     assert dropped == ["third"] and [m.name for m in model.members] == ["kept"], "the last member stays"
     model.save(tmp_path / "model")
     assert mlwright.load(tmp_path / "model").predict_proba(frame.head(5)).shape == (5, 2)
@@ -60,3 +60,28 @@ def test_training_records_the_size_it_was_pruned_to():
     model = mlwright.train(frame, "label", max_model_mb=1e-6, **{**FAST, "max_trials": 3})
     assert len(model.members) == 1 and model.info["model_size_limit_mb"] == 1e-6
     assert model.info["members_mb"] > 0
+
+
+@pytest.mark.parametrize("family", ["lightgbm", "xgboost", "catboost"])
+def test_a_lone_booster_too_big_keeps_its_first_rounds_until_it_fits(tmp_path, family):
+    """26 classes make a booster 26 trees a round: alone in the ensemble, it is cut to the limit
+    rather than shipped over it, and the cut model is the one saved and loaded."""
+    from mlwright.evaluate.model_size import member_megabytes, prune_to_size
+
+    frame = make_mixed_frame(400, seed=5)
+    model = mlwright.train(frame, "label", max_latency_ms=float("inf"), max_model_mb=float("inf"),
+                           **{**FAST, "families": (family,), "max_trials": 1})
+    member = model.members[0]
+    rounds, size = member.learner.iterations_, member_megabytes(model)[member.name]
+    assert rounds >= 8, "enough rounds to cut"
+    before = model.predict_proba(frame.head(50)).to_numpy()
+
+    kept, dropped, cut = prune_to_size(model, size / 2, lambda weights: 0.0)
+    assert dropped == [] and kept <= size / 2
+    assert cut[member.name][0] == rounds and 1 <= cut[member.name][1] < rounds
+    assert member.learner.iterations_ == cut[member.name][1]
+    after = model.predict_proba(frame.head(50)).to_numpy()
+    assert not np.allclose(before, after), "the cut rounds no longer count in its answers"
+    model.save(tmp_path / "model")
+    loaded = mlwright.load(tmp_path / "model")
+    assert np.allclose(loaded.predict_proba(frame.head(50)).to_numpy(), after, atol=1e-6)

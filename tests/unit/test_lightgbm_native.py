@@ -44,3 +44,31 @@ def test_a_bad_model_text_is_a_clear_error():
 
     with pytest.raises(ModelFormatError, match="LightGBM"):
         NativeBooster("this is not a model")
+
+
+def test_the_model_is_saved_compressed_and_a_model_saved_as_plain_text_still_loads(tmp_path):
+    import gzip
+
+    from mlwright._types import Task
+    from mlwright.models.base import FitData
+    from mlwright.models.lightgbm_family import MODEL_FILE, LightGBMLearner
+
+    X, signal = _data()
+    learner = LightGBMLearner({"num_leaves": 15}, Task.REGRESSION).fit(FitData(
+        X=X, y=signal, X_valid=None, y_valid=None, task=Task.REGRESSION, n_classes=0, categorical=(5,), seed=0,
+        threads=1, deadline=float("inf"), iterations=60))
+    learner.save(tmp_path)
+    text = gzip.decompress((tmp_path / MODEL_FILE).read_bytes())
+    assert (tmp_path / MODEL_FILE).stat().st_size < len(text) / 2, "the text compresses to under half"
+    fresh, _ = _data(rows=100, seed=2)
+    loaded = LightGBMLearner.load(tmp_path, {}, Task.REGRESSION)
+    np.testing.assert_array_equal(loaded.predict(fresh), learner.predict(fresh))
+
+    older = tmp_path / "older"
+    older.mkdir()
+    (older / "model.txt").write_bytes(text)  # the format before compression
+    np.testing.assert_array_equal(LightGBMLearner.load(older, {}, Task.REGRESSION).predict(fresh), learner.predict(fresh))
+
+    loaded.keep_rounds(20)  # a loaded model cut and saved again keeps the cut
+    loaded.save(older)
+    assert LightGBMLearner.load(older, {}, Task.REGRESSION).iterations_ == 20

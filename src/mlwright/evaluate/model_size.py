@@ -4,7 +4,8 @@ A long search on a multiclass table can keep several boosters of thousands of tr
 300 s on pmlb_satimage, LightGBM members alone came to 23 MB). A model is shipped, copied into
 registries and containers, and loaded at every service start, so its size is bounded like its
 latency: members are dropped, the one whose loss costs the least out-of-fold score per megabyte
-first, until the members' files fit; the last member is never dropped.
+first, until the members' files fit. The last member is never dropped: a booster left alone and
+still too big (26 classes: 26 trees a round) keeps its first rounds, as many as fit.
 """
 
 from __future__ import annotations
@@ -29,9 +30,14 @@ def member_megabytes(model: TrainedModel) -> dict[str, float]:
     return sizes
 
 
-def prune_to_size(model: TrainedModel, limit_mb: float,
-                  validation_score: Callable[[dict[str, float]], float]) -> tuple[float, list[str]]:
-    """Drop members until their files take at most ``limit_mb``; return their size and the dropped names.
+#: Tries at cutting a lone booster's rounds to the limit (size is close to linear in rounds).
+TRUNCATION_TRIES = 3
+
+
+def prune_to_size(model: TrainedModel, limit_mb: float, validation_score: Callable[[dict[str, float]], float],
+                  ) -> tuple[float, list[str], dict[str, list[int]]]:
+    """Drop members until their files take at most ``limit_mb``, then cut a lone booster's rounds;
+    return the members' size, the dropped names and, per cut member, its rounds before and after.
 
     ``validation_score`` is the out-of-fold score (higher is better) of a blend given as
     name -> weight, as for ``latency.prune_to_latency``.
@@ -44,4 +50,13 @@ def prune_to_size(model: TrainedModel, limit_mb: float,
         model.without_member(victim)
         dropped.append(victim)
         total -= sizes[victim]
-    return total, dropped
+    truncated: dict[str, list[int]] = {}
+    lone = model.members[0] if len(model.members) == 1 else None
+    for _ in range(TRUNCATION_TRIES):
+        rounds = getattr(lone.learner, "iterations_", None) if lone is not None else None
+        if total <= limit_mb or not hasattr(lone.learner, "keep_rounds") or not rounds or rounds < 2:
+            break
+        lone.learner.keep_rounds(int(rounds * limit_mb / total * 0.95))
+        truncated[lone.name] = [truncated.get(lone.name, [rounds])[0], int(lone.learner.iterations_)]
+        total = member_megabytes(model)[lone.name]
+    return total, dropped, truncated

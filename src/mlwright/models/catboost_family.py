@@ -72,6 +72,13 @@ class CatBoostLearner:
             return np.ones(len(data.y_valid), dtype=bool)
         return np.isin(data.y_valid, np.unique(data.y))
 
+    def keep_rounds(self, rounds: int) -> None:
+        """Keep the first ``rounds`` trees (see ``LightGBMLearner.keep_rounds``)."""
+        rounds = max(1, min(int(rounds), self.model_.tree_count_))
+        if rounds < self.model_.tree_count_:
+            self.model_.shrink(ntree_end=rounds)
+        self.iterations_ = self.model_.tree_count_
+
     def predict(self, X: np.ndarray) -> np.ndarray:
         pool = _pool(X, self.categorical)
         if self.task is Task.REGRESSION:

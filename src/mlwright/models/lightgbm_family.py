@@ -1,4 +1,4 @@
-"""LightGBM: the workhorse. Native categorical splits, early stopping, saved as its text model.
+"""LightGBM: the workhorse. Native categorical splits, early stopping, saved as its text model (gzip).
 
 The library is imported when a learner fits, not with this module: declaring the family costs
 nothing to a command that never uses it. A loaded model scores through LightGBM's C API
@@ -7,6 +7,7 @@ nothing to a command that never uses it. A loaded model scores through LightGBM'
 
 from __future__ import annotations
 
+import gzip
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     import lightgbm as lgb
 
 MAX_ROUNDS = 10_000
+MODEL_FILE = "model.txt.gz"
 EARLY_STOP = 50
 
 
@@ -78,6 +80,11 @@ class LightGBMLearner:
         self.booster_.free_dataset()  # the binned rows are not needed to predict: a kept model stays small
         return self
 
+    def keep_rounds(self, rounds: int) -> None:
+        """Keep the first ``rounds`` boosting rounds (all classes' trees of each): what it
+        predicts and saves from now on (``model_size`` shrinks a lone member this way)."""
+        self.iterations_ = max(1, min(int(rounds), self.iterations_ or rounds))
+
     def predict(self, X: np.ndarray) -> np.ndarray:
         threads = 1 if len(X) < 2000 else 0
         if self._native is not None:
@@ -87,15 +94,23 @@ class LightGBMLearner:
         return binary_to_two_columns(out) if self.task is Task.BINARY else out
 
     def save(self, directory: Path) -> None:
-        if self._booster is None and self._model_text is not None:  # loaded and saved again: the same text
-            (directory / "model.txt").write_text(self._model_text, encoding="utf-8")
-            return
-        self.booster_.save_model(str(directory / "model.txt"), num_iteration=self.iterations_)
+        """Write the text model gzip-compressed (level 1: a fifth of a second for 25 MB): the
+        text's full-precision numbers take 2.4 times more room uncompressed, and a 26-class model
+        of a few hundred rounds would otherwise pass the size limit alone."""
+        if self._native is not None and self._booster is None and self.iterations_ == self._native.iterations:
+            text = self._model_text  # loaded and saved again: the same text
+        else:
+            text = self.booster_.model_to_string(num_iteration=self.iterations_)
+        (directory / MODEL_FILE).write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0))
 
     @classmethod
     def load(cls, directory: Path, params: dict, task: Task) -> "LightGBMLearner":
         learner = cls(params, task)
-        learner._model_text = (directory / "model.txt").read_text(encoding="utf-8")
+        packed = directory / MODEL_FILE
+        if packed.exists():
+            learner._model_text = gzip.decompress(packed.read_bytes()).decode("utf-8")
+        else:  # saved before the text was compressed
+            learner._model_text = (directory / "model.txt").read_text(encoding="utf-8")
         learner._native = NativeBooster(learner._model_text)
         learner.iterations_ = learner._native.iterations
         return learner

@@ -51,6 +51,14 @@ class XGBoostLearner:
         self.booster_.set_param({"nthread": 1})
         return self
 
+    def keep_rounds(self, rounds: int) -> None:
+        """Keep the first ``rounds`` boosting rounds (see ``LightGBMLearner.keep_rounds``)."""
+        rounds = max(1, min(int(rounds), self.booster_.num_boosted_rounds()))
+        if rounds < self.booster_.num_boosted_rounds():
+            self.booster_ = self.booster_[:rounds]
+            self.booster_.set_param({"nthread": 1})
+        self.iterations_ = rounds
+
     def predict(self, X: np.ndarray) -> np.ndarray:
         out = self.booster_.inplace_predict(X)
         return binary_to_two_columns(out) if self.task is Task.BINARY else np.asarray(out)
