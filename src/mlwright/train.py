@@ -32,8 +32,8 @@ from mlwright.evaluate.bootstrap import bootstrap_intervals
 from mlwright.evaluate.calibration import choose_calibration, replaced_by_layer
 from mlwright.evaluate.decision import Decision
 from mlwright.evaluate.fairness import resolve_sensitive
-from mlwright.evaluate.latency import prune_to_latency
-from mlwright.evaluate.model_size import prune_to_size
+from mlwright.evaluate.latency import cut_lone_booster, prune_to_latency, single_row_latency_ms
+from mlwright.evaluate.model_size import member_megabytes, prune_to_size
 from mlwright.evaluate.metrics import Metric, get_metric
 from mlwright.evaluate.threshold import DEFAULT_FOR_METRIC, choose_threshold, parse_objective
 from mlwright.execution import Executor, LocalExecutor
@@ -495,12 +495,18 @@ def _meet_latency(model: TrainedModel, raw, context: SearchContext, results, met
     size, too_big, cut = (prune_to_size(model, size_limit, validation_score) if math.isfinite(size_limit)
                           else (None, [], {}))
     latency, dropped = prune_to_latency(model, sample, limit, validation_score)
+    if latency > limit:
+        latency, slow = cut_lone_booster(model, limit, lambda: single_row_latency_ms(model, sample))
+        for name, (before, after) in slow.items():  # rounds before any cut, after the last
+            cut[name] = [cut[name][0] if name in cut else before, after]
+        if slow and size is not None:
+            size = sum(member_megabytes(model).values())
     if dropped or too_big:
         model.info["oof_score"] = metric.value(context.y_scored, blend(oofs, {m.name: m.weight for m in model.members}))
     model.info["model_size_limit_mb"] = size_limit if math.isfinite(size_limit) else None
     model.info["pruned_for_size"] = too_big
     if cut:  # the out-of-fold score above is the uncut member's; the holdout estimate scores the cut one
-        model.info["rounds_cut_for_size"] = cut
+        model.info["rounds_cut"] = cut
     model.info["members_mb"] = round(size, 3) if size is not None else None
     model.info["latency_limit_ms"] = limit if math.isfinite(limit) else None
     model.info["pruned_for_latency"] = dropped

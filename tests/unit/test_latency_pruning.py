@@ -85,3 +85,14 @@ def test_a_lone_booster_too_big_keeps_its_first_rounds_until_it_fits(tmp_path, f
     model.save(tmp_path / "model")
     loaded = mlwright.load(tmp_path / "model")
     assert np.allclose(loaded.predict_proba(frame.head(50)).to_numpy(), after, atol=1e-6)
+
+
+def test_a_lone_booster_too_slow_for_the_latency_limit_keeps_fewer_rounds():
+    frame = make_mixed_frame(400, seed=6)
+    model = mlwright.train(frame, "label", max_latency_ms=1e-6, max_model_mb=float("inf"),
+                           **{**FAST, "families": ("lightgbm",), "max_trials": 1})
+    (name, (before, after)), = model.info["rounds_cut"].items()
+    assert name == model.members[0].name and before >= 8
+    assert after == model.members[0].learner.iterations_ == 1, "an unreachable limit: one round left"
+    assert model.info["latency_limit_met"] is False, "the limit is still reported as missed"
+    assert model.predict_proba(frame.head(5)).shape == (5, 2)

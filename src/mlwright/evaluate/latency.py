@@ -50,6 +50,32 @@ def prune_to_latency(model: TrainedModel, rows: pd.DataFrame, limit_ms: float,
     return latency, dropped
 
 
+def cut_lone_booster(model: TrainedModel, limit: float, measure: Callable[[], float], tries: int = 3,
+                     ) -> tuple[float, dict[str, list[int]]]:
+    """Cut the rounds of a lone booster over ``limit`` by ``measure`` (its files' MB, its one-row
+    milliseconds) until it is under, keeping its first rounds; return the measure and, for the
+    member cut, its rounds before and after.
+
+    Pruning never drops the last member, so a model of one booster of thousands of trees (26
+    classes: 26 trees a round) would otherwise ship over the limit. Both measures grow about
+    linearly with the rounds, so each try keeps the share of rounds the limit allows (a little
+    less), then measures again: a fixed part (reading the row) makes one try fall short.
+    """
+    cut: dict[str, list[int]] = {}
+    value = measure()
+    if len(model.members) != 1:
+        return value, cut
+    member = model.members[0]
+    for _ in range(tries):
+        rounds = getattr(member.learner, "iterations_", None)
+        if value <= limit or not hasattr(member.learner, "keep_rounds") or not rounds or rounds < 2:
+            break
+        member.learner.keep_rounds(int(rounds * limit / value * 0.95))
+        cut[member.name] = [cut.get(member.name, [rounds])[0], int(member.learner.iterations_)]
+        value = measure()
+    return value, cut
+
+
 def cheapest_loss(model: TrainedModel, cost: dict[str, float],
                   validation_score: Callable[[dict[str, float]], float]) -> str:
     """The member whose loss costs the least out-of-fold score per unit of ``cost`` it saves (the

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from mlwright.evaluate.latency import cheapest_loss
+from mlwright.evaluate.latency import cheapest_loss, cut_lone_booster
 from mlwright.predictor import TrainedModel
 
 
@@ -28,10 +28,6 @@ def member_megabytes(model: TrainedModel) -> dict[str, float]:
             member.learner.save(folder)
             sizes[member.name] = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
     return sizes
-
-
-#: Tries at cutting a lone booster's rounds to the limit (size is close to linear in rounds).
-TRUNCATION_TRIES = 3
 
 
 def prune_to_size(model: TrainedModel, limit_mb: float, validation_score: Callable[[dict[str, float]], float],
@@ -50,13 +46,7 @@ def prune_to_size(model: TrainedModel, limit_mb: float, validation_score: Callab
         model.without_member(victim)
         dropped.append(victim)
         total -= sizes[victim]
-    truncated: dict[str, list[int]] = {}
-    lone = model.members[0] if len(model.members) == 1 else None
-    for _ in range(TRUNCATION_TRIES):
-        rounds = getattr(lone.learner, "iterations_", None) if lone is not None else None
-        if total <= limit_mb or not hasattr(lone.learner, "keep_rounds") or not rounds or rounds < 2:
-            break
-        lone.learner.keep_rounds(int(rounds * limit_mb / total * 0.95))
-        truncated[lone.name] = [truncated.get(lone.name, [rounds])[0], int(lone.learner.iterations_)]
-        total = member_megabytes(model)[lone.name]
-    return total, dropped, truncated
+    if total <= limit_mb:
+        return total, dropped, {}
+    total, cut = cut_lone_booster(model, limit_mb, lambda: sum(member_megabytes(model).values()))
+    return total, dropped, cut
