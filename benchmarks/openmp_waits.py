@@ -26,9 +26,11 @@ from pathlib import Path
 import manifest
 
 SETTINGS = {
-    "libgomp default (300,000 spins)": {},
+    "libgomp default (what mlwright leaves)": {},
     "OMP_WAIT_POLICY=PASSIVE": {"OMP_WAIT_POLICY": "PASSIVE"},
-    "GOMP_SPINCOUNT=10000 (mlwright's)": {"GOMP_SPINCOUNT": "10000"},
+    "GOMP_SPINCOUNT=1000": {"GOMP_SPINCOUNT": "1000"},
+    "GOMP_SPINCOUNT=10000": {"GOMP_SPINCOUNT": "10000"},
+    "GOMP_SPINCOUNT=100000": {"GOMP_SPINCOUNT": "100000"},
 }
 
 FITS = r"""

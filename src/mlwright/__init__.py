@@ -13,14 +13,12 @@ from mlwright._lazy import lazy_names
 
 __version__ = "0.1.0"
 
-# OpenMP threads (LightGBM, XGBoost, scikit-learn's forests: all GNU libgomp) wait for the next
-# parallel region by spinning, 300,000 turns by default. When another process holds a core, that
-# spin crowds out the thread it waits for (a small fit takes 3-10 times longer, BENCHMARKS.md
-# "OpenMP waits"); never spinning (OMP_WAIT_POLICY=PASSIVE) puts every wait to sleep instead, which
-# made LightGBM 8-12 times slower and XGBoost 2-4 times on free cores. A short spin is as fast as
-# the default on free cores and as safe as passive waits beside other work. Set before any booster
-# library is loaded; a value the user chose is kept.
-os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+# OpenMP's wait policy (LightGBM, XGBoost and scikit-learn's forests all run on GNU libgomp) is
+# left to libgomp: a short spin, throttled when threads outnumber the free cores. Waiting
+# passively (OMP_WAIT_POLICY=PASSIVE, which this package used to set) made LightGBM 8-12
+# times slower and XGBoost 2-4 times on free cores, and a fixed GOMP_SPINCOUNT was 1.5-4 times
+# slower than the default beside a busy process (`benchmarks/openmp_waits.py [--busy]`,
+# BENCHMARKS.md "OpenMP waits"). A value the user set is theirs.
 
 #: Public names and the modules that define them. They are imported on first use, so that a
 #: command that only reads the store does not load every model library first.
