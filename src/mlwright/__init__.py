@@ -5,7 +5,6 @@
 ['AutoClassifier', 'AutoRegressor', 'MlwrightError']
 """
 
-import os
 import sys
 import types
 
