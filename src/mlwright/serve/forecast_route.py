@@ -291,9 +291,12 @@ def document(spec: dict, model) -> None:
         record[history.id_name] = {"type": ["string", "integer"], "description": "The series."}
     components["HistoryRecord"] = {"type": "object", "properties": record, "required": list(record)}
     components["ForecastRequest"] = {"type": "object", "additionalProperties": False, "properties": {
-        "horizon": {"type": "integer", "minimum": 1, "default": model.horizon, "description": "Steps ahead."},
-        **({"id": an_id, "ids": {"type": "array", "items": an_id, "minItems": 1}} if history.id_name else {}),
-        "history": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/HistoryRecord"},
+        # null is read as left out, for every field
+        "horizon": {"type": ["integer", "null"], "minimum": 1, "default": model.horizon,
+                    "description": "Steps ahead (null or left out: the trained horizon)."},
+        **({"id": {**an_id, "type": ["string", "integer", "null"]},
+            "ids": {"type": ["array", "null"], "items": an_id, "minItems": 1}} if history.id_name else {}),
+        "history": {"type": ["array", "null"], "minItems": 1, "items": {"$ref": "#/components/schemas/HistoryRecord"},
                     "description": "A newer history, as the training table had it: the forecast continues from "
                                    "its end."}}}
     row = {model.time_column: {"type": "string"}, **({history.id_name: {"type": "string"}} if history.id_name else {}),
