@@ -496,7 +496,7 @@ def _meet_latency(model: TrainedModel, raw, context: SearchContext, results, met
                           else (None, [], {}))
     latency, dropped = prune_to_latency(model, sample, limit, validation_score)
     if latency > limit:
-        latency, slow = cut_lone_booster(model, limit, lambda: single_row_latency_ms(model, sample))
+        latency, slow = cut_lone_booster(model, limit, latency, lambda: single_row_latency_ms(model, sample))
         for name, (before, after) in slow.items():  # rounds before any cut, after the last
             cut[name] = [cut[name][0] if name in cut else before, after]
         if slow and size is not None:

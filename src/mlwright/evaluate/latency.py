@@ -50,11 +50,11 @@ def prune_to_latency(model: TrainedModel, rows: pd.DataFrame, limit_ms: float,
     return latency, dropped
 
 
-def cut_lone_booster(model: TrainedModel, limit: float, measure: Callable[[], float], tries: int = 3,
-                     ) -> tuple[float, dict[str, list[int]]]:
-    """Cut the rounds of a lone booster over ``limit`` by ``measure`` (its files' MB, its one-row
-    milliseconds) until it is under, keeping its first rounds; return the measure and, for the
-    member cut, its rounds before and after.
+def cut_lone_booster(model: TrainedModel, limit: float, value: float, measure: Callable[[], float],
+                     tries: int = 3) -> tuple[float, dict[str, list[int]]]:
+    """Cut the rounds of a lone booster whose ``value`` by ``measure`` (its files' MB, its one-row
+    milliseconds), as the caller last measured it, is over ``limit``, until it is under, keeping
+    its first rounds; return the measure and, for the member cut, its rounds before and after.
 
     Pruning never drops the last member, so a model of one booster of thousands of trees (26
     classes: 26 trees a round) would otherwise ship over the limit. Both measures grow about
@@ -62,7 +62,6 @@ def cut_lone_booster(model: TrainedModel, limit: float, measure: Callable[[], fl
     less), then measures again: a fixed part (reading the row) makes one try fall short.
     """
     cut: dict[str, list[int]] = {}
-    value = measure()
     if len(model.members) != 1:
         return value, cut
     member = model.members[0]

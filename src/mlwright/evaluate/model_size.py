@@ -48,5 +48,5 @@ def prune_to_size(model: TrainedModel, limit_mb: float, validation_score: Callab
         total -= sizes[victim]
     if total <= limit_mb:
         return total, dropped, {}
-    total, cut = cut_lone_booster(model, limit_mb, lambda: sum(member_megabytes(model).values()))
+    total, cut = cut_lone_booster(model, limit_mb, total, lambda: sum(member_megabytes(model).values()))
     return total, dropped, cut
