@@ -96,3 +96,28 @@ def test_a_lone_booster_too_slow_for_the_latency_limit_keeps_fewer_rounds():
     assert after == model.members[0].learner.iterations_ == 1, "an unreachable limit: one round left"
     assert model.info["latency_limit_met"] is False, "the limit is still reported as missed"
     assert model.predict_proba(frame.head(5)).shape == (5, 2)
+
+
+def test_the_best_blend_that_fits_the_limit_beats_dropping_one_at_a_time():
+    """A strong member too slow alone, and two fast ones: the fast one that scores best wins, not
+    the slow one that greedy dropping would end on (and then cut to fit)."""
+    from mlwright.evaluate.latency import best_fitting_subset
+
+    weights = {"slow": 0.6, "mid": 0.3, "small": 0.1}
+    cost = {"slow": 4.0, "mid": 1.2, "small": 0.6}
+
+    def validation_score(blend: dict[str, float]) -> float:
+        return 3 * blend.get("slow", 0.0) + 2 * blend.get("mid", 0.0) + blend.get("small", 0.0)
+
+    assert best_fitting_subset(weights, cost, 0.4, 2.0, validation_score) == {"mid"}
+    assert best_fitting_subset(weights, cost, 0.4, 5.0, validation_score) == {"slow"}
+    assert best_fitting_subset(weights, cost, 0.4, 0.5, validation_score) is None  # nothing fits: greedy
+
+
+def test_the_time_every_member_shares_is_read_from_the_members_alone_and_together():
+    from mlwright.evaluate.latency import shared_ms
+
+    # each alone: 0.5 shared + its own; together 0.5 + 1 + 2
+    assert shared_ms({"a": 1.5, "b": 2.5}, 3.5) == pytest.approx(0.5)
+    assert shared_ms({"a": 1.0, "b": 1.0}, 5.0) == 0.0  # slower together than apart: nothing shared
+    assert shared_ms({"a": 1.0, "b": 3.0}, 1.0) == 1.0  # never more than the fastest member alone

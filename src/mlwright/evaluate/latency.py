@@ -42,12 +42,54 @@ def prune_to_latency(model: TrainedModel, rows: pd.DataFrame, limit_ms: float,
     if latency <= limit_ms or len(model.members) < 2:
         return latency, dropped
     cost = {m.name: max(single_row_latency_ms(model.only(m), rows, repeats=10), 1e-3) for m in model.members}
+    weights = {m.name: m.weight for m in model.members}
+    kept = best_fitting_subset(weights, cost, shared_ms(cost, latency), limit_ms, validation_score)
+    if kept is not None and len(kept) < len(weights):
+        for name in [n for n in weights if n not in kept]:
+            model.without_member(name)
+            dropped.append(name)
+        latency = single_row_latency_ms(model, rows)
     while latency > limit_ms and len(model.members) > 1:
         victim = cheapest_loss(model, cost, validation_score)
         model.without_member(victim)
         dropped.append(victim)
         latency = single_row_latency_ms(model, rows)
     return latency, dropped
+
+
+#: Every subset of this many members or fewer is weighed; beyond it, only the greedy drops.
+MOST_MEMBERS_WEIGHED = 8
+
+
+def shared_ms(cost: dict[str, float], latency: float) -> float:
+    """The part of one row's time that every member pays once however many there are (reading
+    the row, encoding it): each member alone costs ``shared + own``, all together ``latency``."""
+    if len(cost) < 2:
+        return 0.0
+    return min(max((sum(cost.values()) - latency) / (len(cost) - 1), 0.0), min(cost.values()))
+
+
+def best_fitting_subset(weights: dict[str, float], cost: dict[str, float], shared: float, limit_ms: float,
+                        validation_score: Callable[[dict[str, float]], float]) -> set[str] | None:
+    """The members whose blend (weights renormalised) scores best out of fold among those whose
+    estimated latency, ``shared`` plus each one's own part, is under ``limit_ms``; None if none is.
+
+    Dropping members one at a time can end on a member that is good but too slow alone (a
+    26-class booster of thousands of trees) when a faster one that meets the limit by itself, or
+    with a small partner, would score better than that member cut to fit."""
+    names = list(weights)
+    if len(names) > MOST_MEMBERS_WEIGHED:
+        return None
+    best, best_score = None, -np.inf
+    for mask in range(1, 2 ** len(names)):
+        chosen = [n for i, n in enumerate(names) if mask >> i & 1]
+        total = sum(weights[n] for n in chosen)
+        if total <= 0 or shared + sum(cost[n] - shared for n in chosen) > limit_ms:
+            continue
+        score = validation_score({n: weights[n] / total for n in chosen})
+        if score > best_score:
+            best, best_score = set(chosen), score
+    return best
 
 
 def cut_lone_booster(model: TrainedModel, limit: float, value: float, measure: Callable[[], float],
