@@ -9,6 +9,7 @@ per dataset the later row against the earlier ``mlwright`` row.
     python benchmarks/compare_runs.py benchmarks/results/runs/LATER benchmarks/results/runs/EARLIER
 
 Only the datasets the later run has finished are compared (every split seed of the earlier run).
+Where either run has ``mlwright_inf`` rows (``--max-latency-ms inf``), they are listed too.
 """
 
 from __future__ import annotations
@@ -18,18 +19,22 @@ from pathlib import Path
 
 import report
 
+#: The mlwright rows carried over: the defaults and the one without a latency limit.
+KEPT = ("mlwright", "mlwright_inf")
+
 
 def merged(later: Path, earlier: Path) -> tuple[dict, report.Results, str]:
     """The earlier run's config and results with the later run's mlwright rows added."""
     config, results = report.load_run(earlier)
     _, later_results = report.load_run(later)
     name = f"mlwright@{later.name}"
+    added = sorted({f"{system}@{later.name}" for (_, _, system) in later_results if system in KEPT})
     for (ds, seed, system), result in later_results.items():
-        if system == "mlwright" and ds in config["split_seeds"]:
-            results[(ds, seed, name)] = {**result, "system": name}
+        if system in KEPT and ds in config["split_seeds"]:
+            results[(ds, seed, f"{system}@{later.name}")] = {**result, "system": f"{system}@{later.name}"}
     config["datasets"] = [d for d in config["datasets"]
                           if all((d, seed, "mlwright") in later_results for seed in config["split_seeds"][d])]
-    config["systems"] = [s for s in config["systems"] if s == "mlwright" or not report.is_mlwright(s)] + [name]
+    config["systems"] = [s for s in config["systems"] if s in KEPT or not report.is_mlwright(s)] + added
     return config, results, name
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,16 @@ ADULT_COLUMNS = ["age", "workclass", "fnlwgt", "education", "education-num", "ma
                  "native-country", "income"]
 #: Small, fast settings for training inside tests: the budget is never the binding limit.
 FAST = dict(time_limit=120, max_trials=4, families=("lightgbm", "linear", "extra_trees"), folds=3, progress=False)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """What the suite's times depend on, at the foot of every run's log (``-q`` hides the
+    header): the cores it may use, its priority, how busy the machine was over the last 1, 5
+    and 15 minutes, and any OpenMP settings it inherited."""
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    omp = {k: v for k, v in os.environ.items() if k.startswith(("OMP_", "GOMP_"))}
+    terminalreporter.write_line(f"machine: {len(os.sched_getaffinity(0))} of {os.cpu_count()} cores; nice {os.nice(0)}; "
+                                f"load average {load}; OpenMP settings: {omp or 'none'}")
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from tests.serve_fixtures import free_port
 
 DASK = Path(sys.executable).parent / "dask"
 START_SECONDS = 90
+STOP_SECONDS = 5
 
 
 class Cluster:
@@ -29,8 +30,12 @@ class Cluster:
         for n in range(workers):
             self.processes.append(self._start(folder / f"worker{n}.log", "worker", self.address, "--host",
                                               "127.0.0.1", "--nthreads", "1", "--no-nanny", "--no-dashboard"))
-        with Client(self.address, timeout=START_SECONDS) as client:
-            client.wait_for_workers(workers, timeout=START_SECONDS)
+        try:
+            with Client(self.address, timeout=START_SECONDS) as client:
+                client.wait_for_workers(workers, timeout=START_SECONDS)
+        except BaseException:
+            self.stop()  # no processes left behind for a later test to trip over
+            raise
 
     @staticmethod
     def _start(log: Path, *args: str) -> subprocess.Popen:
@@ -42,12 +47,14 @@ class Cluster:
             return client.run(os.getpid)
 
     def stop(self) -> None:
+        """Asked to stop, then killed: a worker without a nanny can take half a minute to
+        close its connections once its scheduler has gone, and nothing of theirs is kept."""
         for process in reversed(self.processes):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
         for process in self.processes:
             try:
-                process.wait(timeout=30)
+                process.wait(timeout=STOP_SECONDS)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=30)

@@ -13,11 +13,11 @@ from mlwright._lazy import lazy_names
 __version__ = "0.1.0"
 
 # OpenMP's wait policy (LightGBM, XGBoost and scikit-learn's forests all run on GNU libgomp) is
-# left to libgomp: a short spin, throttled when threads outnumber the free cores. Waiting
-# passively (OMP_WAIT_POLICY=PASSIVE, which this package used to set) made LightGBM 8-12
-# times slower and XGBoost 2-4 times on free cores, and a fixed GOMP_SPINCOUNT was 1.5-4 times
-# slower than the default beside a busy process (`benchmarks/openmp_waits.py [--busy]`,
-# BENCHMARKS.md "OpenMP waits"). A value the user set is theirs.
+# left to libgomp: a short spin. Waiting passively (OMP_WAIT_POLICY=PASSIVE, which this package
+# used to set) made LightGBM 8-12 times slower and XGBoost 2-4 times on free cores. A spinning
+# team is slow only beside other work, so each fit takes no more threads than the cores other
+# processes leave free (mlwright.execution.cores; BENCHMARKS.md "OpenMP waits"). A value the
+# user set is theirs.
 
 #: Public names and the modules that define them. They are imported on first use, so that a
 #: command that only reads the store does not load every model library first.

@@ -145,7 +145,7 @@ def print_recorded(info: dict) -> None:
 
 
 def jobs_option():
-    return typer.Option(None, "--jobs", "-j", help="Threads (default: every core).")
+    return typer.Option(None, "--jobs", "-j", help="Threads a fit may use (default: every core other work leaves free).")
 
 
 def check_jobs(jobs: int | None) -> None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mlwright.execution.cores import fit_threads
+
 NAME = "global_lightgbm"
 MAX_SHORT_LAGS = 14
 MAX_TRAINING_ROWS = 60_000
@@ -153,7 +155,7 @@ def fit_global_booster(values: list[np.ndarray], starts: list[pd.Timestamp], fre
     if not blocks or sum(len(b) for b in blocks) < MIN_ROWS:
         return None
     X, target = np.vstack(blocks), np.concatenate(targets)
-    params = {**PARAMS, "seed": seed, "num_threads": n_jobs,
+    params = {**PARAMS, "seed": seed, "num_threads": fit_threads(n_jobs),
               "min_data_in_leaf": int(min(PARAMS["min_data_in_leaf"], max(len(X) // 10, 3)))}
     booster = lgb.train(params, lgb.Dataset(X, label=target), num_boost_round=rounds)
     return GlobalBooster(season=season, freq=freq, lags=lags, parts=parts, booster_text=booster.model_to_string(),

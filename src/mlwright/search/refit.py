@@ -20,6 +20,7 @@ from mlwright.data.schema import Schema
 from mlwright.features import TableEncoder
 from mlwright.features.parts import FitContext
 from mlwright.features.text_model import TextTarget
+from mlwright.execution.cores import fit_threads
 from mlwright.models.base import FitData
 from mlwright.models.fit_time import model_classes
 from mlwright.models.portfolio import FAMILY_TIME
@@ -101,7 +102,7 @@ def refit_members(frame: pd.DataFrame, y: np.ndarray, *, schema: Schema, task: T
         learner = family.make(result.refit_params(), task)
         learner.fit(FitData(X=matrices[family.style], y=y, task=task, n_classes=n_classes,
                             categorical=tuple(encoders[family.style].categorical_indices_), seed=seed,
-                            threads=threads, iterations=result.refit_iterations(),
+                            threads=fit_threads(threads), iterations=result.refit_iterations(),
                             deadline=max(deadline, time.time() + 1.0) if position == 0 else deadline))
         members.append(Member(name, family.name, family.style, weights[name], dict(learner.params), learner))
     total = sum(m.weight for m in members)

@@ -22,6 +22,7 @@ import pandas as pd
 from mlwright.data.sampling import FileSample, iter_positions
 from mlwright.data.schema import Schema, conform_columns
 from mlwright.data.target import TargetInfo
+from mlwright.execution.cores import fit_threads
 from mlwright.features import TableEncoder
 from mlwright.models.registry import get_family
 from mlwright.predictor import Member
@@ -64,7 +65,7 @@ def fit_on_every_row(sampled: FileSample, result: TrialResult, *, sample_frame: 
     valid_set = lgb.Dataset(valid_X[valid_known], valid_y[valid_known], reference=bins,
                             categorical_feature=categorical)
     learner = family.make(params, target.task)
-    learner.fit_dataset(train_set, valid_set, n_classes=n_classes, seed=seed, threads=threads,
+    learner.fit_dataset(train_set, valid_set, n_classes=n_classes, seed=seed, threads=fit_threads(threads),
                         deadline=max(deadline, time.time() + 1.0))
     member = Member(result.spec.name, family.name, family.style, 1.0, dict(learner.params), learner)
     facts = {"source": str(sampled.path), "rows_in_file": sampled.rows, "rows_fitted": int(keep.sum()),

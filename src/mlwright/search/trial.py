@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from mlwright.execution.cores import fit_threads
 from mlwright.models.base import FitData
 from mlwright.models.registry import get_family
 from mlwright.search.context import SearchContext
@@ -109,7 +110,7 @@ def _bagged_fit(spec: TrialSpec, context: SearchContext, started: float) -> Tria
         learner.fit(FitData(
             X=fold.X_fit, y=fold.y_fit, X_valid=fold.X_valid, y_valid=fold.y_valid, task=context.task,
             n_classes=context.n_classes, categorical=fold.categorical, seed=context.seed + index,
-            threads=context.threads, deadline=fold_started + max(left, 0.0) / (n_folds - index)))
+            threads=fit_threads(context.threads), deadline=fold_started + max(left, 0.0) / (n_folds - index)))
         fit_done = time.time()
         oof[fold.valid_rows] = learner.predict(fold.X_valid)
         predict_seconds += time.time() - fit_done

@@ -146,6 +146,8 @@ def score_chunk(model: TrainedModel, chunk: pd.DataFrame, *, masked: Iterable[st
         features = features.drop(columns=[PATH_COLUMN])  # a document's path is kept, never read
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        # about this process's own unclosed files or processes, met by the garbage collector: not the rows'
+        warnings.simplefilter("ignore", ResourceWarning)
         table = model.predict_table(features, where=where)
     if keep:
         check_no_clash(keep, table, where)
