@@ -61,3 +61,16 @@ def test_a_process_keeping_a_core_busy_takes_a_thread_away():
 def test_one_thread_asked_is_one_thread_without_a_reading():
     assert fit_threads(1) == 1
     assert cores._last is None
+
+
+def test_a_forked_child_reads_the_machine_afresh():
+    import os
+
+    cores._last = cores._read()
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the parent's reading counts the parent's CPU time, not the child's
+        os.write(write, b"1" if cores._last is None else b"0")
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 1) == b"1"

@@ -95,4 +95,11 @@ def _read() -> _Reading | None:
     return _Reading(at=time.monotonic(), busy=total - idle, own=own.user + own.system)
 
 
+def _forget() -> None:
+    global _last
+    _last = None
+
+
 _last: _Reading | None = _read()
+if hasattr(os, "register_at_fork"):  # a forked child's own CPU time starts again from nothing
+    os.register_at_fork(after_in_child=_forget)
