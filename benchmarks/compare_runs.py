@@ -8,7 +8,8 @@ per dataset the later row against the earlier ``mlwright`` row.
 
     python benchmarks/compare_runs.py benchmarks/results/runs/LATER benchmarks/results/runs/EARLIER
 
-Only the datasets the later run has finished are compared (every split seed of the earlier run).
+Only the datasets the later run has finished are compared (every split seed of the earlier run,
+for each of its mlwright systems).
 Where either run has ``mlwright_inf`` rows (``--max-latency-ms inf``), they are listed too.
 """
 
@@ -32,8 +33,9 @@ def merged(later: Path, earlier: Path) -> tuple[dict, report.Results, str]:
     for (ds, seed, system), result in later_results.items():
         if system in KEPT and ds in config["split_seeds"]:
             results[(ds, seed, f"{system}@{later.name}")] = {**result, "system": f"{system}@{later.name}"}
-    config["datasets"] = [d for d in config["datasets"]
-                          if all((d, seed, "mlwright") in later_results for seed in config["split_seeds"][d])]
+    systems = {system for (_, _, system) in later_results if system in KEPT}
+    config["datasets"] = [d for d in config["datasets"] if all((d, seed, system) in later_results
+                                                               for seed in config["split_seeds"][d] for system in systems)]
     config["systems"] = [s for s in config["systems"] if s in KEPT or not report.is_mlwright(s)] + added
     return config, results, name
 
