@@ -67,12 +67,13 @@ def _fit(raw: pd.DataFrame, asked: float | None, seed: int, n_jobs: int | None, 
          where: str, started: float) -> AnomalyModel:
     from threadpoolctl import threadpool_limits
 
+    from mlwright.execution.cores import fit_threads
     from mlwright.models.blas_threads import blas_threads_for
 
     rows = encode_rows(raw, where=where, seed=seed, keep_columns=keep_columns, clip=False)
     typical = typical_values(rows.frame, rows.schema, rows.X, rows.encoder)
     X = with_rarity(rows.X, rows.frame, typical)
-    with threadpool_limits(limits=blas_threads_for(X.size, n_jobs or os.cpu_count() or 1)):
+    with threadpool_limits(limits=blas_threads_for(X.size, fit_threads(n_jobs or os.cpu_count() or 1))):
         isolation = IsolationDetector.fit(X, seed)
         neighbours = NeighbourDetector.fit(X, seed)
     raw_scores = unusualness(isolation, neighbours, X)

@@ -106,9 +106,10 @@ def _threads(n_jobs: int | None, X: np.ndarray) -> int:
     """One thread below ``blas_threads.SMALL_CELLS`` encoded cells: there each k-means or mixture step is
     too short to share, and threads that wait at every step for a core another program holds
     made a 200-row table take 20 s instead of half a second on a busy 2-core machine."""
+    from mlwright.execution.cores import fit_threads
     from mlwright.models.blas_threads import blas_threads_for
 
-    return blas_threads_for(X.size, n_jobs or os.cpu_count() or 1)
+    return blas_threads_for(X.size, fit_threads(n_jobs or os.cpu_count() or 1))
 
 
 def _facts(chosen: Candidate, candidates: list[Candidate], asked: int | None, raw: pd.DataFrame,
