@@ -52,7 +52,7 @@ from mlwright.search.budget import FINAL_FIXED_SECONDS, Budget
 from mlwright.search.checkpoint import Checkpoint
 from mlwright.search.context import SearchContext
 from mlwright.search.leaderboard import build_leaderboard
-from mlwright.search.refit import refit_members, search_fitted_members, ships_search_fits
+from mlwright.search.refit import refit_members, refits_in_time, search_fitted_members, ships_search_fits
 from mlwright.search.searcher import Searcher
 from mlwright.search.streamed_fit import STREAMED_FAMILY, fit_on_every_row
 from mlwright.search.validation import CONFIGS_TO_BAG, choose_validation, validation_folds
@@ -160,6 +160,11 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
         bar.stage("estimating")
         # before the estimate, which then scores the model shipped
         _meet_latency(model, raw, context, results, metric_, config)
+        if sampled is None and _refit_late(model, prepared, context, results, config, budget):
+            pruned = {key: model.info[key] for key in ("pruned_for_size", "pruned_for_latency")}
+            _meet_latency(model, raw, context, results, metric_, config)  # more rows can grow the trees
+            for key, names in pruned.items():
+                model.info[key] = names + model.info[key]
         # the members' answers on the holdout, predicted once: the second layer's guard, the estimate
         # and the report all read them
         holdout = ((model.member_outputs(prepared.frame.iloc[holdout_rows]), prepared.y[holdout_rows])
@@ -433,6 +438,31 @@ def _final_model(prepared, context, train_rows, results, metric, config, budget)
         "(no refit: its time went to the search)" if ships else f"all {len(context.y):,} training rows (refitted)")
     return TrainedModel(schema=prepared.schema, target=prepared.target, metric=metric.name, encoders=encoders,
                         members=members, leaderboard=build_leaderboard(results, metric, final_weights), info=info)
+
+
+def _refit_late(model: TrainedModel, prepared: PreparedData, context: SearchContext, results, config: TrainConfig,
+                budget: Budget) -> bool:
+    """Refit shipped members on every training row after all, once the size and latency limits
+    have pruned the ensemble, when the search's timings of their fits say the refits end in the
+    time left; return whether it did. The members pruned away no longer count, which is what
+    often makes the refits affordable (26 classes: the lone booster left refits in 5 s)."""
+    shipped = not model.info["members_fitted_on"].startswith("all ")
+    finished = {r.spec.name: r for r in results if r.ok}
+    deadline = budget.end - FINAL_FIXED_SECONDS
+    if not shipped or model.decision.stacker is not None or not refits_in_time(
+            [finished[m.name] for m in model.members], context.fit_fraction, deadline - time.time()):
+        return False
+    encoders, members, skipped = refit_members(
+        context.frame, context.y, schema=prepared.schema, task=context.task, n_classes=context.n_classes,
+        results=finished, weights={m.name: m.weight for m in model.members}, seed=config.seed,
+        threads=config.threads, deadline=deadline, fit_fraction=context.fit_fraction)
+    if skipped:  # slower than timed: the shipped members stay
+        return False
+    model.encoders, model.members = encoders, members
+    model.info.pop("rounds_cut", None)  # a cut member is refitted whole, and measured again
+    model.info["members_fitted_on"] = (f"all {len(context.y):,} training rows (refitted after the search: its "
+                                       "timings of the members' fits left time for it)")
+    return True
 
 
 def _model_info(prepared: PreparedData, context: SearchContext, results, metric: Metric, config: TrainConfig, *,

@@ -235,6 +235,7 @@ def test_holdout_validation_scores_only_its_rows_and_ships_the_models_fitted_bes
     frame = make_mixed_frame(1500, seed=3)
     # refits this small are cheap, and would be done: the search's fits are shipped at any cost here
     monkeypatch.setattr("mlwright.search.refit.REFIT_SHARE", 0.0)
+    monkeypatch.setenv("MLWRIGHT_ABLATE", "late_refits")  # nor refitted after the search, time allowing
     model = mlwright.train(frame, "label", **{**FAST, "folds": None}, validation="holdout")
     facts = model.info["validation"]
     assert facts["kind"] == "holdout" and facts["folds"] == 1
@@ -254,6 +255,13 @@ def test_holdout_validation_scores_only_its_rows_and_ships_the_models_fitted_bes
     refitted = mlwright.train(frame, "label", **{**FAST, "folds": None}, validation="holdout")
     assert refitted.info["members_fitted_on"] == "all 1,500 training rows (refitted)"
     assert metric.value(y[valid], refitted.blend(frame.iloc[valid])) != pytest.approx(refitted.info["oof_score"])
+
+    # shipped by the rule, refitted after the search all the same: the time left held the refits
+    monkeypatch.delenv("MLWRIGHT_ABLATE")
+    late = mlwright.train(frame, "label", **{**FAST, "folds": None}, validation="holdout")
+    assert late.info["members_fitted_on"].startswith("all 1,500 training rows (refitted after the search")
+    assert metric.value(y[valid], late.blend(frame.iloc[valid])) != pytest.approx(late.info["oof_score"])
+    assert len(late.predict(frame.head(7))) == 7
 
 
 def test_same_seed_same_leaderboard():

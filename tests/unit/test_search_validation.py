@@ -167,3 +167,18 @@ def test_the_search_fits_are_shipped_only_where_refits_would_take_a_fifth_of_the
     assert not ships_search_fits(context(15_000, 2), 60.0)  # binary: cheap, refitted on every row
     assert not ships_search_fits(context(14_000, 26, holdout=False), 60.0)  # bagged folds are always refitted
     assert not ships_search_fits(context(14_000, 26), 3_600.0)  # a long budget affords the refits
+
+
+def test_shipped_members_are_refitted_after_all_when_their_timed_fits_end_in_the_time_left(monkeypatch):
+    from mlwright.search.refit import refits_in_time
+    from mlwright.search.trial import OK, TrialResult, TrialSpec
+
+    def trial(fold_seconds):
+        return TrialResult(TrialSpec(1, "lightgbm", {}, "portfolio", 0.0), OK, score=0.5, fold_seconds=[fold_seconds])
+
+    # a fold fitted on 80% of the rows in 4 s: about 5 s on all of them, 6 s with a fifth to spare
+    assert refits_in_time([trial(4.0)], fit_fraction=0.8, seconds_left=7.0)
+    assert not refits_in_time([trial(4.0)], fit_fraction=0.8, seconds_left=5.5)
+    assert not refits_in_time([trial(4.0), trial(2.0)], fit_fraction=0.8, seconds_left=7.0)  # every member counts
+    monkeypatch.setenv("MLWRIGHT_ABLATE", "late_refits")
+    assert not refits_in_time([trial(4.0)], fit_fraction=0.8, seconds_left=70.0)

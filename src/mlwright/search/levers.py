@@ -21,6 +21,8 @@ LEVERS = {
     "time_planning": ("portfolio entries predicted not to finish in time passed over for the next", True),
     "holdout_fits": ("with one holdout, the members are shipped as fitted beside it, not refitted on every row: "
                      "the refit's time goes to the search", True),
+    "late_refits": ("with the members shipped as fitted beside the holdout, they are refitted on every row after all "
+                    "when their fits, as the search timed them, fit the time left", True),
     "mlp": ("the neural family in the search (where the deep extra is installed); a family named as a lever "
             "is switched by it", True),
     "first_fold_triage": ("a trial of a slow family (the network) stopped after its first fold when that fold is "
