@@ -9,7 +9,9 @@ per dataset the later row against the earlier ``mlwright`` row.
     python benchmarks/compare_runs.py benchmarks/results/runs/LATER benchmarks/results/runs/EARLIER
 
 Only the datasets the later run has finished are compared (every split seed of the earlier run,
-for each of its mlwright systems).
+for each of its mlwright systems). ``--carry-from RUN`` fills the datasets the later run did not
+rerun with RUN's mlwright rows, for a change that cannot reach them (one that acts only on tables
+of a few thousand rows and more, say); the output names the datasets carried.
 Where either run has ``mlwright_inf`` rows (``--max-latency-ms inf``), they are listed too.
 """
 
@@ -24,10 +26,13 @@ import report
 KEPT = ("mlwright", "mlwright_inf")
 
 
-def merged(later: Path, earlier: Path) -> tuple[dict, report.Results, str]:
-    """The earlier run's config and results with the later run's mlwright rows added."""
+def merged(later: Path, earlier: Path, carry_from: Path | None = None) -> tuple[dict, report.Results, str]:
+    """The earlier run's config and results with the later run's mlwright rows added (and where
+    it has none for a dataset, ``carry_from``'s)."""
     config, results = report.load_run(earlier)
     _, later_results = report.load_run(later)
+    if carry_from is not None:
+        later_results = {**carried(report.load_run(carry_from)[1], later_results), **later_results}
     name = f"mlwright@{later.name}"
     added = sorted({f"{system}@{later.name}" for (_, _, system) in later_results if system in KEPT})
     for (ds, seed, system), result in later_results.items():
@@ -40,13 +45,24 @@ def merged(later: Path, earlier: Path) -> tuple[dict, report.Results, str]:
     return config, results, name
 
 
-def render(later: Path, earlier: Path) -> str:
-    config, results, name = merged(later, earlier)
+def carried(source: report.Results, later_results: report.Results) -> report.Results:
+    """``source``'s mlwright rows of the datasets ``later_results`` has no row for."""
+    rerun = {ds for (ds, _, _) in later_results}
+    return {key: result for key, result in source.items() if key[2] in KEPT and key[0] not in rerun}
+
+
+def render(later: Path, earlier: Path, carry_from: Path | None = None) -> str:
+    config, results, name = merged(later, earlier, carry_from)
     cells = report.table(config, results)
+    _, later_results = report.load_run(later)
+    rerun = {ds for (ds, _, _) in later_results}
+    kept = [d for d in config["datasets"] if d not in rerun]
     lines = [f"{len(config['datasets'])} datasets; pool: each mlwright row with "
-             f"{', '.join(report.peers_of(config))} of run {earlier.name}", "",
-             "| system | mean rank | mean normalized score | model ≤ 20 MB | latency p50 ≤ 2 ms |",
-             "|---|---:|---:|---:|---:|"]
+             f"{', '.join(report.peers_of(config))} of run {earlier.name}", ""]
+    if kept:
+        lines[-1:-1] = [f"carried over from run {carry_from.name} (not rerun): {', '.join(kept)}"]
+    lines += ["| system | mean rank | mean normalized score | model ≤ 20 MB | latency p50 ≤ 2 ms |",
+              "|---|---:|---:|---:|---:|"]
     for system in config["systems"]:
         ranks, norms = report.standing(config, results, cells, system)
         sizes = [cells[(d, system)] for d in config["datasets"] if cells.get((d, system))]
@@ -79,8 +95,10 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("later", type=Path, help="the run with the new mlwright rows")
     p.add_argument("earlier", type=Path, help="the run with the peers' rows")
+    p.add_argument("--carry-from", type=Path, default=None,
+                   help="a run whose mlwright rows stand in for the datasets the later run did not rerun")
     args = p.parse_args(argv)
-    print(render(args.later, args.earlier))
+    print(render(args.later, args.earlier, args.carry_from))
 
 
 if __name__ == "__main__":

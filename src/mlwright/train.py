@@ -32,7 +32,7 @@ from mlwright.evaluate.bootstrap import bootstrap_intervals
 from mlwright.evaluate.calibration import choose_calibration, replaced_by_layer
 from mlwright.evaluate.decision import Decision
 from mlwright.evaluate.fairness import resolve_sensitive
-from mlwright.evaluate.latency import cut_lone_booster, prune_to_latency, single_row_latency_ms
+from mlwright.evaluate.latency import cut_lone_booster, prune_to_latency, single_row_latency_ms, without_slow_members
 from mlwright.evaluate.model_size import member_megabytes, prune_to_size
 from mlwright.evaluate.metrics import Metric, get_metric
 from mlwright.evaluate.threshold import DEFAULT_FOR_METRIC, choose_threshold, parse_objective
@@ -150,7 +150,8 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
         laps.mark("search")
         bar.stage("ensembling")
         if sampled is None:
-            model = _final_model(prepared, context, train_rows, results, metric_, config, budget)
+            model = _final_model(prepared, context, train_rows, results, metric_, config, budget,
+                                 sample=raw.drop(columns=[config.target]).head(50))
         else:
             bar.stage("fitting on every row")
             model = _streamed_model(sampled, prepared, context, holdout_rows, results, metric_, config,
@@ -410,7 +411,23 @@ def _context(prepared: PreparedData, rows: np.ndarray, metric: Metric, config: T
 TEXT_SEARCH_SHARE = 0.1
 
 
-def _final_model(prepared, context, train_rows, results, metric, config, budget) -> TrainedModel:
+def _alone_ms(prepared: PreparedData, context: SearchContext, candidates: dict, metric: Metric,
+              sample: pd.DataFrame):
+    """One-row milliseconds of a candidate the search fitted, timed alone (once each)."""
+    timed: dict[str, float] = {}
+
+    def alone(name: str) -> float:
+        if name not in timed:
+            encoders, members = search_fitted_members(context, prepared.schema, {name: candidates[name]}, {name: 1.0})
+            model = TrainedModel(schema=prepared.schema, target=prepared.target, metric=metric.name,
+                                 encoders=encoders, members=members, leaderboard=pd.DataFrame(), info={})
+            timed[name] = single_row_latency_ms(model, sample, repeats=10)
+        return timed[name]
+
+    return alone
+
+
+def _final_model(prepared, context, train_rows, results, metric, config, budget, sample) -> TrainedModel:
     finished = {r.spec.name: r for r in results if r.ok}
     if not finished:
         reasons = "; ".join(f"{r.spec.name}: {r.error}" for r in results[:5]) or "no trial started"
@@ -422,6 +439,16 @@ def _final_model(prepared, context, train_rows, results, metric, config, budget)
     candidates = {n: r for n, r in finished.items() if r.fitted is not None} if ships else finished
     weights = select_ensemble({n: r.oof for n, r in candidates.items()}, context.y_scored, metric,
                               config.ensemble_rounds)
+    too_slow: list[str] = []
+    limit = config.max_latency_ms if config.max_latency_ms is not None else DEFAULT_LATENCY_TARGET_MS
+    if ships and math.isfinite(limit):  # the search's fits are at hand: each can be timed alone
+
+        def reselect(excluded: set[str]) -> dict[str, float]:
+            rest = {n: r.oof for n, r in candidates.items() if n not in excluded}
+            return select_ensemble(rest, context.y_scored, metric, config.ensemble_rounds) if rest else {}
+
+        weights, too_slow = without_slow_members(weights, _alone_ms(prepared, context, candidates, metric, sample),
+                                                 limit, reselect)
     if ships:
         (encoders, members), skipped = search_fitted_members(context, prepared.schema, candidates, weights), []
     else:
@@ -433,6 +460,7 @@ def _final_model(prepared, context, train_rows, results, metric, config, budget)
     oof_score = metric.value(context.y_scored, blend({n: finished[n].oof for n in final_weights}, final_weights))
     info = _model_info(prepared, context, results, metric, config, oof_score=oof_score, skipped=skipped,
                        rows={"train": int(len(train_rows)), "total": int(len(prepared.y))})
+    info["too_slow_alone"] = too_slow
     info["members_fitted_on"] = (
         f"the {len(context.folds[0][0]):,} rows fitted beside the validation holdout, as the search fitted them "
         "(no refit: its time went to the search)" if ships else f"all {len(context.y):,} training rows (refitted)")

@@ -5,7 +5,9 @@ iteration count its folds settled on, is faster to serve and no less accurate. W
 the search chose that validation because time is short for the data, and a refit of the likely
 members would take a third of the budget or more (a 10-class booster on 20,000 rows: 26 s of 60);
 those members are then shipped as fitted beside the holdout, on 80-90% of the rows, and the
-search keeps the refit's time, as AutoGluon's medium preset does.
+search keeps the refit's time, as AutoGluon's medium preset does. Once the size and latency
+limits have pruned that ensemble, the members left are refitted on every row after all when
+the search's own timings of their fits say the refits end in time (``refits_in_time``).
 """
 
 from __future__ import annotations
