@@ -121,3 +121,29 @@ def test_the_time_every_member_shares_is_read_from_the_members_alone_and_togethe
     assert shared_ms({"a": 1.5, "b": 2.5}, 3.5) == pytest.approx(0.5)
     assert shared_ms({"a": 1.0, "b": 1.0}, 5.0) == 0.0  # slower together than apart: nothing shared
     assert shared_ms({"a": 1.0, "b": 3.0}, 1.0) == 1.0  # never more than the fastest member alone
+
+
+def test_members_too_slow_alone_are_left_out_while_others_remain():
+    from mlwright.evaluate.latency import without_slow_members
+
+    alone = {"slow_booster": 3.0, "fast_booster": 0.4, "slower_partner": 2.0, "forest": 0.9}
+    timed = []
+
+    def alone_ms(name: str) -> float:
+        timed.append(name)
+        return alone[name]
+
+    candidates = ["slow_booster", "slower_partner", "fast_booster", "forest"]  # best first
+
+    def reselect(excluded: set[str]) -> dict[str, float]:  # greedy selection's stand-in: the best two left
+        rest = [n for n in candidates if n not in excluded][:2]
+        return {n: 1.0 / len(rest) for n in rest}
+
+    weights, slow = without_slow_members({"slow_booster": 0.7, "slower_partner": 0.3}, alone_ms, 1.5, reselect)
+    assert weights == {"fast_booster": 0.5, "forest": 0.5}
+    assert slow == ["slow_booster", "slower_partner"]
+    # a blend of members each within the limit stands as chosen
+    assert without_slow_members({"fast_booster": 0.6, "forest": 0.4}, alone_ms, 1.5, reselect) == (
+        {"fast_booster": 0.6, "forest": 0.4}, [])
+    # nothing else to choose: the slow member stays (pruning then cuts its rounds)
+    assert without_slow_members({"slow_booster": 1.0}, alone_ms, 1.5, lambda excluded: {}) == ({"slow_booster": 1.0}, [])

@@ -22,12 +22,13 @@ TREES = 100
 TREE_CHUNK = 40
 #: Up to this many rows are scored by the packed arrays; more go through scikit-learn's batch path.
 PACKED_ROWS = 64
-#: Leaves per tree times classes: bounds the model's size (about 10 MB at most) whatever the data.
+#: Leaves per tree times classes: bounds the model's size (a few MB) whatever the data.
 LEAF_BUDGET = 2048
-#: Leaves per tree at most, one or two outputs. 2,048 rather than 1,024 measured better on each
-#: of five tables of 15,000-30,000 rows (a noiseless function: RMSE 0.058 -> 0.044; house
-#: prices -1% to -4%; ROC AUC +0.002), for twice the size (5 -> 10 MB compressed at 30,000 rows).
-MAX_LEAVES = 2048
+#: Leaves per tree at most, one or two outputs. 2,048 measured better than 1,024 for a forest
+#: alone on each of five tables of 15,000-30,000 rows (a noiseless function: RMSE 0.058 -> 0.044),
+#: but lost in the 60 s search: the trials take up to twice as long, fewer others run, and the
+#: bigger forests pass the latency limit (run 20261207-125746-b60, 12 of 18 tables worse).
+MAX_LEAVES = 1024
 
 
 class ForestLearner:
