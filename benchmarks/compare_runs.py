@@ -31,7 +31,7 @@ def merged(later: Path, earlier: Path, carry_from: Path | None = None) -> tuple[
     it has none for a dataset, ``carry_from``'s)."""
     config, results = report.load_run(earlier)
     _, later_results = report.load_run(later)
-    if carry_from is not None:
+    if carry_from is not None:  # only the systems the later run has: its rows decide what is compared
         later_results = {**carried(report.load_run(carry_from)[1], later_results), **later_results}
     name = f"mlwright@{later.name}"
     added = sorted({f"{system}@{later.name}" for (_, _, system) in later_results if system in KEPT})
@@ -46,9 +46,11 @@ def merged(later: Path, earlier: Path, carry_from: Path | None = None) -> tuple[
 
 
 def carried(source: report.Results, later_results: report.Results) -> report.Results:
-    """``source``'s mlwright rows of the datasets ``later_results`` has no row for."""
+    """``source``'s rows of the datasets ``later_results`` has no row for, for the mlwright
+    systems ``later_results`` has."""
     rerun = {ds for (ds, _, _) in later_results}
-    return {key: result for key, result in source.items() if key[2] in KEPT and key[0] not in rerun}
+    systems = {system for (_, _, system) in later_results if system in KEPT}
+    return {key: result for key, result in source.items() if key[2] in systems and key[0] not in rerun}
 
 
 def render(later: Path, earlier: Path, carry_from: Path | None = None) -> str:

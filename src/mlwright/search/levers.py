@@ -22,7 +22,8 @@ LEVERS = {
     "holdout_fits": ("with one holdout, the members are shipped as fitted beside it, not refitted on every row: "
                      "the refit's time goes to the search", True),
     "late_refits": ("with the members shipped as fitted beside the holdout, they are refitted on every row after all "
-                    "when their fits, as the search timed them, fit the time left", True),
+                    "when their fits, as the search timed them, fit the time left (letter at 60 s: log loss 0.139 "
+                    "and 0.126 refitted on 14,400 rows, against about 0.16 shipped on 11,900)", True),
     "mlp": ("the neural family in the search (where the deep extra is installed); a family named as a lever "
             "is switched by it", True),
     "first_fold_triage": ("a trial of a slow family (the network) stopped after its first fold when that fold is "
