@@ -461,6 +461,7 @@ def _final_model(prepared, context, train_rows, results, metric, config, budget,
     info = _model_info(prepared, context, results, metric, config, oof_score=oof_score, skipped=skipped,
                        rows={"train": int(len(train_rows)), "total": int(len(prepared.y))})
     info["too_slow_alone"] = too_slow
+    info["members_refitted"] = not ships
     info["members_fitted_on"] = (
         f"the {len(context.folds[0][0]):,} rows fitted beside the validation holdout, as the search fitted them "
         "(no refit: its time went to the search)" if ships else f"all {len(context.y):,} training rows (refitted)")
@@ -474,10 +475,9 @@ def _refit_late(model: TrainedModel, prepared: PreparedData, context: SearchCont
     have pruned the ensemble, when the search's timings of their fits say the refits end in the
     time left; return whether it did. The members pruned away no longer count, which is what
     often makes the refits affordable (26 classes: the lone booster left refits in 5 s)."""
-    shipped = not model.info["members_fitted_on"].startswith("all ")
     finished = {r.spec.name: r for r in results if r.ok}
     deadline = budget.end - FINAL_FIXED_SECONDS
-    if not shipped or model.decision.stacker is not None or not refits_in_time(
+    if model.info["members_refitted"] or model.decision.stacker is not None or not refits_in_time(
             [finished[m.name] for m in model.members], context.fit_fraction, deadline - time.time()):
         return False
     encoders, members, skipped = refit_members(
@@ -488,6 +488,7 @@ def _refit_late(model: TrainedModel, prepared: PreparedData, context: SearchCont
         return False
     model.encoders, model.members = encoders, members
     model.info.pop("rounds_cut", None)  # a cut member is refitted whole, and measured again
+    model.info["members_refitted"] = True
     model.info["members_fitted_on"] = (f"all {len(context.y):,} training rows (refitted after the search: its "
                                        "timings of the members' fits left time for it)")
     return True

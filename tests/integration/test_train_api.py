@@ -236,7 +236,9 @@ def test_holdout_validation_scores_only_its_rows_and_ships_the_models_fitted_bes
     # refits this small are cheap, and would be done: the search's fits are shipped at any cost here
     monkeypatch.setattr("mlwright.search.refit.REFIT_SHARE", 0.0)
     monkeypatch.setenv("MLWRIGHT_ABLATE", "late_refits")  # nor refitted after the search, time allowing
-    model = mlwright.train(frame, "label", **{**FAST, "folds": None}, validation="holdout")
+    # no latency limit: on a busy machine a lone booster over it is cut, and no longer the search's own
+    unlimited = {**FAST, "folds": None, "max_latency_ms": float("inf")}
+    model = mlwright.train(frame, "label", **unlimited, validation="holdout")
     facts = model.info["validation"]
     assert facts["kind"] == "holdout" and facts["folds"] == 1
     assert facts["rows_scored"] == 300  # 20% of 1,500 rows
@@ -252,13 +254,13 @@ def test_holdout_validation_scores_only_its_rows_and_ships_the_models_fitted_bes
     assert metric.value(y[valid], model.blend(frame.iloc[valid])) == pytest.approx(model.info["oof_score"], rel=1e-9)
 
     monkeypatch.setenv("MLWRIGHT_ABLATE", "holdout_fits")
-    refitted = mlwright.train(frame, "label", **{**FAST, "folds": None}, validation="holdout")
+    refitted = mlwright.train(frame, "label", **unlimited, validation="holdout")
     assert refitted.info["members_fitted_on"] == "all 1,500 training rows (refitted)"
     assert metric.value(y[valid], refitted.blend(frame.iloc[valid])) != pytest.approx(refitted.info["oof_score"])
 
     # shipped by the rule, refitted after the search all the same: the time left held the refits
     monkeypatch.delenv("MLWRIGHT_ABLATE")
-    late = mlwright.train(frame, "label", **{**FAST, "folds": None}, validation="holdout")
+    late = mlwright.train(frame, "label", **unlimited, validation="holdout")
     assert late.info["members_fitted_on"].startswith("all 1,500 training rows (refitted after the search")
     assert metric.value(y[valid], late.blend(frame.iloc[valid])) != pytest.approx(late.info["oof_score"])
     assert len(late.predict(frame.head(7))) == 7
