@@ -135,3 +135,14 @@ def test_an_unknown_metric_is_refused_at_the_door():
     with pytest.raises(ConfigError, match="unknown metric 'rmsle'.*Fix: use one of: roc_auc"):
         TrainConfig(target="y", metric="rmsle")
 
+
+
+def test_many_whole_numbers_are_a_quantity_with_a_note_that_says_how_to_make_them_classes():
+    letters = pd.DataFrame({"y": np.arange(400) % 26 + 1})  # 26 letters written as 1..26
+    info, _, notes = analyze_target(letters, "y", None)
+    assert info.task is Task.REGRESSION
+    assert any("26 whole numbers" in n and "--task multiclass" in n for n in notes)
+    prices = pd.DataFrame({"y": np.arange(400) * 1000})  # 400 distinct whole amounts: no doubt, no note
+    assert not any("whole numbers" in n for n in analyze_target(prices, "y", None)[2])
+    told = analyze_target(letters, "y", None, metric=get_metric("rmse"))[2]  # the metric said regression
+    assert not any("whole numbers" in n for n in told)

@@ -112,6 +112,10 @@ def analyze_target(frame: pd.DataFrame, name: str, task: Task | None, *, where: 
                         where=where, fix="pass data where the target takes at least two values.")
     if task is None:
         task = _infer_task(labels, numeric)
+        if metric is None and task is Task.REGRESSION and _integral(labels) and distinct <= MAX_CLASSES_SET_BY_METRIC:
+            notes.append(f"{name!r} holds {distinct} whole numbers, more than the {MAX_CLASSES_FOR_INTEGER_TARGET} "
+                         "read as classes: it is treated as a quantity (regression); if they are labels, pass "
+                         "--task multiclass.")
         if metric is not None and task not in metric.tasks:
             by_values, task = task, _task_for_metric(labels, numeric, name, metric, where)
             notes.append(f"the task is {task.value} because the metric {metric.name!r} was asked for; the values "
