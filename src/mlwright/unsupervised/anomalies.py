@@ -21,7 +21,7 @@ import pandas as pd
 
 from mlwright._types import DataSource
 from mlwright.data.readers import read_table
-from mlwright.errors import ConfigError, DataError
+from mlwright.errors import DataError
 from mlwright.registry.run_slot import check_register, recorded_run
 from mlwright.unsupervised.anomaly_model import FLAG, SCORE, AnomalyModel, typical_values, with_rarity
 from mlwright.unsupervised.detectors import DETECTORS, IsolationDetector, NeighbourDetector, unusualness
