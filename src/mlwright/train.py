@@ -149,9 +149,10 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
                            on_result=on_result, fail_fast=config.fail_fast).run(prior)
         laps.mark("search")
         bar.stage("ensembling")
+        # rows as they were read, for one-row timings: cleaning and parsing count as in service
+        sample = raw.drop(columns=[config.target]).head(50)
         if sampled is None:
-            model = _final_model(prepared, context, train_rows, results, metric_, config, budget,
-                                 sample=raw.drop(columns=[config.target]).head(50))
+            model = _final_model(prepared, context, train_rows, results, metric_, config, budget, sample)
         else:
             bar.stage("fitting on every row")
             model = _streamed_model(sampled, prepared, context, holdout_rows, results, metric_, config,
@@ -160,10 +161,10 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
         laps.mark("ensemble and refit")
         bar.stage("estimating")
         # before the estimate, which then scores the model shipped
-        _meet_latency(model, raw, context, results, metric_, config)
+        _meet_latency(model, sample, context, results, metric_, config)
         if sampled is None and _refit_late(model, prepared, context, results, config, budget):
             pruned = {key: model.info[key] for key in ("pruned_for_size", "pruned_for_latency")}
-            _meet_latency(model, raw, context, results, metric_, config)  # more rows can grow the trees
+            _meet_latency(model, sample, context, results, metric_, config)  # more rows can grow the trees
             for key, names in pruned.items():
                 model.info[key] = names + model.info[key]
         # the members' answers on the holdout, predicted once: the second layer's guard, the estimate
@@ -440,7 +441,7 @@ def _final_model(prepared, context, train_rows, results, metric, config, budget,
     weights = select_ensemble({n: r.oof for n, r in candidates.items()}, context.y_scored, metric,
                               config.ensemble_rounds)
     too_slow: list[str] = []
-    limit = config.max_latency_ms if config.max_latency_ms is not None else DEFAULT_LATENCY_TARGET_MS
+    limit = _latency_limit(config)
     if ships and math.isfinite(limit):  # the search's fits are at hand: each can be timed alone
 
         def reselect(excluded: set[str]) -> dict[str, float]:
@@ -537,14 +538,18 @@ def _estimate(prepared, holdout_rows, held_out, context, results, metric, config
                          "interval": list(interval) if interval else None, "rows": int(len(y))}}
 
 
-def _meet_latency(model: TrainedModel, raw, context: SearchContext, results, metric: Metric,
+def _latency_limit(config: TrainConfig) -> float:
+    """The one-row milliseconds the ensemble must meet: the user's, or the default target."""
+    return config.max_latency_ms if config.max_latency_ms is not None else DEFAULT_LATENCY_TARGET_MS
+
+
+def _meet_latency(model: TrainedModel, sample: pd.DataFrame, context: SearchContext, results, metric: Metric,
                   config: TrainConfig) -> None:
     """Prune the ensemble to the size limit, then to the latency limit (the user's, or the default
     targets), giving up as little out-of-fold score as it can; the out-of-fold score is then that
     of the pruned blend. Timed on rows as they were read, so that cleaning and parsing count as
     they will in service."""
-    sample = raw.drop(columns=[config.target]).head(50)
-    limit = config.max_latency_ms if config.max_latency_ms is not None else DEFAULT_LATENCY_TARGET_MS
+    limit = _latency_limit(config)
     oofs = {r.spec.name: r.oof for r in results if r.ok}
 
     def validation_score(weights: dict[str, float]) -> float:
