@@ -87,7 +87,8 @@ def test_a_lone_booster_too_big_keeps_its_first_rounds_until_it_fits(tmp_path, f
     assert np.allclose(loaded.predict_proba(frame.head(50)).to_numpy(), after, atol=1e-6)
 
 
-def test_a_lone_booster_too_slow_for_the_latency_limit_keeps_fewer_rounds():
+def test_a_lone_booster_too_slow_for_the_latency_limit_keeps_fewer_rounds(monkeypatch):
+    monkeypatch.setenv("MLWRIGHT_ABLATE", "row_latency_cap")  # the cut after training, not the cap during it
     frame = make_mixed_frame(400, seed=6)
     model = mlwright.train(frame, "label", max_latency_ms=1e-6, max_model_mb=float("inf"),
                            **{**FAST, "families": ("lightgbm",), "max_trials": 1})
@@ -96,6 +97,15 @@ def test_a_lone_booster_too_slow_for_the_latency_limit_keeps_fewer_rounds():
     assert after == model.members[0].learner.iterations_ == 1, "an unreachable limit: one round left"
     assert model.info["latency_limit_met"] is False, "the limit is still reported as missed"
     assert model.predict_proba(frame.head(5)).shape == (5, 2)
+
+
+def test_with_the_cap_during_training_a_booster_stops_boosting_before_the_limit_not_after():
+    frame = make_mixed_frame(400, seed=6)
+    model = mlwright.train(frame, "label", max_latency_ms=1e-6, max_model_mb=float("inf"),
+                           **{**FAST, "families": ("lightgbm",), "max_trials": 1})
+    assert model.members[0].learner.iterations_ == 1, "an unreachable limit: the folds kept one round"
+    assert "rounds_cut" not in model.info, "nothing left to cut after training"
+    assert model.info["latency_limit_met"] is False, "the limit is still reported as missed"
 
 
 def test_the_best_blend_that_fits_the_limit_beats_dropping_one_at_a_time():

@@ -33,6 +33,9 @@ class FitData:
     threads: int = 1
     deadline: float = float("inf")
     iterations: int | None = None
+    #: The milliseconds one row's prediction by this model alone may take: boosters stop adding
+    #: rounds before it (``row_latency``); a model slower than that alone cannot ship.
+    row_ms_limit: float = float("inf")
 
     def time_left(self) -> float:
         return self.deadline - time.time()

@@ -17,6 +17,7 @@ import numpy as np
 from mlwright._types import Task
 from mlwright.models.base import ALL_TASKS, Family, FitData, binary_to_two_columns
 from mlwright.models.lightgbm_native import NativeBooster
+from mlwright.models.row_latency import RoundsForLatency, one_row_ms
 
 if TYPE_CHECKING:
     import lightgbm as lgb
@@ -57,14 +58,17 @@ class LightGBMLearner:
         valid = None
         if data.X_valid is not None and data.iterations is None:
             valid = lgb.Dataset(data.X_valid, data.y_valid, reference=train)
+        row_cap = RoundsForLatency(data.row_ms_limit), data.X[:1]
         return self.fit_dataset(train, valid, n_classes=data.n_classes, seed=data.seed, threads=data.threads,
-                                deadline=data.deadline, iterations=data.iterations)
+                                deadline=data.deadline, iterations=data.iterations, row_cap=row_cap)
 
     def fit_dataset(self, train: lgb.Dataset, valid: lgb.Dataset | None, *, n_classes: int, seed: int, threads: int,
-                    deadline: float, iterations: int | None = None) -> "LightGBMLearner":
+                    deadline: float, iterations: int | None = None,
+                    row_cap: tuple[RoundsForLatency, np.ndarray] | None = None) -> "LightGBMLearner":
         """Boost on a built ``Dataset``, which may have been streamed from a file too large to
         load (see ``mlwright.search.streamed_fit``); ``valid`` stops the boosting once it stops
-        improving, unless the rounds are fixed."""
+        improving, unless the rounds are fixed; ``row_cap`` (a cap and a row to time) stops it
+        before one row's prediction gets slower than the cap allows."""
         import lightgbm as lgb
 
         params = {**self._objective(n_classes), **self.params, "verbose": -1, "seed": seed, "num_threads": threads}
@@ -74,9 +78,14 @@ class LightGBMLearner:
         if valid is not None and iterations is None and fixed_rounds is None:
             valid_sets = [valid]
             callbacks.append(lgb.early_stopping(EARLY_STOP, verbose=False))
+        cap = row_cap[0] if row_cap is not None and iterations is None and fixed_rounds is None else None
+        if cap is not None and cap.active:
+            callbacks.append(_row_latency_callback(*row_cap))
         self.booster_ = lgb.train(params, train, num_boost_round=iterations or fixed_rounds or MAX_ROUNDS,
                                   valid_sets=valid_sets, callbacks=callbacks)
         self.iterations_ = self.booster_.best_iteration or self.booster_.current_iteration()
+        if cap is not None:
+            self.iterations_ = cap.kept(self.iterations_)
         self.booster_.free_dataset()  # the binned rows are not needed to predict: a kept model stays small
         return self
 
@@ -130,6 +139,19 @@ def _deadline_callback(deadline: float):
         if time.time() > deadline:
             raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
     check.order = 5  # type: ignore[attr-defined]
+    return check
+
+
+def _row_latency_callback(cap: RoundsForLatency, row: np.ndarray):
+    """Stops the boosting once one more round would make ``row``'s prediction slower than
+    ``cap`` allows (timed at one thread, as a model serves one row)."""
+    import lightgbm as lgb
+
+    def check(env) -> None:
+        rounds = env.iteration + 1
+        if cap.stop_after(rounds, lambda n: one_row_ms(lambda: env.model.predict(row, num_iteration=n, num_threads=1))):
+            raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
+    check.order = 6  # type: ignore[attr-defined]
     return check
 
 

@@ -13,21 +13,32 @@ import numpy as np
 
 from mlwright._types import Task
 from mlwright.models.base import ALL_TASKS, Family, FitData, binary_to_two_columns
+from mlwright.models.row_latency import RoundsForLatency, one_row_ms
 
 MODEL_FILE = "model.ubj.gz"
 MAX_ROUNDS = 10_000
 EARLY_STOP = 50
 
 
-def _deadline(deadline: float):
-    """A callback that stops the boosting once ``deadline`` (a ``time.time()``) has passed."""
+def _limits(data: FitData, cap: RoundsForLatency):
+    """A callback that stops the boosting once ``data.deadline`` (a ``time.time()``) has passed,
+    or once one more round would make one row's prediction slower than ``cap`` allows."""
     import xgboost as xgb
 
-    class Deadline(xgb.callback.TrainingCallback):
-        def after_iteration(self, model, epoch, evals_log) -> bool:
-            return time.time() > deadline
+    row = data.X[:1]
 
-    return Deadline()
+    def one_row(model, rounds: int) -> float:
+        model.set_param({"nthread": 1})  # as it will serve
+        try:
+            return one_row_ms(lambda: model.inplace_predict(row, iteration_range=(0, rounds)))
+        finally:
+            model.set_param({"nthread": data.threads})
+
+    class Limits(xgb.callback.TrainingCallback):
+        def after_iteration(self, model, epoch, evals_log) -> bool:
+            return time.time() > data.deadline or cap.stop_after(epoch + 1, lambda n: one_row(model, n))
+
+    return Limits()
 
 
 class XGBoostLearner:
@@ -45,10 +56,11 @@ class XGBoostLearner:
         if data.X_valid is not None and data.iterations is None:
             evals = [(xgb.DMatrix(data.X_valid, label=data.y_valid, nthread=data.threads), "valid")]
             stop = EARLY_STOP
+        cap = RoundsForLatency(data.row_ms_limit if data.iterations is None else float("inf"))
         booster = xgb.train(params, train, num_boost_round=data.iterations or MAX_ROUNDS, evals=evals,
-                            early_stopping_rounds=stop, callbacks=[_deadline(data.deadline)], verbose_eval=False)
+                            early_stopping_rounds=stop, callbacks=[_limits(data, cap)], verbose_eval=False)
         best = getattr(booster, "best_iteration", None) if stop else None
-        self.iterations_ = (best + 1) if best is not None else booster.num_boosted_rounds()
+        self.iterations_ = cap.kept((best + 1) if best is not None else booster.num_boosted_rounds())
         self.booster_ = booster[: self.iterations_] if self.iterations_ < booster.num_boosted_rounds() else booster
         self.booster_.set_param({"nthread": 1})
         return self

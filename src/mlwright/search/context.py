@@ -53,6 +53,9 @@ class SearchContext:
     validation: Validation | None = None
     #: Seconds each fold's text models may spend trying settings beyond their default one.
     text_search_seconds: float = float("inf")
+    #: Milliseconds one row's prediction by one fitted model may take: boosters stop adding
+    #: rounds before it (``models.row_latency``). Infinite when no latency limit is set.
+    member_row_ms: float = float("inf")
     _cache: dict = field(default_factory=dict, repr=False)
 
     def fold(self, index: int, style: str) -> EncodedFold:

@@ -30,6 +30,8 @@ LEVERS = {
                           "clearly behind the best trial on the same rows (search.triage); on since run "
                           "20261206-162332-b300: with it the ensemble with the network ranks 2.12 at 300 s against "
                           "2.25 without the network", True),
+    "row_latency_cap": ("boosters stop adding rounds before one row's prediction by the model alone passes most "
+                        "of the latency limit, so the search spends no time on rounds that could not ship", True),
     "stacking": ("a linear second layer over the members, kept when it beats their blend cross-fitted", True),
 }
 OFF, ON = "MLWRIGHT_ABLATE", "MLWRIGHT_TRY"

@@ -110,7 +110,8 @@ def _bagged_fit(spec: TrialSpec, context: SearchContext, started: float) -> Tria
         learner.fit(FitData(
             X=fold.X_fit, y=fold.y_fit, X_valid=fold.X_valid, y_valid=fold.y_valid, task=context.task,
             n_classes=context.n_classes, categorical=fold.categorical, seed=context.seed + index,
-            threads=fit_threads(context.threads), deadline=fold_started + max(left, 0.0) / (n_folds - index)))
+            threads=fit_threads(context.threads), deadline=fold_started + max(left, 0.0) / (n_folds - index),
+            row_ms_limit=context.member_row_ms))
         fit_done = time.time()
         oof[fold.valid_rows] = learner.predict(fold.X_valid)
         predict_seconds += time.time() - fit_done
