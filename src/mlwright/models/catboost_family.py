@@ -101,7 +101,7 @@ class CatBoostLearner:
             return None
         timer = _RoundTimer()
         model_cls(iterations=PILOT_ROUNDS, **settings).fit(train, callbacks=[timer])
-        rounds = int(PLANNED_SHARE * data.time_left() / timer.seconds_a_round())
+        rounds = int(PLANNED_SHARE * data.time_left() / max(timer.seconds_a_round(), 1e-6))
         return max(rounds, PILOT_ROUNDS) if rounds < MAX_ROUNDS else None
 
     def _known_labels(self, data: FitData) -> np.ndarray:
