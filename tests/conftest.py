@@ -58,6 +58,16 @@ def mixed_frame() -> pd.DataFrame:
     return make_mixed_frame()
 
 
+def ten_class_matrix(rows: int = 3_000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Encoded rows and a 10-class label from a nonlinear, noisy function of them: a booster's
+    fit on it keeps improving for well over a hundred rounds."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(rows, 8))
+    y = np.digitize(X[:, 0] + np.sin(2 * X[:, 1]) + 0.5 * X[:, 2] * X[:, 3] + 0.3 * rng.normal(size=rows),
+                    np.quantile(X[:, 0], np.linspace(0.1, 0.9, 9)))
+    return X, y
+
+
 def make_regression_frame(rows: int = 300, seed: int = 1) -> pd.DataFrame:
     """A regression problem: a linear and a squared input, and a category that shifts the target."""
     rng = np.random.default_rng(seed)

@@ -5,23 +5,14 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from mlwright._types import Task
 from mlwright.models.base import FitData
 from mlwright.models.catboost_family import MAX_ROUNDS, CatBoostLearner
-
-
-def _table(rows: int = 2_000, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(rows, 8))
-    y = np.digitize(X[:, 0] + np.sin(2 * X[:, 1]) + 0.5 * X[:, 2] * X[:, 3] + 0.3 * rng.normal(size=rows),
-                    np.quantile(X[:, 0], np.linspace(0.1, 0.9, 9)))
-    return X, y
+from tests.conftest import ten_class_matrix
 
 
 def _fit(params: dict, *, seconds: float = float("inf"), iterations: int | None = None) -> CatBoostLearner:
-    X, y = _table()
+    X, y = ten_class_matrix(rows=2_000)
     valid = None if iterations else slice(1_600, None)
     return CatBoostLearner(params, Task.MULTICLASS).fit(FitData(
         X=X[:1_600], y=y[:1_600], X_valid=X[valid] if valid else None, y_valid=y[valid] if valid else None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from mlwright._types import Task
@@ -10,6 +9,7 @@ from mlwright.models.base import FitData
 from mlwright.models.lightgbm_family import LightGBMLearner
 from mlwright.models.row_latency import FIRST_CHECK, RoundsForLatency, one_row_ms
 from mlwright.models.xgboost_family import XGBoostLearner
+from tests.conftest import ten_class_matrix
 
 
 def _boost(cap: RoundsForLatency, measure, most: int = 10_000) -> int:
@@ -49,16 +49,8 @@ def test_without_a_limit_nothing_is_timed_and_nothing_stops():
     assert _boost(cap, measure, most=300) == 300 and cap.kept(300) == 300
 
 
-def _table(rows: int = 3_000, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(rows, 8))
-    y = np.digitize(X[:, 0] + np.sin(2 * X[:, 1]) + 0.5 * X[:, 2] * X[:, 3] + 0.3 * rng.normal(size=rows),
-                    np.quantile(X[:, 0], np.linspace(0.1, 0.9, 9)))
-    return X, y
-
-
 def _fit(learner_cls, params: dict, limit: float, iterations: int | None = None):
-    X, y = _table()
+    X, y = ten_class_matrix()
     fit, valid = slice(0, 2_400), slice(2_400, None)
     return learner_cls(params, Task.MULTICLASS).fit(FitData(
         X=X[fit], y=y[fit], X_valid=X[valid], y_valid=y[valid], task=Task.MULTICLASS, n_classes=10, seed=0,
@@ -71,7 +63,7 @@ BOOSTERS = [(XGBoostLearner, {"max_depth": 8, "eta": 0.05}), (LightGBMLearner, {
 @pytest.mark.parametrize(("learner_cls", "params"), BOOSTERS, ids=["xgboost", "lightgbm"])
 def test_a_booster_given_a_fifth_of_its_one_row_time_keeps_fewer_rounds(learner_cls, params):
     free = _fit(learner_cls, params, float("inf"))
-    row = _table(rows=1, seed=1)[0]
+    row = ten_class_matrix(rows=1, seed=1)[0]
     free_ms = one_row_ms(lambda: free.predict(row))
     capped = _fit(learner_cls, params, free_ms / 5)
     assert free.iterations_ > 2 * FIRST_CHECK, "the free fit boosts past the first timings"

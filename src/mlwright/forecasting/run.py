@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from mlwright._types import DataSource
 from mlwright.data.readers import read_table

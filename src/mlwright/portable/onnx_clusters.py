@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from mlwright.portable.onnx_features import add_inputs, column_refusals, encode
-from mlwright.portable.onnx_graph import DOUBLE, INT64, Graph
+from mlwright.portable.onnx_graph import INT64, Graph
 from mlwright.portable.refusal import CannotConvert
 from mlwright.unsupervised.assign import CentroidAssigner, GaussianAssigner
 
