@@ -32,7 +32,7 @@ from mlwright.evaluate.bootstrap import bootstrap_intervals
 from mlwright.evaluate.calibration import choose_calibration, replaced_by_layer
 from mlwright.evaluate.decision import Decision
 from mlwright.evaluate.fairness import resolve_sensitive
-from mlwright.evaluate.latency import cut_lone_booster, prune_to_latency, single_row_latency_ms, without_slow_members
+from mlwright.evaluate.latency import confirmed_latency_ms, cut_lone_booster, prune_to_latency, without_slow_members
 from mlwright.evaluate.model_size import member_megabytes, prune_to_size
 from mlwright.evaluate.metrics import Metric, get_metric
 from mlwright.evaluate.threshold import DEFAULT_FOR_METRIC, choose_threshold, parse_objective
@@ -429,9 +429,7 @@ def _alone_ms(prepared: PreparedData, context: SearchContext, candidates: dict, 
             encoders, members = search_fitted_members(context, prepared.schema, {name: candidates[name]}, {name: 1.0})
             model = TrainedModel(schema=prepared.schema, target=prepared.target, metric=metric.name,
                                  encoders=encoders, members=members, leaderboard=pd.DataFrame(), info={})
-            timed[name] = single_row_latency_ms(model, sample, repeats=10)
-            if timed[name] > limit_ms:  # timed again before it is left out: a busy moment is not its speed
-                timed[name] = min(timed[name], single_row_latency_ms(model, sample, repeats=30))
+            timed[name] = confirmed_latency_ms(model, sample, limit_ms, repeats=10)
         return timed[name]
 
     return alone
@@ -569,7 +567,7 @@ def _meet_latency(model: TrainedModel, sample: pd.DataFrame, context: SearchCont
                           else (None, [], {}))
     latency, dropped = prune_to_latency(model, sample, limit, validation_score)
     if latency > limit:
-        latency, slow = cut_lone_booster(model, limit, latency, lambda: single_row_latency_ms(model, sample))
+        latency, slow = cut_lone_booster(model, limit, latency, lambda: confirmed_latency_ms(model, sample, limit))
         for name, (before, after) in slow.items():  # rounds before any cut, after the last
             cut[name] = [cut[name][0] if name in cut else before, after]
         if slow and size is not None:

@@ -136,7 +136,6 @@ def test_an_unknown_metric_is_refused_at_the_door():
         TrainConfig(target="y", metric="rmsle")
 
 
-
 def test_many_whole_numbers_are_a_quantity_with_a_note_that_says_how_to_make_them_classes():
     letters = pd.DataFrame({"y": np.arange(400) % 26 + 1})  # 26 letters written as 1..26
     info, _, notes = analyze_target(letters, "y", None)

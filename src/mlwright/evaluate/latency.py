@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from mlwright.models.row_latency import median_call_ms
 from mlwright.predictor import TrainedModel
 
 
@@ -16,16 +16,24 @@ def single_row_latency_ms(model: TrainedModel, rows: pd.DataFrame, repeats: int 
     """Median wall time of one public call (``predict_proba`` for classifiers, ``predict`` for
     regressors) on a one-row DataFrame, over ``repeats`` different rows: what a service pays."""
     call = model.predict_proba if model.task.is_classification else model.predict
-    samples = []
+    one_rows = [rows.iloc[[i % len(rows)]] for i in range(repeats)]  # cut before the clock runs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        call(rows.iloc[:1])
-        for i in range(repeats):
-            row = rows.iloc[[i % len(rows)]]
-            started = time.perf_counter()
-            call(row)
-            samples.append(time.perf_counter() - started)
-    return 1000.0 * float(np.median(samples))
+        return median_call_ms(lambda i: call(one_rows[i]), repeats)
+
+
+def confirmed_latency_ms(model: TrainedModel, rows: pd.DataFrame, limit_ms: float, repeats: int = 30) -> float:
+    """``single_row_latency_ms``, timed once more on ``CONFIRM_REPEATS`` rows when it is over
+    ``limit_ms``, the lower of the two kept: a busy moment of the machine is not the model's
+    speed, and being over the limit drops a member or cuts a booster's rounds."""
+    latency = single_row_latency_ms(model, rows, repeats)
+    if latency > limit_ms:
+        latency = min(latency, single_row_latency_ms(model, rows, CONFIRM_REPEATS))
+    return latency
+
+
+#: Rows a latency over the limit is timed on again before anything is dropped or cut for it.
+CONFIRM_REPEATS = 30
 
 
 def prune_to_latency(model: TrainedModel, rows: pd.DataFrame, limit_ms: float,
@@ -38,7 +46,7 @@ def prune_to_latency(model: TrainedModel, rows: pd.DataFrame, limit_ms: float,
     a good one.
     """
     dropped: list[str] = []
-    latency = single_row_latency_ms(model, rows)
+    latency = confirmed_latency_ms(model, rows, limit_ms)
     if latency <= limit_ms or len(model.members) < 2:
         return latency, dropped
     cost = {m.name: max(single_row_latency_ms(model.only(m), rows, repeats=10), 1e-3) for m in model.members}
@@ -48,12 +56,12 @@ def prune_to_latency(model: TrainedModel, rows: pd.DataFrame, limit_ms: float,
         for name in [n for n in weights if n not in kept]:
             model.without_member(name)
             dropped.append(name)
-        latency = single_row_latency_ms(model, rows)
+        latency = confirmed_latency_ms(model, rows, limit_ms)
     while latency > limit_ms and len(model.members) > 1:
         victim = cheapest_loss(model, cost, validation_score)
         model.without_member(victim)
         dropped.append(victim)
-        latency = single_row_latency_ms(model, rows)
+        latency = confirmed_latency_ms(model, rows, limit_ms)
     return latency, dropped
 
 

@@ -58,17 +58,17 @@ class LightGBMLearner:
         valid = None
         if data.X_valid is not None and data.iterations is None:
             valid = lgb.Dataset(data.X_valid, data.y_valid, reference=train)
-        row_cap = RoundsForLatency(data.row_ms_limit), data.X[:1]
         return self.fit_dataset(train, valid, n_classes=data.n_classes, seed=data.seed, threads=data.threads,
-                                deadline=data.deadline, iterations=data.iterations, row_cap=row_cap)
+                                deadline=data.deadline, iterations=data.iterations,
+                                row_ms_limit=data.row_ms_limit, timing_row=data.X[:1])
 
     def fit_dataset(self, train: lgb.Dataset, valid: lgb.Dataset | None, *, n_classes: int, seed: int, threads: int,
-                    deadline: float, iterations: int | None = None,
-                    row_cap: tuple[RoundsForLatency, np.ndarray] | None = None) -> "LightGBMLearner":
+                    deadline: float, iterations: int | None = None, row_ms_limit: float = float("inf"),
+                    timing_row: np.ndarray | None = None) -> "LightGBMLearner":
         """Boost on a built ``Dataset``, which may have been streamed from a file too large to
         load (see ``mlwright.search.streamed_fit``); ``valid`` stops the boosting once it stops
-        improving, unless the rounds are fixed; ``row_cap`` (a cap and a row to time) stops it
-        before one row's prediction gets slower than the cap allows."""
+        improving, unless the rounds are fixed; ``row_ms_limit`` stops it before the prediction
+        of ``timing_row`` gets slower than that (``row_latency``)."""
         import lightgbm as lgb
 
         params = {**self._objective(n_classes), **self.params, "verbose": -1, "seed": seed, "num_threads": threads}
@@ -78,14 +78,14 @@ class LightGBMLearner:
         if valid is not None and iterations is None and fixed_rounds is None:
             valid_sets = [valid]
             callbacks.append(lgb.early_stopping(EARLY_STOP, verbose=False))
-        cap = row_cap[0] if row_cap is not None and iterations is None and fixed_rounds is None else None
-        if cap is not None and cap.active:
-            callbacks.append(_row_latency_callback(*row_cap))
+        free = iterations is None and fixed_rounds is None and timing_row is not None
+        cap = RoundsForLatency(row_ms_limit if free else float("inf"))
+        if cap.active:
+            callbacks.append(_row_latency_callback(cap, timing_row))
         self.booster_ = lgb.train(params, train, num_boost_round=iterations or fixed_rounds or MAX_ROUNDS,
                                   valid_sets=valid_sets, callbacks=callbacks)
         self.iterations_ = self.booster_.best_iteration or self.booster_.current_iteration()
-        if cap is not None:
-            self.iterations_ = cap.kept(self.iterations_)
+        self.iterations_ = cap.kept(self.iterations_)
         self.booster_.free_dataset()  # the binned rows are not needed to predict: a kept model stays small
         return self
 
