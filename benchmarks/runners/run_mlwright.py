@@ -42,7 +42,7 @@ def model_facts(model) -> dict:
     """What the saved model says about its search: validation chosen, trials, members."""
     info = getattr(model, "info", {}) or {}
     facts = {k: v for k, v in info.items() if isinstance(v, (str, int, float, bool)) or v is None}
-    for key in ("validation", "estimate", "skipped_for_time", "pruned_for_latency", "second_layer"):
+    for key in ("validation", "estimate", "skipped_for_time", "pruned_for_latency", "second_layer", "every_row_refit"):
         if key in info:
             facts[key] = info[key]
     members = getattr(model, "members", None)

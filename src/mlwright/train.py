@@ -4,6 +4,7 @@ estimate, save. Reading this file top to bottom shows the architecture.
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import time
@@ -162,7 +163,9 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
         bar.stage("estimating")
         # before the estimate, which then scores the model shipped
         _meet_latency(model, sample, context, results, metric_, config)
-        if sampled is None and _refit_late(model, prepared, context, results, config, budget):
+        # with every row refitted after the estimate, the refit of shipped fits waits until then
+        every_row = sampled is None and len(holdout_rows) > 0 and levers.on("every_row_refit")
+        if sampled is None and not every_row and _refit_late(model, prepared, context, results, config, budget):
             pruned = {key: model.info[key] for key in ("pruned_for_size", "pruned_for_latency")}
             _meet_latency(model, sample, context, results, metric_, config)  # more rows can grow the trees
             for key, names in pruned.items():
@@ -178,10 +181,15 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
                                     stacked=model.decision.stacker is not None))
         model.info.update(_screening_facts(screening))
         model.reference = _reference(prepared, shipped_oof, model, metric_)
+        laps.mark("calibrate and estimate")
+        judged = model  # the model the holdout scored, and the report's held-out sections score
+        if every_row:
+            bar.stage("refitting on every row")
+            judged = _refit_every_row(model, prepared, context, holdout_rows, results, config, budget, sample)
+            laps.mark("refit on every row")
         if recorder is not None:
             model.info["run_id"] = recorder.run_id
         model.info["train_seconds"] = round(time.time() - started, 2)
-        laps.mark("calibrate and estimate")
         if run_dir is not None:
             bar.stage("saving")
             model.save(run_dir / "model")
@@ -193,9 +201,11 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
             bar.stage("report")
             evidence = RunEvidence(
                 sets=training_sets(model, raw, prepared, train_rows[context.scored_rows], holdout_rows, held_out, shipped_oof,
-                                   validation="holdout" if context.is_holdout else "bagged"),
+                                   validation="holdout" if context.is_holdout else "bagged",
+                                   holdout_refitted=judged is not model),
                 y_train=context.y, data_source=_where(data), calibration=decided.get("calibration"),
-                threshold=decided.get("threshold"), sensitive=tuple(sensitive), tests_spec=model_tests)
+                threshold=decided.get("threshold"), sensitive=tuple(sensitive), tests_spec=model_tests,
+                judged_by=judged if judged is not model else None)
             if test_frame is not None:
                 evidence.add_test(model, test_frame, where=_where(test))
             # what is left of the budget sizes the report's samples (importance, SHAP, dependence)
@@ -406,6 +416,8 @@ def _context(prepared: PreparedData, rows: np.ndarray, metric: Metric, config: T
                          task=task, n_classes=n_classes, metric=metric, folds=folds_, seed=config.seed,
                          threads=config.threads, validation=validation,
                          text_search_seconds=TEXT_SEARCH_SHARE * budget.left() / len(folds_),
+                         refit_rows=len(prepared.y) if len(rows) < len(prepared.y) and levers.on("every_row_refit")
+                         else None,
                          member_row_ms=MEMBER_LATENCY_SHARE * _latency_limit(config) if levers.on("row_latency_cap")
                          else float("inf"))
 
@@ -477,21 +489,60 @@ def _final_model(prepared, context, train_rows, results, metric, config, budget,
                         members=members, leaderboard=build_leaderboard(results, metric, final_weights), info=info)
 
 
+def _refit_every_row(model: TrainedModel, prepared: PreparedData, context: SearchContext, holdout_rows: np.ndarray,
+                     results, config: TrainConfig, budget: Budget, sample: pd.DataFrame) -> TrainedModel:
+    """Refit the members on every row, the estimate's holdout included, once that holdout has
+    scored them, when the search's timings of their fits say the refits end in time and the
+    refitted model still meets the latency and size limits. Returns the model the holdout
+    judged: the one the report's held-out sections (importance, tests) must score, since the
+    refitted members have seen those rows. The estimate describes the members fitted on fewer
+    rows; more rows of the same table rarely make them worse (letter at 60 s: log loss 0.108-0.119
+    refitted on all 16,000 rows, against 0.143-0.163 as the search fitted them on 11,900)."""
+    judged = copy.copy(model)
+    judged.info = copy.deepcopy(model.info)
+    finished = {r.spec.name: r for r in results if r.ok}
+    facts = {"seconds_needed": round(1.2 * sum(finished[m.name].refit_seconds(context.refit_fraction)
+                                               for m in model.members), 2),
+             "seconds_left": round(budget.end - FINAL_FIXED_SECONDS - time.time(), 2), "done": False}
+    model.info["every_row_refit"] = facts
+    if not _refit_late(model, prepared, context, results, config, budget, every_row=True):
+        return model
+    latency = confirmed_latency_ms(model, sample, _latency_limit(config))
+    size_limit = config.max_model_mb if config.max_model_mb is not None else DEFAULT_SIZE_TARGET_MB
+    size = sum(member_megabytes(model).values())
+    if latency > _latency_limit(config) or size > size_limit:
+        model.encoders, model.members, model.info = judged.encoders, judged.members, judged.info
+        model.info["every_row_refit"] = {**facts, "reason": "the refitted members broke the latency or size limit"}
+        return model
+    model.info["single_row_latency_ms"], model.info["members_mb"] = round(latency, 4), round(size, 3)
+    model.info["members_fitted_on"] = (
+        f"all {len(prepared.y):,} rows, the {len(holdout_rows):,} of the estimate's holdout included: refitted once "
+        f"the estimate was measured, which describes the members as fitted on {judged.info['members_fitted_on']}")
+    model.info["estimate"]["method"] += "; measured before the members were refitted on every row, these included"
+    model.info["holdout_in_final_fit"] = True
+    facts["done"] = True
+    return judged
+
+
 def _refit_late(model: TrainedModel, prepared: PreparedData, context: SearchContext, results, config: TrainConfig,
-                budget: Budget) -> bool:
+                budget: Budget, every_row: bool = False) -> bool:
     """Refit shipped members on every training row after all, once the size and latency limits
     have pruned the ensemble, when the search's timings of their fits say the refits end in the
     time left; return whether it did. The members pruned away no longer count, which is what
     often makes the refits affordable (26 classes: the lone booster left refits in 5 s)."""
     finished = {r.spec.name: r for r in results if r.ok}
     deadline = budget.end - FINAL_FIXED_SECONDS
-    if model.info["members_refitted"] or model.decision.stacker is not None or not refits_in_time(
-            [finished[m.name] for m in model.members], context.fit_fraction, deadline - time.time()):
+    frame, y = (prepared.frame, prepared.y) if every_row else (context.frame, context.y)
+    fraction = context.fit_fraction * len(context.y) / len(y)  # a fold's fit rows, as a share of these
+    # after the estimate a second layer stays, as over bagged members refitted: fitted on the search's outputs
+    if (model.info["members_refitted"] or model.decision.stacker is not None) and not every_row or not refits_in_time(
+            [finished[m.name] for m in model.members], fraction, deadline - time.time(),
+            lever="every_row_refit" if every_row else "late_refits"):
         return False
     encoders, members, skipped = refit_members(
-        context.frame, context.y, schema=prepared.schema, task=context.task, n_classes=context.n_classes,
+        frame, y, schema=prepared.schema, task=context.task, n_classes=context.n_classes,
         results=finished, weights={m.name: m.weight for m in model.members}, seed=config.seed,
-        threads=config.threads, deadline=deadline, fit_fraction=context.fit_fraction)
+        threads=config.threads, deadline=deadline, fit_fraction=fraction)
     if skipped:  # slower than timed: the shipped members stay
         return False
     model.encoders, model.members = encoders, members

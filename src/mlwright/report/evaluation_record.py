@@ -58,12 +58,13 @@ def build_evaluation(model, evidence: RunEvidence, *, intended_use: str | None =
     timings["metrics"] = round(time.perf_counter() - started, 3)
     record["threshold"], record["calibration"] = evidence.threshold, evidence.calibration
     primary = next((held for held in evidence.sets if held.frame is not None), None)
-    sizing = Sizing(section_seconds(seconds), model, primary.frame if primary is not None else None)
+    scorer = evidence.scorer(model, primary)  # the primary rows' outputs came from it, and it has not seen them
+    sizing = Sizing(section_seconds(seconds), scorer, primary.frame if primary is not None else None)
     sections = {"importance": partial(_importance, sizing=sizing), "examples": _examples, "fairness": _fairness,
                 "model_tests": _model_tests, "text_terms": _text_terms}
     for key, build in sections.items():
-        record[key] = _timed(timings, key, _guarded, key, record, build, model, primary, evidence, seed)
-    record["dependence"] = _timed(timings, "dependence", _guarded, "dependence", record, _dependence, model,
+        record[key] = _timed(timings, key, _guarded, key, record, build, scorer, primary, evidence, seed)
+    record["dependence"] = _timed(timings, "dependence", _guarded, "dependence", record, _dependence, scorer,
                                   primary, record["importance"], seed, sizing) or []
     record["timings"] = {"evaluation_seconds": round(time.perf_counter() - started, 3), "sections": timings}
     return json_ready(record)

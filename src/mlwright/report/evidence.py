@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,14 @@ class RunEvidence:
     sensitive: tuple[str, ...] = ()
     tests_spec: str | os.PathLike | None = None
     notes: list[str] = field(default_factory=list)
+    #: The model the holdout's outputs came from, when the shipped members were refitted on every
+    #: row afterwards, the holdout's included: the sections that score the holdout's rows again
+    #: (importance, dependence, examples, model tests) score it, which has not seen them.
+    judged_by: Any = None
+
+    def scorer(self, model, held: HeldOutSet | None):
+        """The model a section scoring ``held``'s rows again should use."""
+        return self.judged_by if self.judged_by is not None and held is not None and held.name == "holdout" else model
 
     def add_test(self, model, data: DataSource | pd.DataFrame, read_options: dict | None = None,
                  where: str | None = None) -> None:
@@ -72,18 +81,21 @@ def encode_labels(target: TargetInfo, frame: pd.DataFrame, where: str) -> tuple[
 
 def training_sets(model, raw: pd.DataFrame, prepared, train_rows: np.ndarray, holdout_rows: np.ndarray,
                   holdout_output: np.ndarray | None, oof_output: np.ndarray, *,
-                  validation: str = "bagged") -> list[HeldOutSet]:
+                  validation: str = "bagged", holdout_refitted: bool = False) -> list[HeldOutSet]:
     """The holdout (when one was kept) first, then the out-of-fold rows of the training set
     (``train_rows``: those the search scored; all of them when bagged, its own holdout's when
     ``validation`` is "holdout"). The outputs are the shipped model's: its predictions on the
     holdout, and the calibrated out-of-fold blend. Only the first set keeps its rows for
-    importance, fairness and tests."""
+    importance, fairness and tests. ``holdout_refitted``: the members were refitted on every row
+    once the holdout had scored them; its outputs are those of the members before."""
     sets = []
     if len(holdout_rows):
         index = prepared.source_index[holdout_rows]
+        fits = ("fits of the members it scored (the shipped members were refitted on every row afterwards, "
+                "these included)" if holdout_refitted else "members' fits")
         sets.append(_held_out(model, "holdout", f"{len(index):,} rows kept out of the search, the ensemble "
-                              "selection and the members' fits", index.to_numpy(), prepared.y[holdout_rows], holdout_output,
-                              raw.loc[index]))
+                              f"selection and the {fits}", index.to_numpy(), prepared.y[holdout_rows],
+                              holdout_output, raw.loc[index]))
     index = prepared.source_index[train_rows]
     which = (f"the {len(index):,} training rows" if validation != "holdout" else
              f"the {len(index):,} training rows the search validated on")

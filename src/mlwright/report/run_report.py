@@ -66,6 +66,11 @@ def rebuild_run_report(run_dir: str | os.PathLike, *, data: str | os.PathLike | 
                            threshold=previous.get("threshold"),
                            sensitive=tuple(resolve_sensitive(raw, list(chosen), where=str(source))) if chosen else (),
                            tests_spec=tests_spec)
+    if model.info.get("holdout_in_final_fit"):
+        evidence.notes.append("The shipped members were refitted on every row once the holdout had scored them, "
+                              "the holdout's rows included: importance, examples and model tests rebuilt here score "
+                              "rows the model has seen (the first report scored the members before that refit). "
+                              "Pass --test with rows it has not seen.")
     test = test if test is not None else previous["run"].get("test_source")
     if test:
         evidence.add_test(model, test, facts.get("read_options"))

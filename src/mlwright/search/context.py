@@ -56,6 +56,9 @@ class SearchContext:
     #: Milliseconds one row's prediction by one fitted model may take: boosters stop adding
     #: rounds before it (``models.row_latency``). Infinite when no latency limit is set.
     member_row_ms: float = float("inf")
+    #: Rows the final members are refitted on: the training rows (None), or every row when the
+    #: holdout kept for the estimate joins them once it has scored the model.
+    refit_rows: int | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     def fold(self, index: int, style: str) -> EncodedFold:
@@ -97,6 +100,11 @@ class SearchContext:
     def fit_fraction(self) -> float:
         """The share of the training rows one fold's model is fitted on (refits scale by it)."""
         return float(np.mean([len(fit) for fit, _ in self.folds])) / max(len(self.y), 1)
+
+    @property
+    def refit_fraction(self) -> float:
+        """One fold's fit rows as a share of the rows the final members are refitted on."""
+        return self.fit_fraction * len(self.y) / max(self.refit_rows or len(self.y), 1)
 
     def empty_oof(self) -> np.ndarray:
         shape = (len(self.y),) if self.task is Task.REGRESSION else (len(self.y), self.n_classes)

@@ -51,16 +51,26 @@ def ships_search_fits(context: SearchContext, budget_seconds: float) -> bool:
     return expected_refit_seconds(context) > REFIT_SHARE * budget_seconds
 
 
-def refits_in_time(members: list[TrialResult], fit_fraction: float, seconds_left: float) -> bool:
+def refits_in_time(members: list[TrialResult], fit_fraction: float, seconds_left: float,
+                   lever: str = "late_refits") -> bool:
     """Whether shipped members are refitted on every row after all: when the refits, by the
     search's own timings of their fits with a fifth to spare, end within ``seconds_left``.
     ``ships_search_fits`` decides before the search by a time model for the likely members;
     the ensemble chosen is often fewer and faster ones (26 classes: one booster refitted in 5 s
     of the 7 s kept for the final stage), and the rows beside the holdout weigh a lot where
     classes are many (letter: log loss 0.140 on 11,900 rows, 0.115 on 14,400)."""
-    if not levers.on("late_refits"):
+    if not levers.on(lever):
         return False
     return 1.2 * sum(r.refit_seconds(fit_fraction) for r in members) <= seconds_left
+
+
+def likely_lone(results: list[TrialResult], fit_fraction: float, budget_seconds: float) -> TrialResult | None:
+    """With the search's fits shipped, the member likely to ship alone and to be refitted on
+    every row after all: the best trial whose refit takes at most ``REFIT_SHARE`` of the budget.
+    Latency pruning usually leaves one booster where refits are dear (letter: a LightGBM that
+    refits in 8 s, while the best trial is as often a CatBoost that would take 25 s)."""
+    cheap = [r for r in results if r.ok and r.refit_seconds(fit_fraction) <= REFIT_SHARE * budget_seconds]
+    return max(cheap, key=lambda r: r.score, default=None)
 
 
 def expected_refit_seconds(context: SearchContext) -> float:
