@@ -49,7 +49,7 @@ from mlwright.progress import SearchProgress
 from mlwright.report.evidence import RunEvidence, encode_labels, training_sets
 from mlwright.report.run_report import write_run_report
 from mlwright.search import levers
-from mlwright.search.budget import FINAL_FIXED_SECONDS, Budget
+from mlwright.search.budget import FINAL_FIXED_SECONDS, Budget, refits_seconds
 from mlwright.search.checkpoint import Checkpoint
 from mlwright.search.context import SearchContext
 from mlwright.search.leaderboard import build_leaderboard
@@ -164,7 +164,7 @@ def _pipeline(data: DataSource, config: TrainConfig, run_dir: Path | None, *, re
         # before the estimate, which then scores the model shipped
         _meet_latency(model, sample, context, results, metric_, config)
         # with every row refitted after the estimate, the refit of shipped fits waits until then
-        every_row = sampled is None and len(holdout_rows) > 0 and levers.on("every_row_refit")
+        every_row = sampled is None and context.refit_rows is not None
         if sampled is None and not every_row and _refit_late(model, prepared, context, results, config, budget):
             pruned = {key: model.info[key] for key in ("pruned_for_size", "pruned_for_latency")}
             _meet_latency(model, sample, context, results, metric_, config)  # more rows can grow the trees
@@ -501,8 +501,7 @@ def _refit_every_row(model: TrainedModel, prepared: PreparedData, context: Searc
     judged = copy.copy(model)
     judged.info = copy.deepcopy(model.info)
     finished = {r.spec.name: r for r in results if r.ok}
-    facts = {"seconds_needed": round(1.2 * sum(finished[m.name].refit_seconds(context.refit_fraction)
-                                               for m in model.members), 2),
+    facts = {"seconds_needed": round(refits_seconds([finished[m.name] for m in model.members], context.refit_fraction), 2),
              "seconds_left": round(budget.end - FINAL_FIXED_SECONDS - time.time(), 2), "done": False}
     model.info["every_row_refit"] = facts
     if not _refit_late(model, prepared, context, results, config, budget, every_row=True):
@@ -510,7 +509,7 @@ def _refit_every_row(model: TrainedModel, prepared: PreparedData, context: Searc
     latency = confirmed_latency_ms(model, sample, _latency_limit(config))
     size_limit = config.max_model_mb if config.max_model_mb is not None else DEFAULT_SIZE_TARGET_MB
     size = sum(member_megabytes(model).values())
-    if latency > _latency_limit(config) or size > size_limit:
+    if latency > _latency_limit(config) or size > size_limit:  # not pruned again: the estimate scored these members
         model.encoders, model.members, model.info = judged.encoders, judged.members, judged.info
         model.info["every_row_refit"] = {**facts, "reason": "the refitted members broke the latency or size limit"}
         return model
@@ -533,7 +532,7 @@ def _refit_late(model: TrainedModel, prepared: PreparedData, context: SearchCont
     finished = {r.spec.name: r for r in results if r.ok}
     deadline = budget.end - FINAL_FIXED_SECONDS
     frame, y = (prepared.frame, prepared.y) if every_row else (context.frame, context.y)
-    fraction = context.fit_fraction * len(context.y) / len(y)  # a fold's fit rows, as a share of these
+    fraction = context.refit_fraction if every_row else context.fit_fraction  # a fold's fit rows, as a share of y
     # after the estimate a second layer stays, as over bagged members refitted: fitted on the search's outputs
     if (model.info["members_refitted"] or model.decision.stacker is not None) and not every_row or not refits_in_time(
             [finished[m.name] for m in model.members], fraction, deadline - time.time(),

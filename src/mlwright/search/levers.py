@@ -27,7 +27,7 @@ LEVERS = {
     "every_row_refit": ("once the holdout kept for the estimate has scored the model, its members are refitted on "
                         "every row, that holdout's included, when their fits, as the search timed them, fit the time "
                         "left; with the search's fits shipped, this replaces the refit before the estimate (on since "
-                        "runs 20261207-191549-b60 to 20261207-193927-b60, with the next lever: letter 0.1165-0.1189 "
+                        "runs 20261207-191549-b60 to 20261207-193927-b60, with the next lever: letter 0.1083-0.1189 "
                         "against 0.1427-0.1630, connect_4 0.3456-0.3487 against 0.3580-0.3643)", True),
     "lone_refit_planned": ("with the search's fits shipped, it stops early enough to refit the best trial whose refit "
                            "takes at most a fifth of the budget: the member likely to ship alone once latency has "

@@ -22,7 +22,7 @@ from mlwright.models.fit_time import model_classes, trial_seconds
 from mlwright.models.portfolio import PortfolioEntry
 from mlwright.models.registry import portfolio
 from mlwright.search import levers
-from mlwright.search.budget import Budget
+from mlwright.search.budget import Budget, refits_seconds
 from mlwright.search.checkpoint import Checkpoint
 from mlwright.search.context import SearchContext
 from mlwright.search.refit import keep_best_fits, likely_lone, ships_search_fits
@@ -124,7 +124,7 @@ class Searcher:
                 return quick
             # on top of the final stage's own share: choosing, timing and calibrating the
             # ensemble and the estimate come first (26 classes: 2-3 s)
-            return quick - 1.2 * lone.refit_seconds(self.context.refit_fraction)
+            return quick - refits_seconds([lone], self.context.refit_fraction)
         if time.time() < quick:
             return quick
         return self.budget.search_end(*args, members=self._ensemble_now())
